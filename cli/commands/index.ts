@@ -1,0 +1,7 @@
+/**
+ * The list of `foldnet` subcommands, in the order `foldnet --help` shows them.
+ * @module
+ */
+import type { Command } from "../command.js";
+
+export const commands: readonly Command[] = [];

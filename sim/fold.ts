@@ -1,0 +1,100 @@
+/**
+ * Folds in the interchange encoding (n−1 absolute direction letters from the origin): parse
+ * and validate them, lay them out as coordinates, and compute their HP energy the plain way.
+ * This is the reference the fast engine and the verifier are checked against.
+ * @module
+ */
+import { SimError } from "./errors.js";
+import { DIRECTION_LETTERS, DIRECTION_VECTORS, dimensions, type LatticeName } from "./lattice.js";
+
+/** A fold laid out on the lattice: one [x, y, z] per residue, residue 0 at the origin. */
+export type Coordinates = [number, number, number][];
+
+/**
+ * Parses a fold string into direction codes for a chain of `length` residues.
+ * @throws {SimError} SIM_ERROR_BAD_FOLD with reason `length` or `letter`.
+ */
+export function parseFold(fold: unknown, length: number, lattice: LatticeName, field = "fold"): Uint8Array {
+  if (typeof fold !== "string") {
+    throw new SimError({ code: "SIM_ERROR_BAD_FOLD", field, reason: "letter" }, `${field} must be a string`);
+  }
+  if (fold.length !== length - 1) {
+    throw new SimError(
+      { code: "SIM_ERROR_BAD_FOLD", field, reason: "length" },
+      `${field} must have ${length - 1} letters for ${length} residues, got ${fold.length}`,
+    );
+  }
+  const letters = dimensions(lattice) === 2 ? 4 : 6;
+  const codes = new Uint8Array(fold.length);
+  for (let i = 0; i < fold.length; i++) {
+    const code = DIRECTION_LETTERS.indexOf(fold[i] ?? "");
+    if (code < 0 || code >= letters) {
+      throw new SimError(
+        { code: "SIM_ERROR_BAD_FOLD", field, reason: "letter", position: i },
+        `${field} letter "${fold[i]}" at position ${i} is not a ${lattice} direction (${DIRECTION_LETTERS.slice(0, letters)})`,
+      );
+    }
+    codes[i] = code;
+  }
+  return codes;
+}
+
+/** The interchange string of direction codes. */
+export function foldToString(codes: ArrayLike<number>): string {
+  let s = "";
+  for (let i = 0; i < codes.length; i++) s += DIRECTION_LETTERS[codes[i] as number];
+  return s;
+}
+
+/**
+ * Lays out direction codes from the origin and checks self-avoidance.
+ * @throws {SimError} SIM_ERROR_BAD_FOLD with reason `collision` and the colliding residue.
+ */
+export function layOut(codes: ArrayLike<number>, field = "fold"): Coordinates {
+  const coords: Coordinates = [[0, 0, 0]];
+  const seen = new Set<string>(["0,0,0"]);
+  let x = 0;
+  let y = 0;
+  let z = 0;
+  for (let i = 0; i < codes.length; i++) {
+    const v = DIRECTION_VECTORS[codes[i] as number] as readonly [number, number, number];
+    x += v[0];
+    y += v[1];
+    z += v[2];
+    const key = `${x},${y},${z}`;
+    if (seen.has(key)) {
+      throw new SimError(
+        { code: "SIM_ERROR_BAD_FOLD", field, reason: "collision", position: i + 1 },
+        `${field} is not self-avoiding: residue ${i + 1} lands on an occupied site`,
+      );
+    }
+    seen.add(key);
+    coords.push([x, y, z]);
+  }
+  return coords;
+}
+
+/** HP energy of laid-out coordinates: −(H–H lattice neighbours that are not chain neighbours). */
+export function energyOfCoordinates(sequence: string, coords: Coordinates): number {
+  const index = new Map<string, number>();
+  coords.forEach(([x, y, z], i) => {
+    index.set(`${x},${y},${z}`, i);
+  });
+  let contacts = 0;
+  coords.forEach(([x, y, z], i) => {
+    if (sequence[i] !== "H") return;
+    for (const [dx, dy, dz] of DIRECTION_VECTORS) {
+      const j = index.get(`${x + dx},${y + dy},${z + dz}`);
+      if (j !== undefined && j > i + 1 && sequence[j] === "H") contacts++;
+    }
+  });
+  return contacts === 0 ? 0 : -contacts;
+}
+
+/**
+ * Validates a fold for a sequence on a lattice and returns its energy.
+ * @throws {SimError} SIM_ERROR_BAD_FOLD (length, letter or collision).
+ */
+export function foldEnergy(sequence: string, fold: string, lattice: LatticeName, field = "fold"): number {
+  return energyOfCoordinates(sequence, layOut(parseFold(fold, sequence.length, lattice, field), field));
+}
