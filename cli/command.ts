@@ -5,7 +5,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { FoldnetError } from "../common/errors.js";
+import { FoldnetError } from "../common/errors.ts";
 
 /** Option specs as `node:util` parseArgs takes them. */
 export type OptionSpecs = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
@@ -25,7 +25,10 @@ export interface Command {
 /** A usage mistake on the command line: printed with a pointer to `--help`, exit 2. */
 export class UsageError extends FoldnetError<{ code: "CLI_ERROR_USAGE"; option?: string }> {
   constructor(message: string, option?: string) {
-    super(option === undefined ? { code: "CLI_ERROR_USAGE" } : { code: "CLI_ERROR_USAGE", option }, message);
+    super(
+      option === undefined ? { code: "CLI_ERROR_USAGE" } : { code: "CLI_ERROR_USAGE", option },
+      message,
+    );
   }
 }
 

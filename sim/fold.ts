@@ -4,8 +4,8 @@
  * This is the reference the fast engine and the verifier are checked against.
  * @module
  */
-import { SimError } from "./errors.js";
-import { DIRECTION_LETTERS, DIRECTION_VECTORS, dimensions, type LatticeName } from "./lattice.js";
+import { SimError } from "./errors.ts";
+import { DIRECTION_LETTERS, DIRECTION_VECTORS, dimensions, type LatticeName } from "./lattice.ts";
 
 /** A fold laid out on the lattice: one [x, y, z] per residue, residue 0 at the origin. */
 export type Coordinates = [number, number, number][];
@@ -14,9 +14,17 @@ export type Coordinates = [number, number, number][];
  * Parses a fold string into direction codes for a chain of `length` residues.
  * @throws {SimError} SIM_ERROR_BAD_FOLD with reason `length` or `letter`.
  */
-export function parseFold(fold: unknown, length: number, lattice: LatticeName, field = "fold"): Uint8Array {
+export function parseFold(
+  fold: unknown,
+  length: number,
+  lattice: LatticeName,
+  field = "fold",
+): Uint8Array {
   if (typeof fold !== "string") {
-    throw new SimError({ code: "SIM_ERROR_BAD_FOLD", field, reason: "letter" }, `${field} must be a string`);
+    throw new SimError(
+      { code: "SIM_ERROR_BAD_FOLD", field, reason: "letter" },
+      `${field} must be a string`,
+    );
   }
   if (fold.length !== length - 1) {
     throw new SimError(
@@ -74,20 +82,26 @@ export function layOut(codes: ArrayLike<number>, field = "fold"): Coordinates {
   return coords;
 }
 
-/** HP energy of laid-out coordinates: −(H–H lattice neighbours that are not chain neighbours). */
-export function energyOfCoordinates(sequence: string, coords: Coordinates): number {
+/** The H–H contacts of laid-out coordinates: pairs (i, j), i < j − 1, at lattice distance 1. */
+export function hhContacts(sequence: string, coords: Coordinates): [number, number][] {
   const index = new Map<string, number>();
   coords.forEach(([x, y, z], i) => {
     index.set(`${x},${y},${z}`, i);
   });
-  let contacts = 0;
+  const contacts: [number, number][] = [];
   coords.forEach(([x, y, z], i) => {
     if (sequence[i] !== "H") return;
     for (const [dx, dy, dz] of DIRECTION_VECTORS) {
       const j = index.get(`${x + dx},${y + dy},${z + dz}`);
-      if (j !== undefined && j > i + 1 && sequence[j] === "H") contacts++;
+      if (j !== undefined && j > i + 1 && sequence[j] === "H") contacts.push([i, j]);
     }
   });
+  return contacts;
+}
+
+/** HP energy of laid-out coordinates: −(H–H lattice neighbours that are not chain neighbours). */
+export function energyOfCoordinates(sequence: string, coords: Coordinates): number {
+  const contacts = hhContacts(sequence, coords).length;
   return contacts === 0 ? 0 : -contacts;
 }
 
@@ -95,6 +109,14 @@ export function energyOfCoordinates(sequence: string, coords: Coordinates): numb
  * Validates a fold for a sequence on a lattice and returns its energy.
  * @throws {SimError} SIM_ERROR_BAD_FOLD (length, letter or collision).
  */
-export function foldEnergy(sequence: string, fold: string, lattice: LatticeName, field = "fold"): number {
-  return energyOfCoordinates(sequence, layOut(parseFold(fold, sequence.length, lattice, field), field));
+export function foldEnergy(
+  sequence: string,
+  fold: string,
+  lattice: LatticeName,
+  field = "fold",
+): number {
+  return energyOfCoordinates(
+    sequence,
+    layOut(parseFold(fold, sequence.length, lattice, field), field),
+  );
 }

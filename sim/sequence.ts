@@ -3,7 +3,7 @@
  * every other part of foldnet relies on.
  * @module
  */
-import { SimError } from "./errors.js";
+import { SimError } from "./errors.ts";
 
 /** Shortest chain foldnet accepts: one bond. */
 export const MIN_RESIDUES = 2;
@@ -19,7 +19,10 @@ export const MAX_RESIDUES = 256;
  */
 export function parseSequence(value: unknown, field = "sequence"): string {
   if (typeof value !== "string") {
-    throw new SimError({ code: "SIM_ERROR_BAD_SEQUENCE", field }, `${field} must be a string of H and P`);
+    throw new SimError(
+      { code: "SIM_ERROR_BAD_SEQUENCE", field },
+      `${field} must be a string of H and P`,
+    );
   }
   if (value.length < MIN_RESIDUES || value.length > MAX_RESIDUES) {
     throw new SimError(

@@ -2,6 +2,7 @@
  * The list of `foldnet` subcommands, in the order `foldnet --help` shows them.
  * @module
  */
-import type { Command } from "../command.js";
+import type { Command } from "../command.ts";
+import { foldCommand } from "./fold.ts";
 
-export const commands: readonly Command[] = [];
+export const commands: readonly Command[] = [foldCommand];

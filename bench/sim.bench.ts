@@ -1,0 +1,103 @@
+/**
+ * `npm run bench:sim`: move attempts per second of the engine on the 2D and 3D 64-mer, one
+ * thread, against a straightforward baseline written here (objects for coordinates, a Map for
+ * occupancy, end and corner moves only, full energy recompute per attempt, float Metropolis),
+ * measured in the same run. Figures land in the closing notes and docs/sim.md.
+ * @module
+ */
+import { createSearch } from "../sim/search.ts";
+import { argValue, note, rate, report } from "./lib/report.ts";
+
+const SEQUENCE_64 = "HHHHHHHHHHHHPHPHPPHHPPHHPPHPPHHPPHHPPHPPHHPPHHPPHPHPHHHHHHHHHHHH";
+const SECONDS = Number(argValue("seconds", "3"));
+
+type Point = { x: number; y: number; z: number };
+const key = (p: Point) => `${p.x},${p.y},${p.z}`;
+
+/** The naive baseline: readable, allocation-heavy, O(n) energy per attempt. */
+class NaiveMetropolis {
+  private chain: Point[];
+  private energy = 0;
+  private seed = 12345;
+  private readonly dirs: Point[];
+  constructor(
+    private readonly sequence: string,
+    threeD: boolean,
+    private readonly temperature: number,
+  ) {
+    this.chain = [...sequence].map((_, i) => ({ x: i, y: 0, z: 0 }));
+    this.dirs = [
+      { x: 1, y: 0, z: 0 },
+      { x: -1, y: 0, z: 0 },
+      { x: 0, y: 1, z: 0 },
+      { x: 0, y: -1, z: 0 },
+      ...(threeD
+        ? [
+            { x: 0, y: 0, z: 1 },
+            { x: 0, y: 0, z: -1 },
+          ]
+        : []),
+    ];
+  }
+  private random(): number {
+    this.seed = (Math.imul(this.seed, 1103515245) + 12345) >>> 0;
+    return this.seed / 2 ** 32;
+  }
+  private energyOf(chain: Point[]): number {
+    const occupied = new Map(chain.map((p, i) => [key(p), i]));
+    let contacts = 0;
+    chain.forEach((p, i) => {
+      if (this.sequence[i] !== "H") return;
+      for (const d of this.dirs) {
+        const j = occupied.get(key({ x: p.x + d.x, y: p.y + d.y, z: p.z + d.z }));
+        if (j !== undefined && j > i + 1 && this.sequence[j] === "H") contacts++;
+      }
+    });
+    return -contacts;
+  }
+  attempts(count: number): void {
+    for (let t = 0; t < count; t++) {
+      const n = this.chain.length;
+      const i = Math.floor(this.random() * n);
+      const occupied = new Set(this.chain.map(key));
+      let target: Point | undefined;
+      if (i === 0 || i === n - 1) {
+        const anchor = this.chain[i === 0 ? 1 : n - 2] as Point;
+        const d = this.dirs[Math.floor(this.random() * this.dirs.length)] as Point;
+        target = { x: anchor.x + d.x, y: anchor.y + d.y, z: anchor.z + d.z };
+      } else {
+        const [a, p, b] = [this.chain[i - 1], this.chain[i], this.chain[i + 1]] as Point[];
+        target = { x: a!.x + b!.x - p!.x, y: a!.y + b!.y - p!.y, z: a!.z + b!.z - p!.z };
+      }
+      if (occupied.has(key(target))) continue;
+      const next = this.chain.map((p, j) => (j === i ? (target as Point) : p));
+      const e = this.energyOf(next);
+      if (e <= this.energy || this.random() < Math.exp((this.energy - e) / this.temperature)) {
+        this.chain = next;
+        this.energy = e;
+      }
+    }
+  }
+}
+
+const rows: Record<string, string | number>[] = [];
+const figures: Record<string, number> = {};
+for (const lattice of ["square2d", "cubic3d"] as const) {
+  const tag = lattice === "square2d" ? "2d" : "3d";
+  note(`measuring ${lattice} n=64 (${SECONDS} s per case)…`);
+  const search = createSearch({ sequence: SEQUENCE_64, lattice, seed: 1 });
+  search.run(2_000_000); // leave the straight start behind
+  const engine = rate(SECONDS, 1_000_000, (count) => search.run(count));
+  const naive = new NaiveMetropolis(SEQUENCE_64, lattice === "cubic3d", 0.5);
+  const baseline = rate(SECONDS, 2_000, (count) => naive.attempts(count));
+  figures[`engine${tag.toUpperCase()}AttemptsPerSec`] = Math.round(engine);
+  figures[`baseline${tag.toUpperCase()}AttemptsPerSec`] = Math.round(baseline);
+  figures[`speedup${tag.toUpperCase()}`] = Number((engine / baseline).toFixed(1));
+  rows.push({
+    lattice,
+    "engine attempts/s": `${(engine / 1e6).toFixed(2)} M`,
+    "baseline attempts/s": `${(baseline / 1e3).toFixed(1)} k`,
+    "engine / baseline": `${(engine / baseline).toFixed(0)}×`,
+  });
+}
+report("bench:sim — move attempts per second, one thread, n = 64", rows, figures);

@@ -1,0 +1,95 @@
+/**
+ * Search parameters of a work unit — everything besides the start state that fixes a
+ * trajectory — with their validation and defaults. Defaults were tuned with
+ * `npm run bench:quality` (see docs/sim.md).
+ * @module
+ */
+import { SimError } from "./errors.ts";
+import { type LatticeName, parseLattice } from "./lattice.ts";
+import { parseSequence } from "./sequence.ts";
+
+/** Most replicas one search may run (memory: one occupancy box per replica). */
+export const MAX_REPLICAS = 32;
+/** Temperatures are integers in milli-units within this range (0.001 … 100). */
+export const MIN_TEMPERATURE_MILLI = 1;
+export const MAX_TEMPERATURE_MILLI = 100_000;
+/** Longest run of attempts on one replica between two exchange rounds. */
+export const MAX_EXCHANGE_INTERVAL = 1_000_000;
+
+/** The parameters that, with a start state, fix a trajectory. */
+export interface SearchParams {
+  /** HP sequence, `H`/`P` letters. */
+  readonly sequence: string;
+  readonly lattice: LatticeName;
+  /** Replica temperatures in milli-units, strictly increasing (the ladder). */
+  readonly temperaturesMilli: readonly number[];
+  /** Move attempts on each replica between two replica-exchange rounds. */
+  readonly exchangeInterval: number;
+}
+
+/** Options a caller may leave out; `defaultSearchParams` fills them. */
+export interface SearchOptions {
+  readonly sequence: string;
+  readonly lattice: LatticeName;
+  readonly replicas?: number;
+  readonly temperaturesMilli?: readonly number[];
+  readonly exchangeInterval?: number;
+}
+
+/** Default ladder ends (milli-units) and exchange interval; see docs/sim.md for the tuning. */
+export const DEFAULT_T_MIN_MILLI = 160;
+export const DEFAULT_T_MAX_MILLI = 1000;
+export const DEFAULT_REPLICAS = 8;
+export const DEFAULT_EXCHANGE_INTERVAL = 500;
+
+/** A geometric temperature ladder from tMin to tMax with `replicas` rungs, in milli-units. */
+export function geometricLadder(
+  replicas: number,
+  tMin = DEFAULT_T_MIN_MILLI,
+  tMax = DEFAULT_T_MAX_MILLI,
+): number[] {
+  if (replicas === 1) return [tMin];
+  const ladder: number[] = [];
+  for (let k = 0; k < replicas; k++) {
+    ladder.push(Math.round(tMin * (tMax / tMin) ** (k / (replicas - 1))));
+  }
+  return ladder;
+}
+
+/**
+ * Fills defaults and validates every field.
+ * @throws {SimError} naming the first bad field.
+ */
+export function resolveSearchParams(options: SearchOptions): SearchParams {
+  const sequence = parseSequence(options.sequence);
+  const lattice = parseLattice(options.lattice);
+  const replicas = options.temperaturesMilli?.length ?? options.replicas ?? DEFAULT_REPLICAS;
+  checkInteger(replicas, "replicas", 1, MAX_REPLICAS);
+  const temperaturesMilli = options.temperaturesMilli ?? geometricLadder(replicas);
+  temperaturesMilli.forEach((t, k) => {
+    checkInteger(t, `temperaturesMilli[${k}]`, MIN_TEMPERATURE_MILLI, MAX_TEMPERATURE_MILLI);
+    if (k > 0 && t <= (temperaturesMilli[k - 1] as number)) {
+      throw new SimError(
+        { code: "SIM_ERROR_BAD_PARAMETER", field: `temperaturesMilli[${k}]` },
+        "temperaturesMilli must be strictly increasing",
+      );
+    }
+  });
+  const exchangeInterval = options.exchangeInterval ?? DEFAULT_EXCHANGE_INTERVAL;
+  checkInteger(exchangeInterval, "exchangeInterval", 1, MAX_EXCHANGE_INTERVAL);
+  return { sequence, lattice, temperaturesMilli: [...temperaturesMilli], exchangeInterval };
+}
+
+/**
+ * Checks that `value` is an integer in [min, max].
+ * @throws {SimError} SIM_ERROR_BAD_PARAMETER naming `field`.
+ */
+export function checkInteger(value: unknown, field: string, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new SimError(
+      { code: "SIM_ERROR_BAD_PARAMETER", field },
+      `${field} must be an integer in [${min}, ${max}], got ${String(value)}`,
+    );
+  }
+  return value;
+}

@@ -1,0 +1,177 @@
+/**
+ * The canonical byte encoding of a whole search state and its hash (DESIGN.md "Determinism
+ * contract"). Little-endian, fixed layout, no optional parts (see docs/sim.md):
+ *
+ *   "FNS1" · u8 lattice (0 square2d, 1 cubic3d) · u16 n · n × u8 sequence (ASCII H/P) ·
+ *   u8 R · R × u32 temperature (milli) · u32 exchangeInterval · 4 × u32 xoshiro128** state ·
+ *   u64 step · R × ((n−1) × u8 direction code · i32 energy) in temperature order ·
+ *   i32 bestEnergy · u64 bestStep · (n−1) × u8 best direction codes
+ *
+ * Decoding trusts nothing: every field is range-checked, every conformation laid out and its
+ * energy recomputed, so a decoded state is a valid state.
+ * @module
+ */
+import { sha256 } from "@noble/hashes/sha2.js";
+import { utf8ToBytes } from "@noble/hashes/utils.js";
+import type { SearchSnapshot } from "./engine.ts";
+import { SimError } from "./errors.ts";
+import { energyOfCoordinates, layOut } from "./fold.ts";
+import { dimensions, LATTICES, type LatticeName } from "./lattice.ts";
+import { MAX_REPLICAS, resolveSearchParams } from "./params.ts";
+
+const MAGIC = [0x46, 0x4e, 0x53, 0x31]; // "FNS1"
+/** Domain tag of state hashes: sha256(tag ‖ 0x00 ‖ state bytes). */
+const STATE_HASH_TAG = utf8ToBytes("foldnet/v1/sim-state");
+
+/** Encodes a snapshot canonically. */
+export function encodeState(s: SearchSnapshot): Uint8Array {
+  const n = s.params.sequence.length;
+  const replicas = s.params.temperaturesMilli.length;
+  const size =
+    4 + 1 + 2 + n + 1 + 4 * replicas + 4 + 16 + 8 + replicas * (n - 1 + 4) + 4 + 8 + (n - 1);
+  const bytes = new Uint8Array(size);
+  const view = new DataView(bytes.buffer);
+  let at = 0;
+  bytes.set(MAGIC, at);
+  at += 4;
+  view.setUint8(at++, LATTICES.indexOf(s.params.lattice));
+  view.setUint16(at, n, true);
+  at += 2;
+  bytes.set(utf8ToBytes(s.params.sequence), at);
+  at += n;
+  view.setUint8(at++, replicas);
+  for (const t of s.params.temperaturesMilli) {
+    view.setUint32(at, t, true);
+    at += 4;
+  }
+  view.setUint32(at, s.params.exchangeInterval, true);
+  at += 4;
+  for (const word of s.rng) {
+    view.setUint32(at, word, true);
+    at += 4;
+  }
+  view.setBigUint64(at, BigInt(s.step), true);
+  at += 8;
+  for (const r of s.replicas) {
+    bytes.set(r.directions, at);
+    at += n - 1;
+    view.setInt32(at, r.energy, true);
+    at += 4;
+  }
+  view.setInt32(at, s.bestEnergy, true);
+  at += 4;
+  view.setBigUint64(at, BigInt(s.bestStep), true);
+  at += 8;
+  bytes.set(s.bestDirections, at);
+  return bytes;
+}
+
+/** The state hash: sha256 over a domain tag, a zero byte and the canonical encoding. */
+export function stateHash(state: Uint8Array): Uint8Array {
+  return sha256
+    .create()
+    .update(STATE_HASH_TAG)
+    .update(new Uint8Array([0]))
+    .update(state)
+    .digest();
+}
+
+/** A bounds-checked little-endian cursor that throws SIM_ERROR_BAD_STATE. */
+class StateReader {
+  private at = 0;
+  private readonly view: DataView;
+  constructor(private readonly bytes: Uint8Array) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  private need(count: number, field: string): number {
+    if (this.at + count > this.bytes.length) throw badState(field, "is truncated");
+    const start = this.at;
+    this.at += count;
+    return start;
+  }
+  u8(field: string): number {
+    return this.view.getUint8(this.need(1, field));
+  }
+  u16(field: string): number {
+    return this.view.getUint16(this.need(2, field), true);
+  }
+  u32(field: string): number {
+    return this.view.getUint32(this.need(4, field), true);
+  }
+  i32(field: string): number {
+    return this.view.getInt32(this.need(4, field), true);
+  }
+  u64(field: string): number {
+    const v = this.view.getBigUint64(this.need(8, field), true);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw badState(field, "exceeds 2^53 − 1");
+    return Number(v);
+  }
+  take(count: number, field: string): Uint8Array {
+    const start = this.need(count, field);
+    return this.bytes.subarray(start, start + count);
+  }
+  end(): void {
+    if (this.at !== this.bytes.length) throw badState("state", "has trailing bytes");
+  }
+}
+
+function badState(field: string, what: string): SimError {
+  return new SimError({ code: "SIM_ERROR_BAD_STATE", field }, `state field ${field} ${what}`);
+}
+
+/**
+ * Decodes and fully validates a canonical state.
+ * @throws {SimError} SIM_ERROR_BAD_STATE (or the sequence/fold/parameter error) naming the field.
+ */
+export function decodeState(bytes: Uint8Array): SearchSnapshot {
+  const r = new StateReader(bytes);
+  const magic = r.take(4, "magic");
+  if (magic.some((b, i) => b !== MAGIC[i])) throw badState("magic", "is not FNS1");
+  const lattice = LATTICES[r.u8("lattice")];
+  if (lattice === undefined) throw badState("lattice", "is not a known lattice code");
+  const n = r.u16("length");
+  const sequence = new TextDecoder().decode(r.take(n, "sequence"));
+  const replicaCount = r.u8("replicas");
+  if (replicaCount < 1 || replicaCount > MAX_REPLICAS)
+    throw badState("replicas", `is outside 1…${MAX_REPLICAS}`);
+  const temperaturesMilli: number[] = [];
+  for (let k = 0; k < replicaCount; k++) temperaturesMilli.push(r.u32(`temperaturesMilli[${k}]`));
+  const exchangeInterval = r.u32("exchangeInterval");
+  const params = resolveSearchParams({ sequence, lattice, temperaturesMilli, exchangeInterval });
+  const rng = new Uint32Array(4);
+  for (let k = 0; k < 4; k++) rng[k] = r.u32(`rng[${k}]`);
+  if (rng.every((w) => w === 0)) throw badState("rng", "is the all-zero state");
+  const step = r.u64("step");
+  const replicas = [];
+  for (let k = 0; k < replicaCount; k++) {
+    const directions = Uint8Array.from(r.take(n - 1, `replicas[${k}].directions`));
+    const energy = r.i32(`replicas[${k}].energy`);
+    checkEnergy(sequence, directions, lattice, energy, `replicas[${k}]`);
+    replicas.push({ directions, energy });
+  }
+  const bestEnergy = r.i32("bestEnergy");
+  const bestStep = r.u64("bestStep");
+  const bestDirections = Uint8Array.from(r.take(n - 1, "bestDirections"));
+  r.end();
+  checkEnergy(sequence, bestDirections, lattice, bestEnergy, "best");
+  if (bestStep > step) throw badState("bestStep", "is after step");
+  if (replicas.some((rep) => rep.energy < bestEnergy))
+    throw badState("bestEnergy", "is above a replica's energy");
+  return { params, rng, step, replicas, bestEnergy, bestStep, bestDirections };
+}
+
+/** Lays out a conformation (validating codes and self-avoidance) and checks its stated energy. */
+function checkEnergy(
+  sequence: string,
+  directions: Uint8Array,
+  lattice: LatticeName,
+  energy: number,
+  field: string,
+): void {
+  const codes = dimensions(lattice) * 2;
+  if (directions.some((d) => d >= codes))
+    throw badState(`${field}.directions`, `has a code ≥ ${codes}`);
+  if (energyOfCoordinates(sequence, layOut(directions, field)) !== energy) {
+    throw badState(`${field}.energy`, "does not match the conformation");
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * A work unit as a pure function (DESIGN.md "Determinism contract"): from a start state and a
+ * step count, run the search and commit to its trajectory by hashing the state every K steps.
+ * Leaf 0 is the hash of the start state, leaf j the hash after j·K steps, the last leaf the
+ * hash of the final state. The same input gives the same bytes on any machine or thread.
+ * @module
+ */
+import { SimError } from "./errors.ts";
+import { foldToString } from "./fold.ts";
+import { resumeSearch, searchState } from "./search.ts";
+import { stateHash } from "./state-codec.ts";
+
+/** The input of a work unit. */
+export interface WorkUnitInput {
+  /** Canonical state to start from (generation 0: `initialSnapshot`, encoded). */
+  readonly startState: Uint8Array;
+  /** Move attempts to run; a multiple of `checkpointInterval`. */
+  readonly steps: number;
+  /** K: steps between two committed state hashes. */
+  readonly checkpointInterval: number;
+}
+
+/** What running a work unit produces. */
+export interface WorkUnitOutput {
+  readonly finalState: Uint8Array;
+  /** steps/K + 1 state hashes: the Merkle leaves of the trajectory commitment. */
+  readonly leaves: Uint8Array[];
+  readonly bestEnergy: number;
+  readonly bestFold: string;
+}
+
+/**
+ * Checks that `steps` is a positive multiple of a positive `checkpointInterval`.
+ * @throws {SimError} SIM_ERROR_BAD_PARAMETER naming the field.
+ */
+export function checkSegmentation(steps: number, checkpointInterval: number): void {
+  if (!Number.isSafeInteger(checkpointInterval) || checkpointInterval < 1) {
+    throw new SimError(
+      { code: "SIM_ERROR_BAD_PARAMETER", field: "checkpointInterval" },
+      "checkpointInterval must be a positive integer",
+    );
+  }
+  if (
+    !Number.isSafeInteger(steps) ||
+    steps < checkpointInterval ||
+    steps % checkpointInterval !== 0
+  ) {
+    throw new SimError(
+      { code: "SIM_ERROR_BAD_PARAMETER", field: "steps" },
+      "steps must be a positive multiple of checkpointInterval",
+    );
+  }
+}
+
+/**
+ * Runs a work unit, calling `onSegment(done)` after each K-step segment.
+ * @throws {SimError} on a bad start state or segmentation.
+ */
+export function runWorkUnit(
+  input: WorkUnitInput,
+  onSegment?: (stepsDone: number) => void,
+): WorkUnitOutput {
+  checkSegmentation(input.steps, input.checkpointInterval);
+  const search = resumeSearch(input.startState);
+  const leaves = [stateHash(input.startState)];
+  let finalState = input.startState;
+  for (let done = 0; done < input.steps; done += input.checkpointInterval) {
+    search.run(input.checkpointInterval);
+    finalState = searchState(search);
+    leaves.push(stateHash(finalState));
+    onSegment?.(done + input.checkpointInterval);
+  }
+  return {
+    finalState,
+    leaves,
+    bestEnergy: search.bestEnergy,
+    bestFold: foldToString(search.bestDirections()),
+  };
+}
+
+/**
+ * Replays one segment: K steps from an opened state; returns the hash of the state it ends in.
+ * @throws {SimError} SIM_ERROR_BAD_STATE when the opened state is not a valid state.
+ */
+export function replaySegment(state: Uint8Array, checkpointInterval: number): Uint8Array {
+  const search = resumeSearch(state);
+  search.run(checkpointInterval);
+  return stateHash(searchState(search));
+}

@@ -1,0 +1,19 @@
+/**
+ * Simulation test helpers: random self-avoiding conformations and the reference check of a
+ * search's replicas against the plain energy function of sim/fold.ts.
+ * @module
+ */
+import { expect } from "vitest";
+import type { ReplicaExchangeSearch } from "../../sim/engine.ts";
+import { energyOfCoordinates, layOut } from "../../sim/fold.ts";
+
+/** Asserts every replica of `search` is a valid self-avoiding chain with the energy it claims. */
+export function expectConsistentReplicas(search: ReplicaExchangeSearch): void {
+  const { sequence } = search.params;
+  for (let k = 0; k < search.params.temperaturesMilli.length; k++) {
+    const coords = layOut(search.directionsAt(k));
+    expect(coords).toHaveLength(sequence.length);
+    expect(search.energyAt(k)).toBe(energyOfCoordinates(sequence, coords));
+    expect(search.bestEnergy).toBeLessThanOrEqual(search.energyAt(k));
+  }
+}

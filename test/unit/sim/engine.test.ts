@@ -1,0 +1,163 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ReplicaExchangeSearch, type SearchSnapshot } from "../../../sim/engine.ts";
+import { resolveSearchParams } from "../../../sim/params.ts";
+import {
+  createSearch,
+  initialSnapshot,
+  resumeSearch,
+  searchState,
+  searchStateHash,
+} from "../../../sim/search.ts";
+import { expectConsistentReplicas } from "../../helpers/sim.ts";
+
+const hpSequence = (min: number, max: number) =>
+  fc.array(fc.constantFrom("H", "P"), { minLength: min, maxLength: max }).map((a) => a.join(""));
+const lattice = fc.constantFrom("square2d" as const, "cubic3d" as const);
+
+describe("replica-exchange engine: move invariants", () => {
+  it("keeps every replica connected, self-avoiding and at its recomputed energy after any steps", () => {
+    fc.assert(
+      fc.property(
+        hpSequence(2, 40),
+        lattice,
+        fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+        fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 12 }),
+        (sequence, lat, seed, chunks) => {
+          const search = createSearch({
+            sequence,
+            lattice: lat,
+            seed,
+            replicas: 3,
+            exchangeInterval: 50,
+          });
+          for (const steps of chunks) {
+            search.run(steps);
+            expectConsistentReplicas(search);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("checks every single attempt on a long 2D chain (ΔE equals the full recompute each step)", () => {
+    const search = createSearch({
+      sequence: "HPHPPHHPHPPHPHHPPHPHHHPPHHPHPH",
+      lattice: "square2d",
+      seed: 7,
+      replicas: 2,
+      exchangeInterval: 10,
+    });
+    for (let t = 0; t < 5_000; t++) {
+      search.run(1);
+      expectConsistentReplicas(search);
+    }
+    expect(search.bestEnergy).toBeLessThan(0);
+  });
+
+  // A reverse may have to pass over more places to stop than the forward pull did (a helix
+  // touches itself often): the engine proposes up to 8+ skips, the test looks up to 6.
+  it("pull moves are reversible: every pull A→B has a pull B→A", () => {
+    fc.assert(
+      fc.property(
+        hpSequence(4, 11),
+        lattice,
+        fc.integer({ min: 0, max: 2 ** 31 }),
+        (sequence, lat, seed) => {
+          const search = createSearch({ sequence, lattice: lat, seed, replicas: 1 });
+          search.run(300);
+          const start = Array.from(search.directionsAt(0)).join();
+          for (const after of pullNeighbours(search.snapshot(), 2)) {
+            const back = pullNeighbours(after, 6).some(
+              (s) => Array.from(s.replicas[0]!.directions).join() === start,
+            );
+            expect(back, `a pull from ${start} has no reverse`).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 8 },
+    );
+  });
+});
+
+/** Every conformation one pull move (passing over at most maxSkips places to stop) away from replica 0. */
+function pullNeighbours(from: SearchSnapshot, maxSkips: number): SearchSnapshot[] {
+  const out: SearchSnapshot[] = [];
+  let probe = new ReplicaExchangeSearch(from);
+  for (let i = 0; i < probe.n; i++) {
+    for (const side of [1, -1] as const) {
+      for (let target = 0; target < probe.maxPullTargets; target++) {
+        for (let skips = 0; skips <= maxSkips; skips++) {
+          if (!probe.applyPull(0, i, side, target, skips)) continue;
+          out.push(probe.snapshot());
+          probe = new ReplicaExchangeSearch(from);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+describe("determinism: canonical state and resume", () => {
+  it("a run split into resumed pieces equals the unsplit run, byte for byte", () => {
+    fc.assert(
+      fc.property(
+        hpSequence(10, 48),
+        lattice,
+        fc.integer({ min: 0, max: 2 ** 31 }),
+        fc.array(fc.integer({ min: 0, max: 3000 }), { maxLength: 6 }),
+        (sequence, lat, seed, pieces) => {
+          const total = pieces.reduce((a, b) => a + b, 0);
+          const whole = createSearch({
+            sequence,
+            lattice: lat,
+            seed,
+            replicas: 4,
+            exchangeInterval: 97,
+          });
+          whole.run(total);
+          let split = createSearch({
+            sequence,
+            lattice: lat,
+            seed,
+            replicas: 4,
+            exchangeInterval: 97,
+          });
+          for (const steps of pieces) {
+            split.run(steps);
+            split = resumeSearch(searchState(split));
+          }
+          expect(searchState(split)).toEqual(searchState(whole));
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it("encodes and decodes every state losslessly", () => {
+    const search = createSearch({ sequence: "HHPPHPHPPHHPHPPHHPHH", lattice: "cubic3d", seed: 3n });
+    search.run(20_000);
+    const bytes = searchState(search);
+    expect(searchState(resumeSearch(bytes))).toEqual(bytes);
+  });
+
+  it("has a golden state hash for a fixed work unit (non-regression)", () => {
+    const search = createSearch({
+      sequence: "HPHPPHHPHPPHPHHPPHPH",
+      lattice: "square2d",
+      seed: 42,
+    });
+    search.run(100_000);
+    expect(Buffer.from(searchStateHash(search)).toString("hex")).toMatchSnapshot();
+    expect(search.bestEnergy).toMatchSnapshot();
+  });
+
+  it("starts generation 0 from straight chains at energy 0", () => {
+    const params = resolveSearchParams({ sequence: "HPPH", lattice: "square2d" });
+    const snap = initialSnapshot(params, 1);
+    expect(snap.replicas.every((r) => r.energy === 0 && r.directions.every((d) => d === 0))).toBe(
+      true,
+    );
+  });
+});
