@@ -6,8 +6,8 @@
  * @module
  */
 import { readFileSync } from "node:fs";
-import { createSearch } from "../sim/search.ts";
-import { argValue, note, report } from "./lib/report.ts";
+import { createSearch } from "../sim/search.js";
+import { argValue, note, report } from "./lib/report.js";
 
 interface Instance {
   id: string;

@@ -5,8 +5,8 @@
  * measured in the same run. Figures land in the closing notes and docs/sim.md.
  * @module
  */
-import { createSearch } from "../sim/search.ts";
-import { argValue, note, rate, report } from "./lib/report.ts";
+import { createSearch } from "../sim/search.js";
+import { argValue, note, rate, report } from "./lib/report.js";
 
 const SEQUENCE_64 = "HHHHHHHHHHHHPHPHPPHHPPHHPPHPPHHPPHHPPHPPHHPPHHPPHPHPHHHHHHHHHHHH";
 const SECONDS = Number(argValue("seconds", "3"));

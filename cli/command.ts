@@ -5,7 +5,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { FoldnetError } from "../common/errors.ts";
+import { FoldnetError } from "../common/errors.js";
 
 /** Option specs as `node:util` parseArgs takes them. */
 export type OptionSpecs = NonNullable<Parameters<typeof parseArgs>[0]>["options"];

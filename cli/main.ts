@@ -3,8 +3,8 @@
  * every failure to a message on stderr with a non-zero exit code.
  * @module
  */
-import { type Command, describeError, UsageError } from "./command.ts";
-import { commands } from "./commands/index.ts";
+import { type Command, describeError, UsageError } from "./command.js";
+import { commands } from "./commands/index.js";
 
 const HELP = `foldnet — volunteer-compute protein folding (HP model) with a verifiable ledger
 

@@ -17,11 +17,11 @@
  * @module
  */
 
-import { type Coordinates, layOut } from "./fold.ts";
-import { dimensions } from "./lattice.ts";
-import type { SearchParams } from "./params.ts";
-import { nextUint32 } from "./prng.ts";
-import { exchangeTable, metropolisTable } from "./thresholds.ts";
+import { type Coordinates, layOut } from "./fold.js";
+import { dimensions } from "./lattice.js";
+import type { SearchParams } from "./params.js";
+import { nextUint32 } from "./prng.js";
+import { exchangeTable, metropolisTable } from "./thresholds.js";
 
 /** Free cells kept between the chain and every face of the box before each attempt. */
 const MARGIN = 3;

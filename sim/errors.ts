@@ -3,7 +3,7 @@
  * encoded states. Every code names the field at fault.
  * @module
  */
-import { FoldnetError } from "../common/errors.ts";
+import { FoldnetError } from "../common/errors.js";
 
 /** Codes and metadata of simulation errors. */
 export type SimErrorType =

@@ -4,8 +4,8 @@
  * This is the reference the fast engine and the verifier are checked against.
  * @module
  */
-import { SimError } from "./errors.ts";
-import { DIRECTION_LETTERS, DIRECTION_VECTORS, dimensions, type LatticeName } from "./lattice.ts";
+import { SimError } from "./errors.js";
+import { DIRECTION_LETTERS, DIRECTION_VECTORS, dimensions, type LatticeName } from "./lattice.js";
 
 /** A fold laid out on the lattice: one [x, y, z] per residue, residue 0 at the origin. */
 export type Coordinates = [number, number, number][];

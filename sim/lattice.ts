@@ -5,7 +5,7 @@
  * opposite direction and `code >> 1` its axis.
  * @module
  */
-import { SimError } from "./errors.ts";
+import { SimError } from "./errors.js";
 
 /** A lattice name as it appears in jobs, JSON and the command line. */
 export type LatticeName = "square2d" | "cubic3d";

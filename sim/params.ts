@@ -4,9 +4,9 @@
  * `npm run bench:quality` (see docs/sim.md).
  * @module
  */
-import { SimError } from "./errors.ts";
-import { type LatticeName, parseLattice } from "./lattice.ts";
-import { parseSequence } from "./sequence.ts";
+import { SimError } from "./errors.js";
+import { type LatticeName, parseLattice } from "./lattice.js";
+import { parseSequence } from "./sequence.js";
 
 /** Most replicas one search may run (memory: one occupancy box per replica). */
 export const MAX_REPLICAS = 32;

@@ -7,7 +7,7 @@
  * this module is the specification and the reference for it.
  * @module
  */
-import { SimError } from "./errors.ts";
+import { SimError } from "./errors.js";
 
 const MASK64 = (1n << 64n) - 1n;
 

@@ -5,8 +5,8 @@
  * format 3.3 (ATOM, CONECT, END).
  * @module
  */
-import { layOut, parseFold } from "./fold.ts";
-import type { LatticeName } from "./lattice.ts";
+import { layOut, parseFold } from "./fold.js";
+import type { LatticeName } from "./lattice.js";
 
 /** Ångström per lattice unit: the CA–CA virtual-bond length of proteins. */
 const ANGSTROM_PER_UNIT = 3.8;

@@ -6,8 +6,8 @@
  * this one renderer.
  * @module
  */
-import { type Coordinates, hhContacts, layOut, parseFold } from "./fold.ts";
-import type { LatticeName } from "./lattice.ts";
+import { type Coordinates, hhContacts, layOut, parseFold } from "./fold.js";
+import type { LatticeName } from "./lattice.js";
 
 /** Options of `renderSvg`. */
 export interface SvgOptions {

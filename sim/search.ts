@@ -3,11 +3,11 @@
  * (the CLI's `fold`, the worker's thread task, the verifier's replay).
  * @module
  */
-import { ReplicaExchangeSearch, type SearchSnapshot } from "./engine.ts";
-import { foldToString } from "./fold.ts";
-import { resolveSearchParams, type SearchOptions, type SearchParams } from "./params.ts";
-import { seedXoshiro128 } from "./prng.ts";
-import { decodeState, encodeState, stateHash } from "./state-codec.ts";
+import { ReplicaExchangeSearch, type SearchSnapshot } from "./engine.js";
+import { foldToString } from "./fold.js";
+import { resolveSearchParams, type SearchOptions, type SearchParams } from "./params.js";
+import { seedXoshiro128 } from "./prng.js";
+import { decodeState, encodeState, stateHash } from "./state-codec.js";
 
 /** The generation-0 state of a trajectory: every replica a straight chain along +x. */
 export function initialSnapshot(params: SearchParams, seed: bigint | number): SearchSnapshot {

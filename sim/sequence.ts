@@ -3,7 +3,7 @@
  * every other part of foldnet relies on.
  * @module
  */
-import { SimError } from "./errors.ts";
+import { SimError } from "./errors.js";
 
 /** Shortest chain foldnet accepts: one bond. */
 export const MIN_RESIDUES = 2;

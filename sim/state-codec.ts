@@ -13,11 +13,11 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { utf8ToBytes } from "@noble/hashes/utils.js";
-import type { SearchSnapshot } from "./engine.ts";
-import { SimError } from "./errors.ts";
-import { energyOfCoordinates, layOut } from "./fold.ts";
-import { dimensions, LATTICES, type LatticeName } from "./lattice.ts";
-import { MAX_REPLICAS, resolveSearchParams } from "./params.ts";
+import type { SearchSnapshot } from "./engine.js";
+import { SimError } from "./errors.js";
+import { energyOfCoordinates, layOut } from "./fold.js";
+import { dimensions, LATTICES, type LatticeName } from "./lattice.js";
+import { MAX_REPLICAS, resolveSearchParams } from "./params.js";
 
 const MAGIC = [0x46, 0x4e, 0x53, 0x31]; // "FNS1"
 /** Domain tag of state hashes: sha256(tag ‖ 0x00 ‖ state bytes). */

@@ -5,10 +5,10 @@
  * hash of the final state. The same input gives the same bytes on any machine or thread.
  * @module
  */
-import { SimError } from "./errors.ts";
-import { foldToString } from "./fold.ts";
-import { resumeSearch, searchState } from "./search.ts";
-import { stateHash } from "./state-codec.ts";
+import { SimError } from "./errors.js";
+import { foldToString } from "./fold.js";
+import { resumeSearch, searchState } from "./search.js";
+import { stateHash } from "./state-codec.js";
 
 /** The input of a work unit. */
 export interface WorkUnitInput {

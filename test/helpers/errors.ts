@@ -3,7 +3,7 @@
  * @module
  */
 import { expect } from "vitest";
-import { FoldnetError } from "../../common/errors.ts";
+import { FoldnetError } from "../../common/errors.js";
 
 /** Asserts that `fn` throws (or rejects with) a FoldnetError whose type contains `type`. */
 export async function expectFoldnetError(

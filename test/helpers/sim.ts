@@ -4,8 +4,8 @@
  * @module
  */
 import { expect } from "vitest";
-import type { ReplicaExchangeSearch } from "../../sim/engine.ts";
-import { energyOfCoordinates, layOut } from "../../sim/fold.ts";
+import type { ReplicaExchangeSearch } from "../../sim/engine.js";
+import { energyOfCoordinates, layOut } from "../../sim/fold.js";
 
 /** Asserts every replica of `search` is a valid self-avoiding chain with the energy it claims. */
 export function expectConsistentReplicas(search: ReplicaExchangeSearch): void {

@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { FoldnetError } from "../../../common/errors.ts";
-import { foldEnergy } from "../../../sim/fold.ts";
-import { createSearch, resumeSearch, searchState } from "../../../sim/search.ts";
-import { expectFoldnetError } from "../../helpers/errors.ts";
+import { FoldnetError } from "../../../common/errors.js";
+import { foldEnergy } from "../../../sim/fold.js";
+import { createSearch, resumeSearch, searchState } from "../../../sim/search.js";
+import { expectFoldnetError } from "../../helpers/errors.js";
 
 describe("bad input gets a typed error naming the field", () => {
   it("a sequence with other letters", async () => {

@@ -1,15 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ReplicaExchangeSearch, type SearchSnapshot } from "../../../sim/engine.ts";
-import { resolveSearchParams } from "../../../sim/params.ts";
+import { ReplicaExchangeSearch, type SearchSnapshot } from "../../../sim/engine.js";
+import { resolveSearchParams } from "../../../sim/params.js";
 import {
   createSearch,
   initialSnapshot,
   resumeSearch,
   searchState,
   searchStateHash,
-} from "../../../sim/search.ts";
-import { expectConsistentReplicas } from "../../helpers/sim.ts";
+} from "../../../sim/search.js";
+import { expectConsistentReplicas } from "../../helpers/sim.js";
 
 const hpSequence = (min: number, max: number) =>
   fc.array(fc.constantFrom("H", "P"), { minLength: min, maxLength: max }).map((a) => a.join(""));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { nextUint32, seedXoshiro128 } from "../../../sim/prng.ts";
-import { expectFoldnetError } from "../../helpers/errors.ts";
+import { nextUint32, seedXoshiro128 } from "../../../sim/prng.js";
+import { expectFoldnetError } from "../../helpers/errors.js";
 
 describe("xoshiro128** with SplitMix64 seeding", () => {
   it("seeds from SplitMix64: seed 0 gives its published first outputs 0xe220a8397b1dcdaf, 0x6e789e6aa1b965f4", () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { foldEnergy, hhContacts, layOut, parseFold } from "../../../sim/fold.ts";
-import { renderPdb } from "../../../sim/render-pdb.ts";
-import { renderSvg } from "../../../sim/render-svg.ts";
-import { createSearch, summarize } from "../../../sim/search.ts";
-import { expectFoldnetError } from "../../helpers/errors.ts";
+import { foldEnergy, hhContacts, layOut, parseFold } from "../../../sim/fold.js";
+import { renderPdb } from "../../../sim/render-pdb.js";
+import { renderSvg } from "../../../sim/render-svg.js";
+import { createSearch, summarize } from "../../../sim/search.js";
+import { expectFoldnetError } from "../../helpers/errors.js";
 
 const folded = (lattice: "square2d" | "cubic3d") => {
   const search = createSearch({ sequence: "HPHPPHHPHPPHPHHPPHPH", lattice, seed: 11 });

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { exchangeTable, expThreshold, metropolisTable } from "../../../sim/thresholds.ts";
+import { exchangeTable, expThreshold, metropolisTable } from "../../../sim/thresholds.js";
 
 describe("integer acceptance thresholds", () => {
   it("computes ⌊e^−1·2^32⌋ exactly", () => {

@@ -1,10 +1,10 @@
 import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
-import { resolveSearchParams } from "../../../sim/params.ts";
-import { initialSnapshot } from "../../../sim/search.ts";
-import { encodeState, stateHash } from "../../../sim/state-codec.ts";
-import { replaySegment, runWorkUnit, type WorkUnitOutput } from "../../../sim/work-unit.ts";
-import { expectFoldnetError } from "../../helpers/errors.ts";
+import { resolveSearchParams } from "../../../sim/params.js";
+import { initialSnapshot } from "../../../sim/search.js";
+import { encodeState, stateHash } from "../../../sim/state-codec.js";
+import { replaySegment, runWorkUnit, type WorkUnitOutput } from "../../../sim/work-unit.js";
+import { expectFoldnetError } from "../../helpers/errors.js";
 
 const startState = encodeState(
   initialSnapshot(
