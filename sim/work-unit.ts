@@ -53,13 +53,17 @@ export function checkSegmentation(steps: number, checkpointInterval: number): vo
 }
 
 /**
- * Runs a work unit, calling `onSegment(done)` after each K-step segment.
+ * Called after each K-step segment with the steps done so far, the canonical state reached
+ * (the preimage of leaf `stepsDone / K`, i.e. the start state of the next segment) and the
+ * best energy so far. The state bytes are fresh and may be kept.
+ */
+export type SegmentCallback = (stepsDone: number, state: Uint8Array, bestEnergy: number) => void;
+
+/**
+ * Runs a work unit, calling `onSegment` after each K-step segment.
  * @throws {SimError} on a bad start state or segmentation.
  */
-export function runWorkUnit(
-  input: WorkUnitInput,
-  onSegment?: (stepsDone: number) => void,
-): WorkUnitOutput {
+export function runWorkUnit(input: WorkUnitInput, onSegment?: SegmentCallback): WorkUnitOutput {
   checkSegmentation(input.steps, input.checkpointInterval);
   const search = resumeSearch(input.startState);
   const leaves = [stateHash(input.startState)];
@@ -68,7 +72,7 @@ export function runWorkUnit(
     search.run(input.checkpointInterval);
     finalState = searchState(search);
     leaves.push(stateHash(finalState));
-    onSegment?.(done + input.checkpointInterval);
+    onSegment?.(done + input.checkpointInterval, finalState, search.bestEnergy);
   }
   return {
     finalState,

@@ -1,0 +1,131 @@
+/**
+ * From a finished unit to what the coordinator sees: sealing a result (Merkle root over the
+ * state hashes, the final state hash, the worker's signature over the canonical commit
+ * payload of protocol/canonical.ts), the fields of its `resultCommit` frame, and the openings
+ * that answer a spot-check challenge (DESIGN.md "Proof of useful work").
+ * @module
+ */
+import { resultCommitPayload } from "../protocol/canonical.js";
+import { sign } from "../protocol/identity.js";
+import { MerkleTree } from "../protocol/merkle.js";
+import { stateHash } from "../sim/state-codec.js";
+import { WorkerError } from "./errors.js";
+import { resultLeaves, type SpooledResult } from "./spool.js";
+import type { UnitTaskOutput } from "./unit-task.js";
+
+/** What the worker keeps of an assignment frame. */
+export interface AssignmentInfo {
+  readonly assignmentId: Uint8Array;
+  readonly unitId: string;
+  readonly jobId: string;
+  readonly startState: Uint8Array;
+  readonly steps: number;
+  readonly checkpointInterval: number;
+  readonly deadlineMs: number;
+}
+
+/** The fields of a `resultCommit` frame. */
+export interface CommitFields {
+  readonly assignmentId: Uint8Array;
+  readonly unitId: string;
+  readonly bestFold: string;
+  readonly bestEnergy: number;
+  readonly steps: number;
+  readonly finalStateHash: Uint8Array;
+  readonly merkleRoot: Uint8Array;
+  readonly finalState: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
+/** One opened segment, as the `openings` frame carries it. */
+export interface OpeningFields {
+  readonly segment: number;
+  /** The canonical state at the segment's start (the preimage of leaf `segment`). */
+  readonly state: Uint8Array;
+  readonly startProof: Uint8Array[];
+  readonly endProof: Uint8Array[];
+  /** Leaf `segment + 1`. */
+  readonly endLeaf: Uint8Array;
+}
+
+/**
+ * Seals a finished unit: computes the leaves' root and signs the commit payload.
+ * @throws {TypeError|RangeError} from the canonical encoding when a claim cannot be encoded.
+ */
+export function sealResult(
+  assignment: AssignmentInfo,
+  output: UnitTaskOutput,
+  secretKey: Uint8Array,
+  finishedAtMs: number,
+): SpooledResult {
+  const root = new MerkleTree(output.leaves).root;
+  const finalStateHash = stateHash(output.finalState);
+  const signature = sign(
+    secretKey,
+    resultCommitPayload({
+      assignmentId: assignment.assignmentId,
+      unitId: assignment.unitId,
+      bestFold: output.bestFold,
+      bestEnergy: output.bestEnergy,
+      steps: assignment.steps,
+      finalStateHash,
+      merkleRoot: root,
+    }),
+  );
+  return {
+    assignmentId: assignment.assignmentId,
+    unitId: assignment.unitId,
+    jobId: assignment.jobId,
+    steps: assignment.steps,
+    checkpointInterval: assignment.checkpointInterval,
+    deadlineMs: assignment.deadlineMs,
+    bestFold: output.bestFold,
+    bestEnergy: output.bestEnergy,
+    finalState: output.finalState,
+    segmentStates: output.segmentStates,
+    merkleRoot: root,
+    signature,
+    finishedAtMs,
+  };
+}
+
+/** The `resultCommit` fields of a sealed result. */
+export function commitFields(r: SpooledResult): CommitFields {
+  return {
+    assignmentId: r.assignmentId,
+    unitId: r.unitId,
+    bestFold: r.bestFold,
+    bestEnergy: r.bestEnergy,
+    steps: r.steps,
+    finalStateHash: stateHash(r.finalState),
+    merkleRoot: r.merkleRoot,
+    finalState: r.finalState,
+    signature: r.signature,
+  };
+}
+
+/**
+ * The openings of the challenged segments, in the challenge's order: for segment j, the state
+ * after j·K steps, the inclusion proofs of leaves j and j+1 and leaf j+1. No replay: the
+ * states were kept while the unit ran.
+ * @throws {WorkerError} WORKER_ERROR_BAD_CHALLENGE for an index outside 0…steps/K − 1.
+ */
+export function buildOpenings(r: SpooledResult, segments: readonly number[]): OpeningFields[] {
+  const count = r.segmentStates.length;
+  for (const j of segments) {
+    if (!Number.isSafeInteger(j) || j < 0 || j >= count)
+      throw new WorkerError(
+        { code: "WORKER_ERROR_BAD_CHALLENGE", segment: j, segments: count },
+        `segment ${j} is outside 0…${count - 1}`,
+      );
+  }
+  const leaves = resultLeaves(r);
+  const tree = new MerkleTree(leaves);
+  return segments.map((j) => ({
+    segment: j,
+    state: r.segmentStates[j]!,
+    startProof: tree.proof(j),
+    endProof: tree.proof(j + 1),
+    endLeaf: leaves[j + 1]!,
+  }));
+}

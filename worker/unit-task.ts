@@ -1,0 +1,90 @@
+/**
+ * The piscina task that runs one work unit in a worker thread. It is a thin wrapper around
+ * `sim/work-unit.ts`'s `runWorkUnit` (the loop lives there, once): it keeps the canonical
+ * state at the start of every segment, so that the worker can answer a spot-check challenge
+ * without replaying anything, and reports progress on an optional MessagePort.
+ *
+ * Errors cannot cross the thread boundary with their type (structured clone keeps only an
+ * Error's message), so the default export never throws a FoldnetError: it returns
+ * `{ok: false, error: err.toObject()}` and `worker/pool.ts` rebuilds a typed error.
+ * @module
+ */
+import type { MessagePort } from "node:worker_threads";
+import { FoldnetError } from "../common/errors.js";
+import { runWorkUnit, type WorkUnitInput, type WorkUnitOutput } from "../sim/work-unit.js";
+
+/** Least time between two progress messages posted by the thread (the display's refresh). */
+export const TASK_PROGRESS_INTERVAL_MS = 250;
+
+/** The input of the thread task. */
+export interface UnitTaskInput extends WorkUnitInput {
+  /** Receives `UnitProgress` messages; transferred to the thread with the task. */
+  readonly progressPort?: MessagePort;
+}
+
+/** A progress message: steps run so far and the best energy so far. */
+export interface UnitProgress {
+  readonly stepsDone: number;
+  readonly bestEnergy: number;
+}
+
+/** What a unit produces: sim's output plus the state at the start of every segment. */
+export interface UnitTaskOutput extends WorkUnitOutput {
+  /**
+   * steps/K states: `segmentStates[j]` is the canonical state after j·K steps, the preimage
+   * of `leaves[j]` (so `segmentStates[0]` is the start state).
+   */
+  readonly segmentStates: Uint8Array[];
+}
+
+/** The task's answer: the output, or a typed error as plain data. */
+export type UnitTaskResult =
+  | { readonly ok: true; readonly output: UnitTaskOutput }
+  | { readonly ok: false; readonly error: { code: string; message: string } };
+
+/**
+ * Runs a unit on the calling thread, calling `onProgress` after each segment.
+ * @throws {SimError} on a bad start state or segmentation (from `runWorkUnit`).
+ */
+export function runUnit(
+  input: WorkUnitInput,
+  onProgress?: (progress: UnitProgress) => void,
+): UnitTaskOutput {
+  const segmentStates: Uint8Array[] = [input.startState];
+  const out = runWorkUnit(input, (stepsDone, state, bestEnergy) => {
+    if (stepsDone < input.steps) segmentStates.push(state);
+    onProgress?.({ stepsDone, bestEnergy });
+  });
+  return { ...out, segmentStates };
+}
+
+/**
+ * The piscina entry: runs the unit, posting throttled progress on `progressPort` (the last
+ * segment is always posted). The caller owns the port and closes it when the task settles.
+ */
+export default function unitTask(input: UnitTaskInput): UnitTaskResult {
+  const port = input.progressPort;
+  let lastPost = Number.NEGATIVE_INFINITY;
+  try {
+    const output = runUnit(
+      {
+        startState: input.startState,
+        steps: input.steps,
+        checkpointInterval: input.checkpointInterval,
+      },
+      port === undefined
+        ? undefined
+        : (progress) => {
+            const now = performance.now();
+            if (progress.stepsDone === input.steps || now - lastPost >= TASK_PROGRESS_INTERVAL_MS) {
+              lastPost = now;
+              port.postMessage(progress);
+            }
+          },
+    );
+    return { ok: true, output };
+  } catch (err) {
+    if (err instanceof FoldnetError) return { ok: false, error: err.toObject() };
+    throw err;
+  }
+}
