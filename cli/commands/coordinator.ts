@@ -1,0 +1,74 @@
+/**
+ * `foldnet coordinator`: runs the server (HTTP API, worker WebSocket endpoint, dashboard) on
+ * one port with an embedded SQLite database, until SIGINT/SIGTERM.
+ * @module
+ */
+import { Coordinator } from "../../coordinator/coordinator.js";
+import { createLineLogger } from "../../worker/log.js";
+import { type Command, integerOption, parseCommandArgs } from "../command.js";
+
+export const coordinatorCommand: Command = {
+  name: "coordinator",
+  summary: "run the coordinator server (job API, worker endpoint, dashboard)",
+  help: `Usage: foldnet coordinator [--host 127.0.0.1] [--port 7700] [--db FILE] [options]
+
+Serves researchers (HTTP API under /api), volunteers' workers (WebSocket at /ws) and
+operators (/metrics, dashboard at /) on one port. State lives in an SQLite file; a
+restarted coordinator carries on where it stopped. On first start with no API key it mints
+one into FILE.api-key.
+
+Options:
+  --host H             address to listen on (default 127.0.0.1)
+  --port P             port (default 7700; 0 picks a free one)
+  --db FILE            SQLite database (default foldnet.db)
+  --api-key KEY        accept this researcher API key (repeatable; also FOLDNET_API_KEY)
+  --lease-seconds S    shortest lease of a work unit (default 120)
+  --grace-seconds S    how long a disconnected worker keeps its leases (default 30)
+  --replay-threads N   verification threads for spot-check replays (default 1)
+  -h, --help           this help
+`,
+  async run(argv) {
+    const { values } = parseCommandArgs(argv, {
+      host: { type: "string", default: "127.0.0.1" },
+      port: { type: "string", default: "7700" },
+      db: { type: "string", default: "foldnet.db" },
+      "api-key": { type: "string", multiple: true },
+      "lease-seconds": { type: "string" },
+      "grace-seconds": { type: "string" },
+      "replay-threads": { type: "string" },
+    });
+    const log = createLineLogger((line) => process.stderr.write(`${line}\n`));
+    const apiKeys = [
+      ...(values["api-key"] ?? []),
+      ...(process.env.FOLDNET_API_KEY ? [process.env.FOLDNET_API_KEY] : []),
+    ];
+    const coordinator = new Coordinator(
+      {
+        host: values.host,
+        port: integerOption(values.port, "port", 7700),
+        dbFile: values.db,
+        apiKeys,
+        replayThreads: integerOption(values["replay-threads"], "replay-threads", 1),
+        scheduler: {
+          minLeaseMs: integerOption(values["lease-seconds"], "lease-seconds", 120) * 1000,
+          disconnectGraceMs: integerOption(values["grace-seconds"], "grace-seconds", 30) * 1000,
+        },
+      },
+      { log },
+    );
+    const address = await coordinator.start();
+    if (address.mintedApiKey !== undefined) {
+      log.info("minted a researcher API key", { file: `${values.db}.api-key` });
+    }
+    process.stdout.write(
+      `${JSON.stringify({ url: address.url, wsUrl: address.wsUrl, port: address.port })}\n`,
+    );
+    await new Promise<void>((resolve) => {
+      process.once("SIGINT", resolve);
+      process.once("SIGTERM", resolve);
+    });
+    log.info("coordinator stopping");
+    await coordinator.stop();
+    return 0;
+  },
+};

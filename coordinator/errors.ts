@@ -1,0 +1,42 @@
+/**
+ * Typed errors of the coordinator: the HTTP job API (`API_ERROR_…`) and the checks of
+ * submitted results (`RESULT_ERROR_…`). A result error carries the action the coordinator
+ * takes: `REJECT` (the sender is at fault: strike it) or `IGNORE` (stale or duplicate).
+ * @module
+ */
+import { ErrorAction, FoldnetError } from "../common/errors.js";
+
+/** Errors of the HTTP API, each with its HTTP status. */
+export type ApiErrorType =
+  | { code: "API_ERROR_UNAUTHORIZED"; status: 401 }
+  | { code: "API_ERROR_BAD_REQUEST"; status: 400; field: string }
+  | { code: "API_ERROR_NOT_FOUND"; status: 404 }
+  | { code: "API_ERROR_CONFLICT"; status: 409 }
+  | { code: "API_ERROR_TOO_LARGE"; status: 413 };
+
+/** An error the HTTP API answers with its status and a JSON body. */
+export class ApiError extends FoldnetError<ApiErrorType> {}
+
+/** Why a result was not accepted. */
+export type ResultErrorCode =
+  | "RESULT_ERROR_UNKNOWN_ASSIGNMENT"
+  | "RESULT_ERROR_NOT_ASSIGNED"
+  | "RESULT_ERROR_BAD_SIGNATURE"
+  | "RESULT_ERROR_WRONG_UNIT"
+  | "RESULT_ERROR_WRONG_STEPS"
+  | "RESULT_ERROR_BAD_STATE"
+  | "RESULT_ERROR_STATE_MISMATCH"
+  | "RESULT_ERROR_BAD_FOLD"
+  | "RESULT_ERROR_ENERGY_MISMATCH"
+  | "RESULT_ERROR_BEST_MISMATCH"
+  | "RESULT_ERROR_WORK_MISMATCH"
+  | "RESULT_ERROR_BAD_OPENINGS"
+  | "RESULT_ERROR_STALE"
+  | "RESULT_ERROR_BANNED";
+
+/** A result check that failed, with the action the coordinator takes. */
+export class ResultError extends FoldnetError<{ code: ResultErrorCode; action: ErrorAction }> {
+  constructor(code: ResultErrorCode, message: string, action: ErrorAction = ErrorAction.REJECT) {
+    super({ code, action }, message);
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * The HTTP job API under `/api` (JSON): researchers submit, follow, fetch and cancel jobs
+ * with an API key (`Authorization: Bearer KEY`); reads are public, like a volunteer
+ * project's statistics pages. Bodies are bounded; every error is a JSON object with a code
+ * (and the field at fault for a 400). See docs/api.md.
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { FoldnetError } from "../common/errors.js";
+import { renderPdb } from "../sim/render-pdb.js";
+import { renderSvg } from "../sim/render-svg.js";
+import { hashApiKey } from "./api-keys.js";
+import { ApiError } from "./errors.js";
+import { parseJobSpec } from "./job-spec.js";
+import type { Scheduler } from "./scheduler.js";
+import type { JobRecord, Store } from "./store/store.js";
+
+/** Largest request body: a job request is a few hundred bytes. */
+export const MAX_BODY_BYTES = 64 * 1024;
+/** Most jobs or workers one list returns. */
+const LIST_LIMIT = 500;
+
+/** What the API serves from. */
+export interface ApiDeps {
+  readonly store: Store;
+  readonly scheduler: Scheduler;
+  /** Live figures for /api/status (connected workers, coordinator key). */
+  readonly status: () => Record<string, unknown>;
+  /** Called after a job was submitted or cancelled. */
+  readonly onJobsChanged?: () => void;
+}
+
+/** The public JSON view of a job. */
+export function jobView(job: JobRecord): Record<string, unknown> {
+  const planned = job.trajectories * job.generations * job.unitSteps;
+  return {
+    id: job.id,
+    name: job.name,
+    sequence: job.sequence,
+    lattice: job.lattice,
+    status: job.status,
+    steps: job.steps,
+    stepsPlanned: planned,
+    stepsDone: job.stepsDone,
+    progress: job.status === "done" ? 1 : Math.min(1, job.stepsDone / planned),
+    trajectories: job.trajectories,
+    generations: job.generations,
+    unitSteps: job.unitSteps,
+    checkpointInterval: job.checkpointInterval,
+    replicas: job.replicas,
+    targetEnergy: job.targetEnergy,
+    bestEnergy: job.bestEnergy,
+    bestFold: job.bestFold,
+    bestUnit: job.bestUnit,
+    unitsVerified: job.unitsDone,
+    createdAt: job.createdAt,
+    finishedAt: job.finishedAt,
+  };
+}
+
+const notFound = (what: string) =>
+  new ApiError({ code: "API_ERROR_NOT_FOUND", status: 404 }, `${what} not found`);
+
+/** Reads a bounded JSON body. */
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES)
+      throw new ApiError(
+        { code: "API_ERROR_TOO_LARGE", status: 413 },
+        `bodies are limited to ${MAX_BODY_BYTES} bytes`,
+      );
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch {
+    throw new ApiError(
+      { code: "API_ERROR_BAD_REQUEST", status: 400, field: "body" },
+      "the body is not valid JSON",
+    );
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown, type = "application/json"): void {
+  const text = type === "application/json" ? `${JSON.stringify(body)}\n` : String(body);
+  res.writeHead(status, { "content-type": type, "cache-control": "no-store" });
+  res.end(text);
+}
+
+/** The `/api` request handler. */
+export class JobApi {
+  constructor(private readonly deps: ApiDeps) {}
+
+  /** Handles a request under /api; resolves when the response is sent. */
+  async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    try {
+      await this.route(req, res, path);
+    } catch (err) {
+      if (err instanceof ApiError) {
+        const { status, ...type } = err.type;
+        send(res, status, { error: { ...type, message: err.message } });
+      } else if (err instanceof FoldnetError) {
+        send(res, 400, { error: { ...err.toObject() } });
+      } else {
+        send(res, 500, { error: { code: "API_ERROR_INTERNAL", message: "internal error" } });
+        throw err;
+      }
+    }
+  }
+
+  private authorize(req: IncomingMessage): void {
+    const header = req.headers.authorization ?? "";
+    const key = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
+    if (key === "" || !this.deps.store.hasApiKey(hashApiKey(key))) {
+      throw new ApiError(
+        { code: "API_ERROR_UNAUTHORIZED", status: 401 },
+        "a valid API key is required (Authorization: Bearer KEY)",
+      );
+    }
+  }
+
+  private job(id: string): JobRecord {
+    const job = this.deps.store.getJob(id);
+    if (job === undefined) throw notFound(`job ${id}`);
+    return job;
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const method = req.method ?? "GET";
+    const parts = path
+      .split("/")
+      .filter((p) => p !== "")
+      .slice(1); // drop "api"
+    const [resource, id, action] = parts;
+    if (method === "GET" && resource === "status" && id === undefined) {
+      return send(res, 200, { ...this.deps.status(), ...this.deps.store.counts() });
+    }
+    if (method === "GET" && resource === "workers" && id === undefined) {
+      const connected = new Set(
+        (this.deps.status().connectedWorkers as string[] | undefined) ?? [],
+      );
+      const workers = this.deps.store
+        .listWorkers(LIST_LIMIT)
+        .map((w) => ({ ...w, connected: connected.has(w.key) }));
+      return send(res, 200, { workers });
+    }
+    if (resource !== "jobs") throw notFound(`/api/${parts.join("/")}`);
+    if (id === undefined) {
+      if (method === "POST") {
+        this.authorize(req);
+        const spec = parseJobSpec(await readJson(req));
+        const job = this.deps.scheduler.submitJob(spec);
+        this.deps.onJobsChanged?.();
+        return send(res, 201, jobView(job));
+      }
+      if (method === "GET")
+        return send(res, 200, { jobs: this.deps.store.listJobs(LIST_LIMIT).map(jobView) });
+    } else if (action === undefined && method === "GET") {
+      return send(res, 200, jobView(this.job(id)));
+    } else if (action === "cancel" && method === "POST") {
+      this.authorize(req);
+      const job = this.job(id);
+      if (!this.deps.store.cancelJob(job.id, Date.now())) {
+        throw new ApiError(
+          { code: "API_ERROR_CONFLICT", status: 409 },
+          `job ${id} is ${job.status}, not running`,
+        );
+      }
+      this.deps.onJobsChanged?.();
+      return send(res, 200, jobView(this.job(id)));
+    } else if (action === "units" && method === "GET") {
+      const units = this.deps.store
+        .listUnits(this.job(id).id)
+        .map(({ startState: _s, result, ...u }) => ({
+          ...u,
+          result: result === null ? null : { ...result, reward: result.reward.toString() },
+        }));
+      return send(res, 200, { units });
+    } else if (action?.startsWith("result") === true && method === "GET") {
+      return this.result(res, this.job(id), action);
+    }
+    throw notFound(`${method} /api/${parts.join("/")}`);
+  }
+
+  private result(res: ServerResponse, job: JobRecord, action: string): void {
+    if (action === "result") {
+      send(res, 200, { ...jobView(job), done: job.status !== "running" });
+      return;
+    }
+    if (job.bestFold === null) throw notFound(`a fold of job ${job.id} (no unit verified yet)`);
+    const title = `${job.name || job.id} — E = ${job.bestEnergy}`;
+    const { sequence, bestFold, lattice } = job;
+    if (action === "result.svg") {
+      send(res, 200, renderSvg(sequence, bestFold, lattice, { title }), "image/svg+xml");
+    } else if (action === "result.pdb") {
+      send(res, 200, renderPdb(sequence, bestFold, lattice, { title }), "chemical/x-pdb");
+    } else {
+      throw notFound(`/api/jobs/${job.id}/${action}`);
+    }
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * What a researcher asks for when submitting a job, validated field by field, and how it is
+ * cut into trajectories and generations of work units (DESIGN.md "Jobs, trajectories,
+ * generations"). Every unit has SEGMENTS_PER_UNIT segments of K = unitSteps / 1024 steps, the
+ * spot-check granularity of the proof of useful work.
+ * @module
+ */
+import { sha256 } from "@noble/hashes/sha2.js";
+import { utf8ToBytes } from "@noble/hashes/utils.js";
+import { SimError } from "../sim/errors.js";
+import { type LatticeName, parseLattice } from "../sim/lattice.js";
+import { MAX_REPLICAS } from "../sim/params.js";
+import { parseSequence } from "../sim/sequence.js";
+import { ApiError } from "./errors.js";
+
+/** Segments per work unit (Merkle leaves − 1): spot checks replay m of these. */
+export const SEGMENTS_PER_UNIT = 1024;
+/** Default steps per work unit: ≈ 0.2 s of one thread on a 64-mer; jobs may ask for more. */
+export const DEFAULT_UNIT_STEPS = 2_048 * SEGMENTS_PER_UNIT;
+/** Largest step budget of one job (10¹² attempts ≈ a day of 10,000 threads). */
+export const MAX_JOB_STEPS = 1e12;
+/** Largest work unit: 2³⁰ steps, about two minutes of one thread. */
+export const MAX_UNIT_STEPS = 2 ** 30;
+/** Most independent trajectories of one job. */
+export const MAX_TRAJECTORIES = 256;
+/** Longest job name. */
+export const MAX_NAME_LENGTH = 100;
+
+/** A validated job request. */
+export interface JobSpec {
+  readonly name: string;
+  readonly sequence: string;
+  readonly lattice: LatticeName;
+  /** The step budget asked for; the job runs trajectories × generations × unitSteps ≥ this. */
+  readonly steps: number;
+  readonly trajectories: number;
+  readonly unitSteps: number;
+  readonly replicas: number | undefined;
+  readonly targetEnergy: number | undefined;
+}
+
+const badField = (field: string, message: string) =>
+  new ApiError({ code: "API_ERROR_BAD_REQUEST", status: 400, field }, message);
+
+function integerField(
+  body: Record<string, unknown>,
+  field: string,
+  min: number,
+  max: number,
+  fallback?: number,
+): number {
+  const value = body[field] ?? fallback;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw badField(field, `${field} must be an integer in [${min}, ${max}]`);
+  }
+  return value;
+}
+
+/**
+ * Validates a job request body.
+ * @throws {ApiError} API_ERROR_BAD_REQUEST naming the first bad field.
+ */
+export function parseJobSpec(body: unknown): JobSpec {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw badField("body", "the request body must be a JSON object");
+  }
+  const b = body as Record<string, unknown>;
+  let sequence: string;
+  let lattice: LatticeName;
+  try {
+    sequence = parseSequence(
+      typeof b.sequence === "string" ? b.sequence.toUpperCase() : b.sequence,
+    );
+    lattice = parseLattice(b.lattice ?? "square2d");
+  } catch (err) {
+    if (err instanceof SimError) throw badField(err.type.field, err.message);
+    throw err;
+  }
+  const steps = integerField(b, "steps", SEGMENTS_PER_UNIT, MAX_JOB_STEPS);
+  const trajectories = integerField(b, "trajectories", 1, MAX_TRAJECTORIES, 2);
+  const unitSteps = integerField(
+    b,
+    "unitSteps",
+    SEGMENTS_PER_UNIT,
+    MAX_UNIT_STEPS,
+    Math.min(DEFAULT_UNIT_STEPS, roundUpToSegments(steps / trajectories)),
+  );
+  if (unitSteps % SEGMENTS_PER_UNIT !== 0)
+    throw badField("unitSteps", `unitSteps must be a multiple of ${SEGMENTS_PER_UNIT}`);
+  const replicas =
+    b.replicas === undefined ? undefined : integerField(b, "replicas", 1, MAX_REPLICAS);
+  const targetEnergy =
+    b.targetEnergy === undefined ? undefined : integerField(b, "targetEnergy", -100_000, 0);
+  const name = b.name ?? "";
+  if (typeof name !== "string" || name.length > MAX_NAME_LENGTH) {
+    throw badField("name", `name must be a string of at most ${MAX_NAME_LENGTH} characters`);
+  }
+  return { name, sequence, lattice, steps, trajectories, unitSteps, replicas, targetEnergy };
+}
+
+function roundUpToSegments(steps: number): number {
+  return Math.max(1, Math.ceil(steps / SEGMENTS_PER_UNIT)) * SEGMENTS_PER_UNIT;
+}
+
+/** Generations per trajectory so that trajectories × generations × unitSteps ≥ steps. */
+export function generationsFor(
+  spec: Pick<JobSpec, "steps" | "trajectories" | "unitSteps">,
+): number {
+  return Math.max(1, Math.ceil(spec.steps / (spec.trajectories * spec.unitSteps)));
+}
+
+/** The PRNG seed of trajectory t of a job: the first 8 bytes of a domain-separated hash. */
+export function trajectorySeed(jobId: string, trajectory: number): bigint {
+  const digest = sha256(utf8ToBytes(`foldnet/v1/trajectory-seed\u0000${jobId}\u0000${trajectory}`));
+  return new DataView(digest.buffer, digest.byteOffset, 8).getBigUint64(0, true);
+}

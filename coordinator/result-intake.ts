@@ -1,0 +1,219 @@
+/**
+ * What happens to a submitted result: look up its lease, answer duplicates and stale leases
+ * without penalty, run the structural check, challenge the worker to open segments of its
+ * committed trajectory, check the openings by replay, and record the result — in one store
+ * transaction — before the verdict (the acknowledgement) is sent. A rejected result earns a
+ * strike when the sender is at fault; enough strikes ban the key.
+ * @module
+ */
+import { bytesToHex } from "@noble/hashes/utils.js";
+import { ErrorAction } from "../common/errors.js";
+import type { Frame, FrameOf } from "../protocol/frames.js";
+import { keyId } from "../protocol/identity.js";
+import type { Logger } from "../worker/log.js";
+import { ResultError } from "./errors.js";
+import { checkResultCommit, staleLease } from "./result-check.js";
+import type { Scheduler } from "./scheduler.js";
+import {
+  chooseSegments,
+  type SegmentReplay,
+  type SpotCheckPolicy,
+  segmentsFor,
+  verifyOpenings,
+} from "./spot-check.js";
+import type { JobRecord, Lease, Store, UnitRecord } from "./store/store.js";
+
+/** Where verdicts and challenges go: the worker's session. */
+export interface FrameSink {
+  send(frame: Frame): void;
+}
+
+/** Tunables of result intake. */
+export interface IntakeOptions {
+  readonly spotCheck: SpotCheckPolicy;
+  /** Strikes that ban a key. */
+  readonly banAfterStrikes: number;
+}
+
+/** Reward of an accepted unit (the ledger's formula; see coordinator/rewards.ts). */
+export type RewardFn = (job: JobRecord, unit: UnitRecord, bestEnergy: number) => bigint;
+
+/** What intake needs. */
+export interface IntakeDeps {
+  readonly store: Store;
+  readonly scheduler: Scheduler;
+  readonly replay: SegmentReplay;
+  readonly reward: RewardFn;
+  readonly log: Logger;
+  readonly now: () => number;
+  /** Observes every outcome (metrics). */
+  readonly onOutcome?: (outcome: "accepted" | "duplicate" | ErrorAction, code: string) => void;
+}
+
+interface Pending {
+  readonly lease: Lease;
+  readonly commit: FrameOf<"resultCommit">;
+  readonly segments: number[];
+}
+
+/** Receives result commits and openings from sessions. */
+export class ResultIntake {
+  /** Commits waiting for their openings, by assignment id (hex). */
+  private readonly pending = new Map<string, Pending>();
+
+  constructor(
+    private readonly opts: IntakeOptions,
+    private readonly deps: IntakeDeps,
+  ) {}
+
+  /** A worker committed to a result. */
+  async commit(
+    workerKey: Uint8Array,
+    commit: FrameOf<"resultCommit">,
+    sink: FrameSink,
+  ): Promise<void> {
+    const assignmentId = bytesToHex(commit.assignmentId);
+    try {
+      const lease = this.deps.store.getLease(assignmentId);
+      if (lease === undefined)
+        throw new ResultError(
+          "RESULT_ERROR_UNKNOWN_ASSIGNMENT",
+          "no such assignment was ever issued",
+        );
+      const previous = this.deps.store.getResultByAssignment(assignmentId);
+      if (previous !== undefined && previous.workerKey === bytesToHex(workerKey)) {
+        this.deps.onOutcome?.("duplicate", "");
+        sink.send(
+          verdict(
+            commit.assignmentId,
+            true,
+            "",
+            previous.reward,
+            "already accepted; not rewarded again",
+          ),
+        );
+        return;
+      }
+      if (
+        lease.unit.status === "done" ||
+        lease.unit.status === "cancelled" ||
+        lease.job.status !== "running"
+      ) {
+        checkResultCommit(lease, commit, workerKey); // a forged or foreign result is still a lie
+        throw staleLease();
+      }
+      checkResultCommit(lease, commit, workerKey);
+      const worker = this.deps.store.getWorker(bytesToHex(workerKey));
+      const segmentCount = lease.unit.steps / lease.job.checkpointInterval;
+      const segments = chooseSegments(segmentCount, segmentsFor(this.opts.spotCheck, worker));
+      this.pending.set(assignmentId, { lease, commit, segments });
+      sink.send({ kind: "challenge", assignmentId: commit.assignmentId, segments });
+    } catch (err) {
+      this.refuse(workerKey, commit.assignmentId, err, sink);
+    }
+  }
+
+  /** A worker opened the segments of a challenge. */
+  async openings(
+    workerKey: Uint8Array,
+    frame: FrameOf<"openings">,
+    sink: FrameSink,
+  ): Promise<void> {
+    const assignmentId = bytesToHex(frame.assignmentId);
+    const pending = this.pending.get(assignmentId);
+    if (pending === undefined || pending.lease.assignment.workerKey !== bytesToHex(workerKey)) {
+      sink.send({
+        kind: "error",
+        code: "RESULT_ERROR_NO_CHALLENGE",
+        message: "no challenge is open for this assignment",
+      });
+      return;
+    }
+    this.pending.delete(assignmentId);
+    try {
+      await verifyOpenings(
+        pending.lease,
+        pending.commit,
+        pending.segments,
+        frame,
+        this.deps.replay,
+      );
+      this.record(workerKey, pending, sink);
+    } catch (err) {
+      this.refuse(workerKey, frame.assignmentId, err, sink);
+    }
+  }
+
+  /** Forgets the open challenges of a worker that went away (it re-sends its commit later). */
+  dropWorker(workerKey: Uint8Array): void {
+    const key = bytesToHex(workerKey);
+    for (const [id, p] of this.pending)
+      if (p.lease.assignment.workerKey === key) this.pending.delete(id);
+  }
+
+  /** Records an accepted result, then sends the verdict. */
+  private record(
+    workerKey: Uint8Array,
+    { lease, commit, segments }: Pending,
+    sink: FrameSink,
+  ): void {
+    const reward = this.deps.reward(lease.job, lease.unit, commit.bestEnergy);
+    const outcome = this.deps.scheduler.accept({
+      assignmentId: lease.assignment.id,
+      workerKey: bytesToHex(workerKey),
+      bestEnergy: commit.bestEnergy,
+      bestFold: commit.bestFold,
+      steps: commit.steps,
+      finalState: commit.finalState,
+      finalStateHash: commit.finalStateHash,
+      merkleRoot: commit.merkleRoot,
+      segmentsChecked: segments.length,
+      reward,
+      at: this.deps.now(),
+    });
+    if (outcome.kind === "stale") {
+      this.refuse(workerKey, commit.assignmentId, staleLease(), sink);
+      return;
+    }
+    this.deps.onOutcome?.(outcome.kind, "");
+    this.deps.log.info("result accepted", {
+      worker: keyId(workerKey),
+      unit: lease.unit.id,
+      bestEnergy: commit.bestEnergy,
+      reward: outcome.reward,
+      jobFinished: outcome.kind === "accepted" && outcome.jobFinished,
+    });
+    sink.send(verdict(commit.assignmentId, true, "", outcome.reward, "accepted"));
+  }
+
+  /** Sends a rejection verdict and, when the sender is at fault, records a strike. */
+  private refuse(
+    workerKey: Uint8Array,
+    assignmentId: Uint8Array,
+    err: unknown,
+    sink: FrameSink,
+  ): void {
+    if (!(err instanceof ResultError)) throw err;
+    const strike = err.type.action === ErrorAction.REJECT;
+    if (this.deps.store.getWorker(bytesToHex(workerKey)) !== undefined) {
+      this.deps.store.recordRejection(bytesToHex(workerKey), strike, this.opts.banAfterStrikes);
+    }
+    this.deps.onOutcome?.(err.type.action, err.code);
+    this.deps.log.warn("result rejected", {
+      worker: keyId(workerKey),
+      code: err.code,
+      action: err.type.action,
+    });
+    sink.send(verdict(assignmentId, false, err.code, 0n, err.message));
+  }
+}
+
+function verdict(
+  assignmentId: Uint8Array,
+  accepted: boolean,
+  code: string,
+  reward: bigint,
+  message: string,
+): FrameOf<"verdict"> {
+  return { kind: "verdict", assignmentId, accepted, code, reward, message };
+}

@@ -1,0 +1,179 @@
+/**
+ * The scheduler: turns jobs into work units (trajectories × generations), leases units to
+ * workers with deadlines, puts expired and abandoned leases back in the queue, and decides
+ * what an accepted result means for its job (next generation, target reached, budget spent).
+ * All state lives in the store; this module holds the rules and the sweep timer.
+ * @module
+ */
+import { randomBytes } from "node:crypto";
+import { resolveSearchParams } from "../sim/params.js";
+import { initialSnapshot } from "../sim/search.js";
+import { encodeState } from "../sim/state-codec.js";
+import { generationsFor, type JobSpec, SEGMENTS_PER_UNIT, trajectorySeed } from "./job-spec.js";
+import type {
+  AcceptancePlan,
+  AcceptedResult,
+  AcceptOutcome,
+  JobRecord,
+  Lease,
+  Store,
+  UnitRecord,
+} from "./store/store.js";
+
+/** Tunables of leasing. */
+export interface SchedulerOptions {
+  /** Shortest lease, whatever the unit's size. */
+  readonly minLeaseMs: number;
+  /** Pessimistic speed of a volunteer thread, sizing leases of big units. */
+  readonly leaseStepsPerSecond: number;
+  /** How long a disconnected worker keeps its leases (it may reconnect and submit). */
+  readonly disconnectGraceMs: number;
+  /** Period of the expired-lease sweep. */
+  readonly sweepIntervalMs: number;
+}
+
+/** Defaults: a 2-minute floor, leases sized at 200 k steps/s, 30 s grace, 1 s sweeps. */
+export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
+  minLeaseMs: 120_000,
+  leaseStepsPerSecond: 200_000,
+  disconnectGraceMs: 30_000,
+  sweepIntervalMs: 1_000,
+};
+
+/** What the scheduler needs from its surroundings. */
+export interface SchedulerDeps {
+  readonly store: Store;
+  /** Milliseconds since the epoch (injected for tests). */
+  readonly now: () => number;
+  /** Called with unit ids put back in the queue by the sweep. */
+  readonly onReissue?: (unitIds: string[]) => void;
+}
+
+/** Unit id of generation g of trajectory t. */
+export const unitId = (jobId: string, trajectory: number, generation: number) =>
+  `${jobId}.t${trajectory}.g${generation}`;
+
+/**
+ * What follows from accepting `result` for `unit`: the job ends when the result reaches the
+ * target energy; otherwise the trajectory goes on from the result's final state until its
+ * last generation. (The store ends the job when no unit is left open.)
+ */
+export function planAcceptance(
+  job: JobRecord,
+  unit: UnitRecord,
+  result: Pick<AcceptedResult, "bestEnergy" | "finalState">,
+): AcceptancePlan {
+  if (job.targetEnergy !== null && result.bestEnergy <= job.targetEnergy)
+    return { nextUnit: null, finishJob: true };
+  if (unit.generation + 1 >= job.generations) return { nextUnit: null, finishJob: false };
+  return {
+    nextUnit: {
+      id: unitId(job.id, unit.trajectory, unit.generation + 1),
+      jobId: job.id,
+      trajectory: unit.trajectory,
+      generation: unit.generation + 1,
+      startState: result.finalState,
+      steps: job.unitSteps,
+      status: "queued",
+    },
+    finishJob: false,
+  };
+}
+
+/** Leases, reissues and job bookkeeping over a store. */
+export class Scheduler {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly opts: SchedulerOptions,
+    private readonly deps: SchedulerDeps,
+  ) {}
+
+  /** Starts the periodic sweep of expired leases. */
+  start(): void {
+    this.timer = setInterval(() => this.sweep(), this.opts.sweepIntervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Creates a job and its generation-0 units (one per trajectory, each with its own seed). */
+  submitJob(spec: JobSpec): JobRecord {
+    const id = `j${randomBytes(6).toString("hex")}`;
+    const params = resolveSearchParams({
+      sequence: spec.sequence,
+      lattice: spec.lattice,
+      ...(spec.replicas === undefined ? {} : { replicas: spec.replicas }),
+    });
+    const job: JobRecord = {
+      id,
+      name: spec.name,
+      sequence: spec.sequence,
+      lattice: spec.lattice,
+      steps: spec.steps,
+      trajectories: spec.trajectories,
+      generations: generationsFor(spec),
+      unitSteps: spec.unitSteps,
+      checkpointInterval: spec.unitSteps / SEGMENTS_PER_UNIT,
+      replicas: params.temperaturesMilli.length,
+      targetEnergy: spec.targetEnergy ?? null,
+      status: "running",
+      bestEnergy: null,
+      bestFold: null,
+      bestUnit: null,
+      stepsDone: 0,
+      unitsDone: 0,
+      createdAt: this.deps.now(),
+      finishedAt: null,
+    };
+    const units: UnitRecord[] = [];
+    for (let t = 0; t < spec.trajectories; t++) {
+      units.push({
+        id: unitId(id, t, 0),
+        jobId: id,
+        trajectory: t,
+        generation: 0,
+        startState: encodeState(initialSnapshot(params, trajectorySeed(id, t))),
+        steps: spec.unitSteps,
+        status: "queued",
+      });
+    }
+    this.deps.store.createJob(job, units);
+    return job;
+  }
+
+  /** Lease length for a unit of `steps`. */
+  leaseMs(steps: number): number {
+    return Math.max(
+      this.opts.minLeaseMs,
+      Math.ceil((steps / this.opts.leaseStepsPerSecond) * 1000),
+    );
+  }
+
+  /** Leases up to `slots` units to the worker. */
+  lease(workerKey: string, slots: number): Lease[] {
+    return this.deps.store.leaseUnits(workerKey, slots, this.deps.now(), (steps) =>
+      this.leaseMs(steps),
+    );
+  }
+
+  /** A worker went away: its leases end after the grace period unless it comes back and submits. */
+  workerDisconnected(workerKey: string): void {
+    this.deps.store.shortenLeases(workerKey, this.deps.now() + this.opts.disconnectGraceMs);
+  }
+
+  /** Puts expired leases back in the queue now; returns the reissued unit ids. */
+  sweep(): string[] {
+    const reissued = this.deps.store.expireLeases(this.deps.now());
+    if (reissued.length > 0) this.deps.onReissue?.(reissued);
+    return reissued;
+  }
+
+  /** Records a verified result (one transaction) and what follows for its job. */
+  accept(result: AcceptedResult): AcceptOutcome {
+    return this.deps.store.acceptResult(result, (job, unit) => planAcceptance(job, unit, result));
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The work check by spot-check replay (DESIGN.md "Proof of useful work", check 2). After a
+ * worker commits to the Merkle root of its trajectory's state hashes, the coordinator picks
+ * segments with its CSPRNG — always the first and the last, which bind the commitment to the
+ * assigned start state and to the returned final state, plus m random ones — and the worker
+ * opens them. Each opening must prove its start and end leaves against the root, its start
+ * state must be a valid state of this search at step start + j·K, and replaying K steps from
+ * it must end in the committed end leaf. A worker that skipped a fraction f of its segments
+ * escapes m random checks with probability (1 − f)^m (docs/verification.md).
+ * @module
+ */
+import { randomInt } from "node:crypto";
+import { equalBytes } from "@noble/curves/utils.js";
+import type { OpeningsFrame, ResultCommitFrame } from "../protocol/frames.js";
+import { MAX_CHALLENGE_SEGMENTS } from "../protocol/limits.js";
+import { verifyMerkleProof } from "../protocol/merkle.js";
+import type { SearchSnapshot } from "../sim/engine.js";
+import { decodeState, stateHash } from "../sim/state-codec.js";
+import { ResultError } from "./errors.js";
+import { sameSearch } from "./result-check.js";
+import type { Lease, WorkerRecord } from "./store/store.js";
+
+/** Trust-dependent number of random segments (besides the first and last) to open. */
+export interface SpotCheckPolicy {
+  /** m for established keys. */
+  readonly segments: number;
+  /** m for new keys and keys with strikes. */
+  readonly segmentsUntrusted: number;
+  /** Accepted results after which a key without strikes is established. */
+  readonly trustAfter: number;
+}
+
+/**
+ * Defaults: m = 30 gives 1 − 0.9³⁰ = 95.8 % detection of a worker skipping 10 % of its
+ * segments at a replay cost of 32/1024 = 3.1 % of the work; untrusted keys get m = 60
+ * (99.8 %, 6.1 %). The MAX_CHALLENGE_SEGMENTS = 64 frame limit bounds m + 2.
+ */
+export const DEFAULT_SPOT_CHECK_POLICY: SpotCheckPolicy = {
+  segments: 30,
+  segmentsUntrusted: 60,
+  trustAfter: 10,
+};
+
+/** m for a worker under a policy. */
+export function segmentsFor(policy: SpotCheckPolicy, worker: WorkerRecord | undefined): number {
+  const trusted =
+    worker !== undefined && worker.strikes === 0 && worker.accepted >= policy.trustAfter;
+  return Math.min(trusted ? policy.segments : policy.segmentsUntrusted, MAX_CHALLENGE_SEGMENTS - 2);
+}
+
+/**
+ * The segments to open: 0 and L−1 and m distinct others drawn uniformly, increasing.
+ * `random(n)` draws an integer in [0, n) (a CSPRNG by default).
+ */
+export function chooseSegments(
+  segmentCount: number,
+  m: number,
+  random: (n: number) => number = randomInt,
+): number[] {
+  const chosen = new Set<number>([0, segmentCount - 1]);
+  const target = Math.min(segmentCount, m + 2);
+  while (chosen.size < target) chosen.add(random(segmentCount));
+  return [...chosen].sort((a, b) => a - b);
+}
+
+/** Replays K steps from an opened state and returns the end state's hash. */
+export type SegmentReplay = (state: Uint8Array, checkpointInterval: number) => Promise<Uint8Array>;
+
+/**
+ * Checks the openings of a challenge.
+ * @throws {ResultError} RESULT_ERROR_BAD_OPENINGS (malformed or not proven against the root)
+ * or RESULT_ERROR_WORK_MISMATCH (a replay does not end in the committed leaf).
+ */
+export async function verifyOpenings(
+  lease: Lease,
+  commit: ResultCommitFrame,
+  segments: readonly number[],
+  openings: OpeningsFrame,
+  replay: SegmentReplay,
+): Promise<void> {
+  const { unit, job } = lease;
+  const K = job.checkpointInterval;
+  const leafCount = unit.steps / K + 1;
+  const start = decodeState(unit.startState);
+  const bad = (message: string) => new ResultError("RESULT_ERROR_BAD_OPENINGS", message);
+  if (openings.openings.length !== segments.length)
+    throw bad(`expected ${segments.length} openings, got ${openings.openings.length}`);
+  const opened: { state: Uint8Array; endLeaf: Uint8Array; segment: number }[] = [];
+  openings.openings.forEach((o, i) => {
+    const j = segments[i] as number;
+    if (o.segment !== j) throw bad(`opening ${i} is for segment ${o.segment}, not ${j}`);
+    if (!verifyMerkleProof(commit.merkleRoot, stateHash(o.state), j, leafCount, o.startProof)) {
+      throw bad(`segment ${j}: the start state is not leaf ${j} of the committed root`);
+    }
+    if (!verifyMerkleProof(commit.merkleRoot, o.endLeaf, j + 1, leafCount, o.endProof)) {
+      throw bad(`segment ${j}: the end leaf is not leaf ${j + 1} of the committed root`);
+    }
+    if (j === 0 && !equalBytes(o.state, unit.startState))
+      throw bad("leaf 0 is not the assigned start state");
+    if (j + 2 === leafCount && !equalBytes(o.endLeaf, commit.finalStateHash))
+      throw bad("the last leaf is not the final state");
+    let state: SearchSnapshot;
+    try {
+      state = decodeState(o.state);
+    } catch {
+      throw bad(`segment ${j}: the opened state is not a valid state`);
+    }
+    if (!sameSearch(state, start) || state.step !== start.step + j * K) {
+      throw bad(`segment ${j}: the opened state is not this search at step ${start.step + j * K}`);
+    }
+    opened.push({ state: o.state, endLeaf: o.endLeaf, segment: j });
+  });
+  const ends = await Promise.all(opened.map((o) => replay(o.state, K)));
+  ends.forEach((end, i) => {
+    const o = opened[i]!;
+    if (!equalBytes(end, o.endLeaf)) {
+      throw new ResultError(
+        "RESULT_ERROR_WORK_MISMATCH",
+        `segment ${o.segment}: replaying it does not end in the committed leaf`,
+      );
+    }
+  });
+}

@@ -1,0 +1,470 @@
+/**
+ * The embedded store: SQLite through better-sqlite3, in WAL mode with synchronous=FULL so a
+ * committed transaction survives `kill -9` and power loss. Amounts (rewards) are stored as
+ * decimal text to stay exact beyond 2⁵³. Schema version 1; see docs/coordinator.md.
+ * @module
+ */
+
+import { randomBytes } from "node:crypto";
+import Database from "better-sqlite3";
+import type { LatticeName } from "../../sim/lattice.js";
+import type {
+  AcceptancePlan,
+  AcceptedResult,
+  AcceptOutcome,
+  AssignmentRecord,
+  JobRecord,
+  JobStatus,
+  Lease,
+  ResultRecord,
+  Store,
+  StoreCounts,
+  UnitRecord,
+  UnitStatus,
+  WorkerRecord,
+} from "./store.js";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS jobs (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, sequence TEXT NOT NULL, lattice TEXT NOT NULL,
+  steps INTEGER NOT NULL, trajectories INTEGER NOT NULL, generations INTEGER NOT NULL,
+  unit_steps INTEGER NOT NULL, checkpoint_interval INTEGER NOT NULL, replicas INTEGER NOT NULL,
+  target_energy INTEGER, status TEXT NOT NULL, best_energy INTEGER, best_fold TEXT, best_unit TEXT,
+  steps_done INTEGER NOT NULL DEFAULT 0, units_done INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL, finished_at INTEGER);
+CREATE TABLE IF NOT EXISTS units (
+  id TEXT PRIMARY KEY, job_id TEXT NOT NULL REFERENCES jobs(id), trajectory INTEGER NOT NULL,
+  generation INTEGER NOT NULL, start_state BLOB NOT NULL, steps INTEGER NOT NULL, status TEXT NOT NULL,
+  UNIQUE (job_id, trajectory, generation));
+CREATE INDEX IF NOT EXISTS units_queue ON units (status, job_id, generation, trajectory);
+CREATE TABLE IF NOT EXISTS assignments (
+  id TEXT PRIMARY KEY, unit_id TEXT NOT NULL REFERENCES units(id), worker_key TEXT NOT NULL,
+  issued_at INTEGER NOT NULL, deadline INTEGER NOT NULL, status TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS assignments_active ON assignments (status, deadline);
+CREATE INDEX IF NOT EXISTS assignments_worker ON assignments (worker_key, status);
+CREATE TABLE IF NOT EXISTS results (
+  unit_id TEXT PRIMARY KEY REFERENCES units(id), assignment_id TEXT NOT NULL UNIQUE,
+  worker_key TEXT NOT NULL, best_energy INTEGER NOT NULL, best_fold TEXT NOT NULL, steps INTEGER NOT NULL,
+  final_state BLOB NOT NULL, final_state_hash BLOB NOT NULL, merkle_root BLOB NOT NULL,
+  segments_checked INTEGER NOT NULL, reward TEXT NOT NULL, accepted_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS workers (
+  key TEXT PRIMARY KEY, key_id TEXT NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+  accepted INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0,
+  strikes INTEGER NOT NULL DEFAULT 0, banned INTEGER NOT NULL DEFAULT 0,
+  steps_verified INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS api_keys (hash TEXT PRIMARY KEY, name TEXT NOT NULL, created_at INTEGER NOT NULL);
+`;
+
+type Row = Record<string, unknown>;
+
+const jobFromRow = (r: Row): JobRecord => ({
+  id: r.id as string,
+  name: r.name as string,
+  sequence: r.sequence as string,
+  lattice: r.lattice as LatticeName,
+  steps: r.steps as number,
+  trajectories: r.trajectories as number,
+  generations: r.generations as number,
+  unitSteps: r.unit_steps as number,
+  checkpointInterval: r.checkpoint_interval as number,
+  replicas: r.replicas as number,
+  targetEnergy: r.target_energy as number | null,
+  status: r.status as JobStatus,
+  bestEnergy: r.best_energy as number | null,
+  bestFold: r.best_fold as string | null,
+  bestUnit: r.best_unit as string | null,
+  stepsDone: r.steps_done as number,
+  unitsDone: r.units_done as number,
+  createdAt: r.created_at as number,
+  finishedAt: r.finished_at as number | null,
+});
+
+const unitFromRow = (r: Row): UnitRecord => ({
+  id: r.id as string,
+  jobId: r.job_id as string,
+  trajectory: r.trajectory as number,
+  generation: r.generation as number,
+  startState: new Uint8Array(r.start_state as Buffer),
+  steps: r.steps as number,
+  status: r.status as UnitStatus,
+});
+
+const assignmentFromRow = (r: Row): AssignmentRecord => ({
+  id: r.id as string,
+  unitId: r.unit_id as string,
+  workerKey: r.worker_key as string,
+  issuedAt: r.issued_at as number,
+  deadline: r.deadline as number,
+  status: r.status as AssignmentRecord["status"],
+});
+
+const resultFromRow = (r: Row): ResultRecord => ({
+  unitId: r.unit_id as string,
+  assignmentId: r.assignment_id as string,
+  workerKey: r.worker_key as string,
+  bestEnergy: r.best_energy as number,
+  bestFold: r.best_fold as string,
+  steps: r.steps as number,
+  segmentsChecked: r.segments_checked as number,
+  reward: BigInt(r.reward as string),
+  acceptedAt: r.accepted_at as number,
+});
+
+const workerFromRow = (r: Row): WorkerRecord => ({
+  key: r.key as string,
+  keyId: r.key_id as string,
+  firstSeen: r.first_seen as number,
+  lastSeen: r.last_seen as number,
+  accepted: r.accepted as number,
+  rejected: r.rejected as number,
+  strikes: r.strikes as number,
+  banned: r.banned === 1,
+  stepsVerified: r.steps_verified as number,
+});
+
+/** SQLite implementation of `Store`. */
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+
+  /** Opens (creating if needed) the database at `file` (":memory:" for tests). */
+  constructor(file: string) {
+    this.db = new Database(file);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = FULL");
+    this.db.pragma("foreign_keys = ON");
+    this.db.pragma("busy_timeout = 5000");
+    this.db.exec(SCHEMA);
+    this.db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '1')").run();
+  }
+
+  createJob(job: JobRecord, units: readonly UnitRecord[]): void {
+    const insertJob = this.db.prepare(
+      `INSERT INTO jobs (id, name, sequence, lattice, steps, trajectories, generations, unit_steps,
+        checkpoint_interval, replicas, target_energy, status, created_at)
+       VALUES (@id, @name, @sequence, @lattice, @steps, @trajectories, @generations, @unitSteps,
+        @checkpointInterval, @replicas, @targetEnergy, @status, @createdAt)`,
+    );
+    this.db.transaction(() => {
+      insertJob.run(job);
+      for (const unit of units) this.insertUnit(unit);
+    })();
+  }
+
+  private insertUnit(unit: UnitRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO units (id, job_id, trajectory, generation, start_state, steps, status)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        unit.id,
+        unit.jobId,
+        unit.trajectory,
+        unit.generation,
+        Buffer.from(unit.startState),
+        unit.steps,
+        unit.status,
+      );
+  }
+
+  getJob(id: string): JobRecord | undefined {
+    const row = this.db.prepare("SELECT * FROM jobs WHERE id = ?").get(id) as Row | undefined;
+    return row === undefined ? undefined : jobFromRow(row);
+  }
+
+  listJobs(limit: number): JobRecord[] {
+    return (
+      this.db.prepare("SELECT * FROM jobs ORDER BY created_at DESC, id LIMIT ?").all(limit) as Row[]
+    ).map(jobFromRow);
+  }
+
+  cancelJob(id: string, at: number): boolean {
+    return this.db.transaction(() => {
+      const changed = this.db
+        .prepare(
+          "UPDATE jobs SET status = 'cancelled', finished_at = ? WHERE id = ? AND status = 'running'",
+        )
+        .run(at, id).changes;
+      if (changed === 0) return false;
+      this.endOpenUnits(id);
+      return true;
+    })();
+  }
+
+  /** Cancels a job's queued and leased units and revokes their leases. */
+  private endOpenUnits(jobId: string): void {
+    this.db
+      .prepare(
+        `UPDATE assignments SET status = 'revoked' WHERE status = 'active'
+         AND unit_id IN (SELECT id FROM units WHERE job_id = ? AND status = 'leased')`,
+      )
+      .run(jobId);
+    this.db
+      .prepare(
+        "UPDATE units SET status = 'cancelled' WHERE job_id = ? AND status IN ('queued', 'leased')",
+      )
+      .run(jobId);
+  }
+
+  listUnits(jobId: string): (UnitRecord & { result: ResultRecord | null })[] {
+    const rows = this.db
+      .prepare("SELECT * FROM units WHERE job_id = ? ORDER BY trajectory, generation")
+      .all(jobId) as Row[];
+    const result = this.db.prepare("SELECT * FROM results WHERE unit_id = ?");
+    return rows.map((r) => {
+      const res = result.get(r.id) as Row | undefined;
+      return { ...unitFromRow(r), result: res === undefined ? null : resultFromRow(res) };
+    });
+  }
+
+  leaseUnits(
+    workerKey: string,
+    slots: number,
+    at: number,
+    leaseMs: (steps: number) => number,
+  ): Lease[] {
+    return this.db.transaction(() => {
+      const rows = this.db
+        .prepare(
+          `SELECT u.* FROM units u JOIN jobs j ON j.id = u.job_id
+           WHERE u.status = 'queued' AND j.status = 'running'
+           ORDER BY j.created_at, u.job_id, u.generation, u.trajectory LIMIT ?`,
+        )
+        .all(slots) as Row[];
+      const leases: Lease[] = [];
+      const markLeased = this.db.prepare("UPDATE units SET status = 'leased' WHERE id = ?");
+      const insert = this.db.prepare(
+        "INSERT INTO assignments (id, unit_id, worker_key, issued_at, deadline, status) VALUES (?, ?, ?, ?, ?, 'active')",
+      );
+      for (const row of rows) {
+        const unit = unitFromRow(row);
+        const assignment: AssignmentRecord = {
+          id: randomBytes(16).toString("hex"),
+          unitId: unit.id,
+          workerKey,
+          issuedAt: at,
+          deadline: at + leaseMs(unit.steps),
+          status: "active",
+        };
+        markLeased.run(unit.id);
+        insert.run(assignment.id, unit.id, workerKey, assignment.issuedAt, assignment.deadline);
+        leases.push({
+          assignment,
+          unit: { ...unit, status: "leased" },
+          job: this.getJob(unit.jobId)!,
+        });
+      }
+      return leases;
+    })();
+  }
+
+  getLease(assignmentId: string): Lease | undefined {
+    const row = this.db.prepare("SELECT * FROM assignments WHERE id = ?").get(assignmentId) as
+      | Row
+      | undefined;
+    if (row === undefined) return undefined;
+    const assignment = assignmentFromRow(row);
+    const unit = unitFromRow(
+      this.db.prepare("SELECT * FROM units WHERE id = ?").get(assignment.unitId) as Row,
+    );
+    return { assignment, unit, job: this.getJob(unit.jobId)! };
+  }
+
+  expireLeases(at: number): string[] {
+    return this.db.transaction(() => {
+      const expired = this.db
+        .prepare("SELECT id, unit_id FROM assignments WHERE status = 'active' AND deadline <= ?")
+        .all(at) as { id: string; unit_id: string }[];
+      const revoke = this.db.prepare("UPDATE assignments SET status = 'revoked' WHERE id = ?");
+      const requeue = this.db.prepare(
+        "UPDATE units SET status = 'queued' WHERE id = ? AND status = 'leased'",
+      );
+      const requeued: string[] = [];
+      for (const a of expired) {
+        revoke.run(a.id);
+        if (requeue.run(a.unit_id).changes > 0) requeued.push(a.unit_id);
+      }
+      return requeued;
+    })();
+  }
+
+  shortenLeases(workerKey: string, deadline: number): void {
+    this.db
+      .prepare(
+        "UPDATE assignments SET deadline = MIN(deadline, ?) WHERE worker_key = ? AND status = 'active'",
+      )
+      .run(deadline, workerKey);
+  }
+
+  acceptResult(
+    result: AcceptedResult,
+    plan: (job: JobRecord, unit: UnitRecord) => AcceptancePlan,
+  ): AcceptOutcome {
+    return this.db.transaction((): AcceptOutcome => {
+      const previous = this.db
+        .prepare("SELECT reward FROM results WHERE assignment_id = ?")
+        .get(result.assignmentId) as { reward: string } | undefined;
+      if (previous !== undefined) return { kind: "duplicate", reward: BigInt(previous.reward) };
+      const lease = this.getLease(result.assignmentId);
+      if (
+        lease === undefined ||
+        lease.unit.status === "done" ||
+        lease.unit.status === "cancelled" ||
+        lease.job.status !== "running"
+      ) {
+        return { kind: "stale" };
+      }
+      const { unit, job } = lease;
+      const decision = plan(job, unit);
+      this.db
+        .prepare(
+          `INSERT INTO results (unit_id, assignment_id, worker_key, best_energy, best_fold, steps, final_state,
+            final_state_hash, merkle_root, segments_checked, reward, accepted_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          unit.id,
+          result.assignmentId,
+          result.workerKey,
+          result.bestEnergy,
+          result.bestFold,
+          result.steps,
+          Buffer.from(result.finalState),
+          Buffer.from(result.finalStateHash),
+          Buffer.from(result.merkleRoot),
+          result.segmentsChecked,
+          result.reward.toString(),
+          result.at,
+        );
+      this.db.prepare("UPDATE units SET status = 'done' WHERE id = ?").run(unit.id);
+      this.db
+        .prepare(
+          "UPDATE assignments SET status = CASE WHEN id = ? THEN 'completed' ELSE 'revoked' END WHERE unit_id = ? AND status = 'active'",
+        )
+        .run(result.assignmentId, unit.id);
+      // A late result on a revoked lease still completes it: the first valid result wins.
+      this.db
+        .prepare("UPDATE assignments SET status = 'completed' WHERE id = ?")
+        .run(result.assignmentId);
+      const improves = job.bestEnergy === null || result.bestEnergy < job.bestEnergy;
+      this.db
+        .prepare(
+          `UPDATE jobs SET steps_done = steps_done + ?, units_done = units_done + 1,
+            best_energy = CASE WHEN ? THEN ? ELSE best_energy END,
+            best_fold = CASE WHEN ? THEN ? ELSE best_fold END,
+            best_unit = CASE WHEN ? THEN ? ELSE best_unit END WHERE id = ?`,
+        )
+        .run(
+          result.steps,
+          +improves,
+          result.bestEnergy,
+          +improves,
+          result.bestFold,
+          +improves,
+          unit.id,
+          job.id,
+        );
+      this.db
+        .prepare(
+          "UPDATE workers SET accepted = accepted + 1, steps_verified = steps_verified + ?, last_seen = MAX(last_seen, ?) WHERE key = ?",
+        )
+        .run(result.steps, result.at, result.workerKey);
+      if (decision.nextUnit !== null) this.insertUnit(decision.nextUnit);
+      let jobFinished = decision.finishJob;
+      if (!jobFinished && decision.nextUnit === null) {
+        const open = this.db
+          .prepare(
+            "SELECT COUNT(*) AS n FROM units WHERE job_id = ? AND status IN ('queued', 'leased')",
+          )
+          .get(job.id) as { n: number };
+        jobFinished = open.n === 0;
+      }
+      if (jobFinished) {
+        this.endOpenUnits(job.id);
+        this.db
+          .prepare("UPDATE jobs SET status = 'done', finished_at = ? WHERE id = ?")
+          .run(result.at, job.id);
+      }
+      return { kind: "accepted", jobFinished, reward: result.reward };
+    })();
+  }
+
+  getResultByAssignment(assignmentId: string): ResultRecord | undefined {
+    const row = this.db
+      .prepare("SELECT * FROM results WHERE assignment_id = ?")
+      .get(assignmentId) as Row | undefined;
+    return row === undefined ? undefined : resultFromRow(row);
+  }
+
+  touchWorker(key: string, keyId: string, at: number): WorkerRecord {
+    this.db
+      .prepare(
+        `INSERT INTO workers (key, key_id, first_seen, last_seen) VALUES (?, ?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET last_seen = MAX(last_seen, excluded.last_seen)`,
+      )
+      .run(key, keyId, at, at);
+    return this.getWorker(key)!;
+  }
+
+  getWorker(key: string): WorkerRecord | undefined {
+    const row = this.db.prepare("SELECT * FROM workers WHERE key = ?").get(key) as Row | undefined;
+    return row === undefined ? undefined : workerFromRow(row);
+  }
+
+  listWorkers(limit: number): WorkerRecord[] {
+    return (
+      this.db.prepare("SELECT * FROM workers ORDER BY last_seen DESC LIMIT ?").all(limit) as Row[]
+    ).map(workerFromRow);
+  }
+
+  recordRejection(key: string, strike: boolean, banAfter: number): WorkerRecord {
+    this.db
+      .prepare(
+        `UPDATE workers SET rejected = rejected + 1, strikes = strikes + ?,
+          banned = CASE WHEN strikes + ? >= ? THEN 1 ELSE banned END WHERE key = ?`,
+      )
+      .run(+strike, +strike, banAfter, key);
+    return this.getWorker(key)!;
+  }
+
+  addApiKey(hash: string, name: string, at: number): void {
+    this.db
+      .prepare("INSERT OR IGNORE INTO api_keys (hash, name, created_at) VALUES (?, ?, ?)")
+      .run(hash, name, at);
+  }
+
+  hasApiKey(hash: string): boolean {
+    return this.db.prepare("SELECT 1 FROM api_keys WHERE hash = ?").get(hash) !== undefined;
+  }
+
+  countApiKeys(): number {
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM api_keys").get() as { n: number }).n;
+  }
+
+  counts(): StoreCounts {
+    const jobs: Record<JobStatus, number> = { running: 0, done: 0, cancelled: 0 };
+    for (const r of this.db
+      .prepare("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status")
+      .all() as Row[]) {
+      jobs[r.status as JobStatus] = r.n as number;
+    }
+    const units: Record<UnitStatus, number> = { queued: 0, leased: 0, done: 0, cancelled: 0 };
+    for (const r of this.db
+      .prepare("SELECT status, COUNT(*) AS n FROM units GROUP BY status")
+      .all() as Row[]) {
+      units[r.status as UnitStatus] = r.n as number;
+    }
+    const one = (sql: string) => (this.db.prepare(sql).get() as { n: number }).n;
+    return {
+      jobs,
+      units,
+      results: one("SELECT COUNT(*) AS n FROM results"),
+      workers: one("SELECT COUNT(*) AS n FROM workers"),
+    };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

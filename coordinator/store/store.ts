@@ -1,0 +1,179 @@
+/**
+ * The coordinator's storage interface and the records it holds: jobs, work units, leases
+ * (assignments), accepted results, workers and researcher API keys. The embedded default is
+ * SQLite (sqlite-store.ts); the interface is what a shared PostgreSQL backend would implement
+ * to let several coordinators share one queue. Every method that changes more than one row
+ * does it in one transaction.
+ * @module
+ */
+import type { LatticeName } from "../../sim/lattice.js";
+
+/** Lifecycle of a job. */
+export type JobStatus = "running" | "done" | "cancelled";
+/** Lifecycle of a work unit. */
+export type UnitStatus = "queued" | "leased" | "done" | "cancelled";
+
+/** A job as stored. */
+export interface JobRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly sequence: string;
+  readonly lattice: LatticeName;
+  /** The step budget as asked. */
+  readonly steps: number;
+  readonly trajectories: number;
+  readonly generations: number;
+  readonly unitSteps: number;
+  readonly checkpointInterval: number;
+  readonly replicas: number;
+  readonly targetEnergy: number | null;
+  readonly status: JobStatus;
+  readonly bestEnergy: number | null;
+  readonly bestFold: string | null;
+  readonly bestUnit: string | null;
+  /** Verified steps of accepted units. */
+  readonly stepsDone: number;
+  readonly unitsDone: number;
+  readonly createdAt: number;
+  readonly finishedAt: number | null;
+}
+
+/** A work unit: generation g of trajectory t of a job. */
+export interface UnitRecord {
+  readonly id: string;
+  readonly jobId: string;
+  readonly trajectory: number;
+  readonly generation: number;
+  /** Canonical sim state the unit starts from. */
+  readonly startState: Uint8Array;
+  readonly steps: number;
+  readonly status: UnitStatus;
+}
+
+/** A lease of a unit to a worker. */
+export interface AssignmentRecord {
+  /** 16 random bytes, hex. */
+  readonly id: string;
+  readonly unitId: string;
+  /** Worker public key, hex. */
+  readonly workerKey: string;
+  readonly issuedAt: number;
+  readonly deadline: number;
+  readonly status: "active" | "revoked" | "completed";
+}
+
+/** An assignment with its unit and job, as a lease hands it out. */
+export interface Lease {
+  readonly assignment: AssignmentRecord;
+  readonly unit: UnitRecord;
+  readonly job: JobRecord;
+}
+
+/** A verified result to record. */
+export interface AcceptedResult {
+  readonly assignmentId: string;
+  readonly workerKey: string;
+  readonly bestEnergy: number;
+  readonly bestFold: string;
+  readonly steps: number;
+  readonly finalState: Uint8Array;
+  readonly finalStateHash: Uint8Array;
+  readonly merkleRoot: Uint8Array;
+  readonly segmentsChecked: number;
+  readonly reward: bigint;
+  readonly at: number;
+}
+
+/** What accepting a result decided for the job (computed by `planAcceptance`). */
+export interface AcceptancePlan {
+  /** The next generation of the trajectory, if it goes on. */
+  readonly nextUnit: UnitRecord | null;
+  /** True when the job ends with this result (budget spent or target reached). */
+  readonly finishJob: boolean;
+}
+
+/** Outcome of `Store.acceptResult`. */
+export type AcceptOutcome =
+  | { readonly kind: "accepted"; readonly jobFinished: boolean; readonly reward: bigint }
+  | { readonly kind: "duplicate"; readonly reward: bigint }
+  | { readonly kind: "stale" };
+
+/** A result as stored. */
+export interface ResultRecord {
+  readonly unitId: string;
+  readonly assignmentId: string;
+  readonly workerKey: string;
+  readonly bestEnergy: number;
+  readonly bestFold: string;
+  readonly steps: number;
+  readonly segmentsChecked: number;
+  readonly reward: bigint;
+  readonly acceptedAt: number;
+}
+
+/** What the coordinator knows of a worker key. */
+export interface WorkerRecord {
+  readonly key: string;
+  readonly keyId: string;
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+  readonly accepted: number;
+  readonly rejected: number;
+  readonly strikes: number;
+  readonly banned: boolean;
+  readonly stepsVerified: number;
+}
+
+/** Counts for the status endpoint and metrics. */
+export interface StoreCounts {
+  readonly jobs: Record<JobStatus, number>;
+  readonly units: Record<UnitStatus, number>;
+  readonly results: number;
+  readonly workers: number;
+}
+
+/** The coordinator's storage. */
+export interface Store {
+  /** Inserts a job with its generation-0 units. */
+  createJob(job: JobRecord, units: readonly UnitRecord[]): void;
+  getJob(id: string): JobRecord | undefined;
+  listJobs(limit: number): JobRecord[];
+  /** Cancels a running job: queued and leased units are cancelled. False if not running. */
+  cancelJob(id: string, at: number): boolean;
+  listUnits(jobId: string): (UnitRecord & { result: ResultRecord | null })[];
+  /** Leases up to `slots` queued units to a worker, oldest job first. */
+  leaseUnits(
+    workerKey: string,
+    slots: number,
+    at: number,
+    leaseMs: (steps: number) => number,
+  ): Lease[];
+  /** The assignment with its unit and job. */
+  getLease(assignmentId: string): Lease | undefined;
+  /** Puts units whose lease passed its deadline back in the queue; returns their ids. */
+  expireLeases(at: number): string[];
+  /** Shortens the worker's active leases to end by `deadline` (on disconnect). */
+  shortenLeases(workerKey: string, deadline: number): void;
+  /**
+   * Records a verified result, its unit's end and its job's progress, in one transaction.
+   * `plan` decides what follows from the job and unit as they are inside the transaction.
+   */
+  acceptResult(
+    result: AcceptedResult,
+    plan: (job: JobRecord, unit: UnitRecord) => AcceptancePlan,
+  ): AcceptOutcome;
+  /** The accepted result of an assignment, if any. */
+  getResultByAssignment(assignmentId: string): ResultRecord | undefined;
+  /** Marks a worker as seen (creating it); returns its record. */
+  touchWorker(key: string, keyId: string, at: number): WorkerRecord;
+  getWorker(key: string): WorkerRecord | undefined;
+  listWorkers(limit: number): WorkerRecord[];
+  /** Counts a rejected result; a strike when `strike`; bans the key at `banAfter` strikes. */
+  recordRejection(key: string, strike: boolean, banAfter: number): WorkerRecord;
+  /** Stores the sha256 of a researcher API key. */
+  addApiKey(hash: string, name: string, at: number): void;
+  hasApiKey(hash: string): boolean;
+  countApiKeys(): number;
+  counts(): StoreCounts;
+  close(): void;
+}

@@ -1,0 +1,117 @@
+/**
+ * The WebSocket endpoint for workers at `/ws` on the coordinator's HTTP server: accepts
+ * upgrades, bounds every message at the protocol's largest frame (ws `maxPayload`), runs a
+ * ping/terminate heartbeat, and gives each connection a WorkerSession. Disconnects shorten
+ * the worker's leases to the grace period and drop its open challenges.
+ * @module
+ */
+import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
+import { type WebSocket, WebSocketServer } from "ws";
+import { MAX_FRAME_BYTES } from "../protocol/limits.js";
+import { type SessionDeps, type SessionOptions, WorkerSession } from "./worker-session.js";
+
+/** Options of the endpoint. */
+export interface EndpointOptions extends SessionOptions {
+  /** Interval of pings; a connection that has not answered the previous ping is terminated. */
+  readonly heartbeatMs: number;
+  /** Most simultaneous connections; more are refused with HTTP 503. */
+  readonly maxConnections: number;
+}
+
+/** Defaults, with their reasons in docs/limits.md. */
+export const DEFAULT_ENDPOINT_OPTIONS: EndpointOptions = {
+  heartbeatMs: 15_000,
+  maxConnections: 20_000,
+  maxBadFrames: 10,
+  framesPerSecond: 50,
+  frameBurst: 200,
+  maxSlots: 64,
+  noWorkRetryMs: 1_000,
+};
+
+/** The `/ws` endpoint. */
+export class WorkerEndpoint {
+  private readonly wss: WebSocketServer;
+  private readonly sessions = new Map<WebSocket, WorkerSession>();
+  private readonly alive = new WeakSet<WebSocket>();
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly opts: EndpointOptions,
+    private readonly deps: SessionDeps & { onDisconnect(workerKey: Uint8Array | undefined): void },
+  ) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: MAX_FRAME_BYTES,
+      perMessageDeflate: false,
+    });
+  }
+
+  /** Connected sockets (authenticated or not). */
+  get connections(): number {
+    return this.sessions.size;
+  }
+
+  /** Authenticated workers' keys (hex), one per connection. */
+  connectedWorkers(): string[] {
+    const keys: string[] = [];
+    for (const s of this.sessions.values())
+      if (s.workerKeyHex !== undefined) keys.push(s.workerKeyHex);
+    return keys;
+  }
+
+  /** Takes over upgrade requests for `/ws` on the server and starts the heartbeat. */
+  attach(server: Server): void {
+    server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const path = new URL(req.url ?? "/", "http://localhost").pathname;
+      if (path !== "/ws") {
+        socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
+        return;
+      }
+      if (this.sessions.size >= this.opts.maxConnections) {
+        socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n");
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.connected(ws));
+    });
+    this.heartbeat = setInterval(() => this.beat(), this.opts.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  private connected(ws: WebSocket): void {
+    const session = new WorkerSession(ws, this.opts, this.deps);
+    this.sessions.set(ws, session);
+    this.alive.add(ws);
+    ws.on("pong", () => this.alive.add(ws));
+    ws.on("message", (data, isBinary) => {
+      void session.receive(data as Buffer, isBinary);
+    });
+    ws.on("error", () => ws.terminate());
+    ws.on("close", () => {
+      const key = session.workerKeyHex;
+      session.closed();
+      this.sessions.delete(ws);
+      this.deps.onDisconnect(key === undefined ? undefined : Buffer.from(key, "hex"));
+    });
+  }
+
+  private beat(): void {
+    for (const ws of this.sessions.keys()) {
+      if (!this.alive.has(ws)) {
+        ws.terminate();
+        continue;
+      }
+      this.alive.delete(ws);
+      ws.ping();
+    }
+  }
+
+  /** Closes every connection and stops the heartbeat. */
+  async stop(): Promise<void> {
+    clearInterval(this.heartbeat);
+    for (const ws of this.sessions.keys()) ws.close(1001, "coordinator shutting down");
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    for (const ws of this.sessions.keys()) ws.terminate();
+  }
+}

@@ -1,0 +1,230 @@
+/**
+ * One worker's WebSocket connection, as a state machine: hello → auth challenge → auth
+ * response → welcome, then work requests, progress and results. Every frame is bounded by
+ * protocol/wire.ts before use; a frame that cannot be decoded or does not fit the state gets
+ * a typed error frame, and too many of those, or a flood beyond the rate limit, close the
+ * connection (1008). The session never throws into the server.
+ * @module
+ */
+import { randomBytes } from "node:crypto";
+import { bytesToHex } from "@noble/hashes/utils.js";
+import type { WebSocket } from "ws";
+import { FoldnetError } from "../common/errors.js";
+import { authPayload } from "../protocol/canonical.js";
+import type { Frame, FrameOf } from "../protocol/frames.js";
+import { keyId, verifySignature } from "../protocol/identity.js";
+import { AUTH_NONCE_BYTES } from "../protocol/limits.js";
+import { decodeFrame, encodeFrame, errorFrame } from "../protocol/wire.js";
+import type { Logger } from "../worker/log.js";
+import type { ResultIntake } from "./result-intake.js";
+import type { Scheduler } from "./scheduler.js";
+import type { Store } from "./store/store.js";
+
+/** Limits of one connection. */
+export interface SessionOptions {
+  /** Malformed or out-of-place frames tolerated before the connection is closed. */
+  readonly maxBadFrames: number;
+  /** Sustained frames per second allowed (token bucket refill rate). */
+  readonly framesPerSecond: number;
+  /** Burst of frames allowed (token bucket size). */
+  readonly frameBurst: number;
+  /** Most units one work request may lease. */
+  readonly maxSlots: number;
+  /** What `noWork.retryAfterMs` says when the queue is empty. */
+  readonly noWorkRetryMs: number;
+}
+
+/** What a session needs from the coordinator. */
+export interface SessionDeps {
+  readonly coordinatorKey: Uint8Array;
+  readonly store: Store;
+  readonly scheduler: Scheduler;
+  readonly results: ResultIntake;
+  readonly log: Logger;
+  readonly now: () => number;
+}
+
+type Phase = "hello" | "auth" | "ready" | "closed";
+
+/** Close code for policy violations (RFC 6455 §7.4.1). */
+const POLICY_VIOLATION = 1008;
+
+/** The server side of one worker connection. */
+export class WorkerSession {
+  private phase: Phase = "hello";
+  private nonce: Uint8Array = new Uint8Array(0);
+  private workerKey: Uint8Array = new Uint8Array(0);
+  private badFrames = 0;
+  private tokens: number;
+  private refilledAt: number;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly opts: SessionOptions,
+    private readonly deps: SessionDeps,
+  ) {
+    this.tokens = opts.frameBurst;
+    this.refilledAt = deps.now();
+  }
+
+  /** The authenticated worker's key (hex), or undefined before welcome. */
+  get workerKeyHex(): string | undefined {
+    return this.phase === "ready" || (this.phase === "closed" && this.workerKey.length > 0)
+      ? bytesToHex(this.workerKey)
+      : undefined;
+  }
+
+  /** Sends a frame if the socket is open. */
+  send(frame: Frame): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(encodeFrame(frame));
+  }
+
+  /** Handles one WebSocket message; never throws. */
+  async receive(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): Promise<void> {
+    if (this.phase === "closed") return;
+    if (!this.takeToken()) {
+      this.reject("SESSION_ERROR_RATE_LIMITED", "too many frames: slow down");
+      return;
+    }
+    if (!isBinary || !(data instanceof Buffer)) {
+      this.reject("FRAME_ERROR_MALFORMED", "frames are binary protobuf messages");
+      return;
+    }
+    let frame: Frame;
+    try {
+      frame = decodeFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    } catch (err) {
+      const e = err instanceof FoldnetError ? err : undefined;
+      this.reject(e?.code ?? "FRAME_ERROR_MALFORMED", e?.message ?? "the frame cannot be decoded");
+      return;
+    }
+    try {
+      await this.dispatch(frame);
+    } catch (err) {
+      this.deps.log.error("session handler failed", { err, kind: frame.kind });
+      this.send(
+        errorFrame("SESSION_ERROR_INTERNAL", "the coordinator could not handle this frame"),
+      );
+    }
+  }
+
+  /** Marks the session closed (the socket is gone). */
+  closed(): void {
+    this.phase = "closed";
+  }
+
+  private async dispatch(frame: Frame): Promise<void> {
+    switch (this.phase) {
+      case "hello":
+        if (frame.kind === "hello") return this.onHello(frame);
+        break;
+      case "auth":
+        if (frame.kind === "authResponse") return this.onAuthResponse(frame);
+        break;
+      case "ready":
+        if (frame.kind === "workRequest") return this.onWorkRequest(frame);
+        if (frame.kind === "progress") return;
+        if (frame.kind === "resultCommit")
+          return this.deps.results.commit(this.workerKey, frame, this);
+        if (frame.kind === "openings")
+          return this.deps.results.openings(this.workerKey, frame, this);
+        if (frame.kind === "error") {
+          this.deps.log.warn("worker reported an error", {
+            worker: keyId(this.workerKey),
+            code: frame.code,
+          });
+          return;
+        }
+        break;
+      case "closed":
+        return;
+    }
+    this.reject("SESSION_ERROR_UNEXPECTED_FRAME", `a ${frame.kind} frame is not expected now`);
+  }
+
+  private onHello(frame: FrameOf<"hello">): void {
+    this.workerKey = frame.publicKey;
+    this.nonce = randomBytes(AUTH_NONCE_BYTES);
+    this.phase = "auth";
+    this.send({
+      kind: "authChallenge",
+      nonce: this.nonce,
+      coordinatorKey: this.deps.coordinatorKey,
+    });
+  }
+
+  private onAuthResponse(frame: FrameOf<"authResponse">): void {
+    const payload = authPayload(this.nonce, this.deps.coordinatorKey, this.workerKey);
+    if (!verifySignature(this.workerKey, payload, frame.signature)) {
+      this.close(
+        "AUTH_ERROR_BAD_SIGNATURE",
+        "the auth signature does not verify with the key in hello",
+      );
+      return;
+    }
+    const id = keyId(this.workerKey);
+    const worker = this.deps.store.touchWorker(bytesToHex(this.workerKey), id, this.deps.now());
+    if (worker.banned) {
+      this.close("AUTH_ERROR_BANNED", "this key is banned after repeated rejected results");
+      return;
+    }
+    this.phase = "ready";
+    this.send({ kind: "welcome", workerId: id });
+    this.deps.log.info("worker connected", { worker: id });
+  }
+
+  private onWorkRequest(frame: FrameOf<"workRequest">): void {
+    const leases = this.deps.scheduler.lease(
+      bytesToHex(this.workerKey),
+      Math.min(frame.slots, this.opts.maxSlots),
+    );
+    if (leases.length === 0) {
+      this.send({ kind: "noWork", retryAfterMs: this.opts.noWorkRetryMs });
+      return;
+    }
+    for (const { assignment, unit, job } of leases) {
+      this.send({
+        kind: "assignment",
+        assignmentId: Buffer.from(assignment.id, "hex"),
+        unitId: unit.id,
+        jobId: job.id,
+        startState: unit.startState,
+        steps: unit.steps,
+        checkpointInterval: job.checkpointInterval,
+        deadlineMs: assignment.deadline,
+      });
+    }
+  }
+
+  /** A token-bucket rate limit on incoming frames. */
+  private takeToken(): boolean {
+    const now = this.deps.now();
+    this.tokens = Math.min(
+      this.opts.frameBurst,
+      this.tokens + ((now - this.refilledAt) / 1000) * this.opts.framesPerSecond,
+    );
+    this.refilledAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  /** Answers a bad frame with a typed error; closes after too many. */
+  private reject(code: string, message: string): void {
+    this.badFrames++;
+    if (this.badFrames > this.opts.maxBadFrames) {
+      this.close(
+        "SESSION_ERROR_TOO_MANY_BAD_FRAMES",
+        `closing after ${this.badFrames} bad frames (last: ${code})`,
+      );
+      return;
+    }
+    this.send(errorFrame(code, message));
+  }
+
+  private close(code: string, message: string): void {
+    this.send(errorFrame(code, message));
+    this.phase = "closed";
+    this.socket.close(POLICY_VIOLATION, code);
+  }
+}
