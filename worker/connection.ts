@@ -1,0 +1,328 @@
+/**
+ * The worker's WebSocket client: connects to the coordinator, authenticates with the worker's
+ * ed25519 key (hello → authChallenge → authResponse → welcome), hands every later frame to its
+ * owner, and reconnects with exponential backoff when the socket closes or goes silent.
+ *
+ * Limits (docs/limits.md, docs/worker.md): `maxPayload` is the protocol's MAX_FRAME_BYTES, the
+ * handshake must finish within HANDSHAKE_TIMEOUT_MS, and a socket that brings neither a frame
+ * nor a ping for `heartbeatTimeoutMs` (2 × the coordinator's ping interval) is terminated.
+ * ws answers pings by itself. Frames that do not decode are logged (code only) and dropped;
+ * ws errors are logged and end in a close, which schedules the reconnect. Nothing here throws
+ * into the event loop.
+ * @module
+ */
+import { EventEmitter } from "node:events";
+import WebSocket from "ws";
+import { FoldnetError } from "../common/errors.js";
+import { authPayload } from "../protocol/canonical.js";
+import type { Frame } from "../protocol/frames.js";
+import { type Identity, keyId, sign } from "../protocol/identity.js";
+import { MAX_FRAME_BYTES } from "../protocol/limits.js";
+import { decodeFrame, encodeFrame } from "../protocol/wire.js";
+import { Backoff, type BackoffOptions } from "./backoff.js";
+import { type Clock, systemClock, type TimerHandle } from "./clock.js";
+import { WorkerError } from "./errors.js";
+import { type Logger, silentLogger } from "./log.js";
+import type { ConnectionState } from "./status.js";
+
+/** The path of the coordinator's worker endpoint, added when the URL has none. */
+export const WORKER_ENDPOINT_PATH = "/ws";
+/**
+ * The coordinator pings every 15 s (its heartbeat); a worker hearing nothing for twice that
+ * assumes a dead link (a half-open TCP connection never closes by itself) and reconnects.
+ */
+export const HEARTBEAT_TIMEOUT_MS = 30_000;
+/** Connect plus hello/challenge/response/welcome: a few round trips, generously bounded. */
+export const HANDSHAKE_TIMEOUT_MS = 15_000;
+/** How long `stop()` waits for the close handshake before terminating the socket. */
+export const CLOSE_TIMEOUT_MS = 2_000;
+
+/**
+ * Checks a `--coordinator` URL and adds the endpoint path when it has none:
+ * `ws://host:7700` → `ws://host:7700/ws`.
+ * @throws {WorkerError} WORKER_ERROR_BAD_URL unless a ws:// or wss:// URL.
+ */
+export function coordinatorUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new WorkerError({ code: "WORKER_ERROR_BAD_URL", url: value }, `not a URL: ${value}`);
+  }
+  if (url.protocol !== "ws:" && url.protocol !== "wss:")
+    throw new WorkerError(
+      { code: "WORKER_ERROR_BAD_URL", url: value },
+      `the coordinator URL must start with ws:// or wss://, got ${value}`,
+    );
+  if (url.pathname === "" || url.pathname === "/") url.pathname = WORKER_ENDPOINT_PATH;
+  return url.toString();
+}
+
+/** Options of a connection. */
+export interface ConnectionOptions {
+  /** The coordinator's URL (normalized by `coordinatorUrl`). */
+  readonly url: string;
+  readonly identity: Identity;
+  /** Software name and version sent in `hello`. */
+  readonly client: string;
+  /** Threads announced in `hello`. */
+  readonly threads: number;
+  readonly backoff?: Omit<BackoffOptions, "random">;
+  readonly heartbeatTimeoutMs?: number;
+  readonly handshakeTimeoutMs?: number;
+}
+
+/** Collaborators of a connection (injected in tests). */
+export interface ConnectionDeps {
+  readonly log?: Logger;
+  readonly clock?: Clock;
+  /** The jitter source of the backoff. */
+  readonly random?: () => number;
+}
+
+/** What the connection reports. */
+export interface ConnectionEvents {
+  /** Authenticated: the coordinator's welcome. */
+  connected: [info: { workerId: string; coordinatorKey: Uint8Array }];
+  /** A frame after the handshake. */
+  frame: [frame: Frame];
+  /** An authenticated session ended (the reconnect is already scheduled unless stopped). */
+  disconnected: [info: { code: number; reason: string }];
+  /** The connection state changed. */
+  state: [state: ConnectionState];
+}
+
+/** A self-reconnecting, authenticating WebSocket client of the coordinator. */
+export class WorkerConnection extends EventEmitter<ConnectionEvents> {
+  private readonly opts: ConnectionOptions;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly backoff: Backoff;
+  private ws: WebSocket | undefined;
+  private current: ConnectionState = "idle";
+  private stopped = true;
+  private authenticated = false;
+  /** The coordinator key of the current handshake's challenge. */
+  private coordinatorKey: Uint8Array | undefined;
+  private reconnectTimer: TimerHandle | undefined;
+  private silenceTimer: TimerHandle | undefined;
+  private handshakeTimer: TimerHandle | undefined;
+  private sessions = 0;
+
+  constructor(opts: ConnectionOptions, deps: ConnectionDeps = {}) {
+    super();
+    this.opts = opts;
+    this.log = deps.log ?? silentLogger;
+    this.clock = deps.clock ?? systemClock;
+    this.backoff = new Backoff({
+      ...opts.backoff,
+      ...(deps.random === undefined ? {} : { random: deps.random }),
+    });
+  }
+
+  /** The connection state. */
+  get state(): ConnectionState {
+    return this.current;
+  }
+
+  /** True between `welcome` and the socket's close. */
+  get connected(): boolean {
+    return this.current === "connected";
+  }
+
+  /** Authenticated sessions so far (reconnects = sessions − 1). */
+  get sessionCount(): number {
+    return this.sessions;
+  }
+
+  /** Starts connecting (and reconnecting until `stop`). */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.connect();
+  }
+
+  /**
+   * Sends a frame if authenticated; returns false (and sends nothing) otherwise.
+   * @throws {ProtocolError|TypeError} when the frame does not encode (a bug of the caller).
+   */
+  send(frame: Frame): boolean {
+    const ws = this.ws;
+    if (!this.connected || ws === undefined || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(encodeFrame(frame));
+    return true;
+  }
+
+  /** Stops reconnecting and closes the socket cleanly (1000), terminating it if it hangs. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.clearTimer("reconnectTimer");
+    const ws = this.ws;
+    if (ws === undefined || ws.readyState === WebSocket.CLOSED) {
+      this.setState("closed");
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const force = this.clock.setTimeout(() => ws.terminate(), CLOSE_TIMEOUT_MS);
+      ws.once("close", () => {
+        this.clock.clearTimeout(force);
+        resolve();
+      });
+      if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
+      else ws.close(1000, "worker stopping");
+    });
+    this.setState("closed");
+  }
+
+  private setState(state: ConnectionState): void {
+    if (state === this.current) return;
+    this.current = state;
+    this.emit("state", state);
+  }
+
+  private clearTimer(name: "reconnectTimer" | "silenceTimer" | "handshakeTimer"): void {
+    const t = this[name];
+    if (t !== undefined) this.clock.clearTimeout(t);
+    this[name] = undefined;
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    this.setState("connecting");
+    this.authenticated = false;
+    const ws = new WebSocket(this.opts.url, {
+      maxPayload: MAX_FRAME_BYTES,
+      handshakeTimeout: this.opts.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
+      perMessageDeflate: false,
+    });
+    ws.binaryType = "nodebuffer";
+    this.ws = ws;
+    this.handshakeTimer = this.clock.setTimeout(() => {
+      this.log.warn("handshake timed out", { url: this.opts.url });
+      ws.terminate();
+    }, this.opts.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS);
+
+    ws.on("open", () => {
+      this.setState("authenticating");
+      this.armSilenceTimer(ws);
+      ws.send(
+        encodeFrame({
+          kind: "hello",
+          publicKey: this.opts.identity.publicKey,
+          client: this.opts.client,
+          threads: this.opts.threads,
+        }),
+      );
+    });
+    ws.on("ping", () => this.armSilenceTimer(ws));
+    ws.on("message", (data, isBinary) => {
+      this.armSilenceTimer(ws);
+      if (!isBinary) {
+        this.log.warn("ignored a text message from the coordinator");
+        return;
+      }
+      this.onMessage(ws, toBytes(data));
+    });
+    ws.on("error", (err) => {
+      this.log.warn("connection error", { url: this.opts.url, error: err.message });
+    });
+    ws.on("close", (code, reason) => this.onClose(ws, code, reason.toString("utf8")));
+  }
+
+  private onMessage(ws: WebSocket, bytes: Uint8Array): void {
+    let frame: Frame;
+    try {
+      frame = decodeFrame(bytes);
+    } catch (err) {
+      const code = err instanceof FoldnetError ? err.code : "FRAME_ERROR_MALFORMED";
+      this.log.warn("dropped a frame that does not decode", { code, bytes: bytes.length });
+      return;
+    }
+    if (this.authenticated) {
+      this.emit("frame", frame);
+      return;
+    }
+    switch (frame.kind) {
+      case "authChallenge": {
+        const signature = sign(
+          this.opts.identity.secretKey,
+          authPayload(frame.nonce, frame.coordinatorKey, this.opts.identity.publicKey),
+        );
+        ws.send(encodeFrame({ kind: "authResponse", signature }));
+        this.coordinatorKey = frame.coordinatorKey;
+        return;
+      }
+      case "welcome": {
+        if (this.coordinatorKey === undefined) {
+          this.log.warn("welcome before an auth challenge; closing");
+          ws.close(1002, "welcome before challenge");
+          return;
+        }
+        this.clearTimer("handshakeTimer");
+        this.authenticated = true;
+        this.sessions++;
+        this.backoff.reset();
+        this.setState("connected");
+        this.log.info("connected", {
+          url: this.opts.url,
+          workerId: frame.workerId,
+          coordinator: keyId(this.coordinatorKey),
+        });
+        this.emit("connected", { workerId: frame.workerId, coordinatorKey: this.coordinatorKey });
+        return;
+      }
+      case "error":
+        this.log.error("the coordinator refused the connection", {
+          code: frame.code,
+          message: frame.message,
+        });
+        return;
+      default:
+        this.log.warn("unexpected frame during the handshake", { kind: frame.kind });
+    }
+  }
+
+  private armSilenceTimer(ws: WebSocket): void {
+    this.clearTimer("silenceTimer");
+    this.silenceTimer = this.clock.setTimeout(() => {
+      this.log.warn("no message or ping from the coordinator; reconnecting", {
+        silentMs: this.opts.heartbeatTimeoutMs ?? HEARTBEAT_TIMEOUT_MS,
+      });
+      ws.terminate();
+    }, this.opts.heartbeatTimeoutMs ?? HEARTBEAT_TIMEOUT_MS);
+  }
+
+  private onClose(ws: WebSocket, code: number, reason: string): void {
+    if (ws !== this.ws) return;
+    this.clearTimer("silenceTimer");
+    this.clearTimer("handshakeTimer");
+    const wasAuthenticated = this.authenticated;
+    this.authenticated = false;
+    this.coordinatorKey = undefined;
+    this.ws = undefined;
+    if (wasAuthenticated) this.emit("disconnected", { code, reason });
+    if (this.stopped) {
+      this.setState("closed");
+      return;
+    }
+    const delay = this.backoff.next();
+    this.setState("waiting");
+    this.log.info("disconnected; retrying", {
+      code,
+      ...(reason === "" ? {} : { reason }),
+      retryInMs: delay,
+      attempt: this.backoff.attempts,
+    });
+    this.reconnectTimer = this.clock.setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.connect();
+    }, delay);
+  }
+}
+
+/** ws hands binary messages as a Buffer, a Buffer[] (fragments) or an ArrayBuffer. */
+function toBytes(data: WebSocket.RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return data;
+}
