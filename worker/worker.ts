@@ -269,9 +269,10 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
   private onDisconnected(): void {
     this.outstandingSlots = 0;
     this.clearWorkTimers();
-    this.log.warn("disconnected from the coordinator; units keep running", {
-      running: this.running.size,
-    });
+    if (!this.stopping)
+      this.log.warn("disconnected from the coordinator; units keep running", {
+        running: this.running.size,
+      });
     this.emit("disconnected");
   }
 

@@ -4,5 +4,6 @@
  */
 import type { Command } from "../command.js";
 import { foldCommand } from "./fold.js";
+import { workerCommand } from "./worker.js";
 
-export const commands: readonly Command[] = [foldCommand];
+export const commands: readonly Command[] = [foldCommand, workerCommand];

@@ -1,0 +1,114 @@
+/**
+ * `foldnet worker`: a volunteer's process (DESIGN.md "Command line"). Connects to a
+ * coordinator, folds work units on `--threads` threads, spools finished results so none is
+ * lost, and shows progress: a redrawn status block on a TTY, log lines otherwise (stderr).
+ * SIGINT/SIGTERM stop it gracefully (exit 0); a second signal forces the exit.
+ * @module
+ */
+import { availableParallelism, homedir } from "node:os";
+import { join } from "node:path";
+import { MAX_WORKER_THREADS } from "../../protocol/limits.js";
+import { createDisplay } from "../../worker/display.js";
+import type { LogLevel } from "../../worker/log.js";
+import { VolunteerWorker } from "../../worker/worker.js";
+import { type Command, integerOption, parseCommandArgs, UsageError } from "../command.js";
+
+/** Default home of the worker's files. */
+const FOLDNET_HOME = join(homedir(), ".foldnet");
+const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
+
+export const workerCommand: Command = {
+  name: "worker",
+  summary: "volunteer: fold work units for a coordinator and earn tokens",
+  help: `Usage: foldnet worker --coordinator ws://HOST:PORT [options]
+
+Connects to a foldnet coordinator, authenticates with this machine's ed25519 identity, and
+folds the work units it assigns on a pool of threads. Every finished result is written to a
+local spool before it is sent, so a crash or a coordinator outage loses nothing: spooled
+results are re-sent on the next connection. The worker reconnects by itself (backoff from
+0.5 s to 30 s) and keeps folding while disconnected.
+
+On a terminal it shows a status block (per thread: unit, % done, steps/s, best energy; and
+results accepted, tokens earned); otherwise it writes log lines to stderr. Ctrl-C (SIGINT) or
+SIGTERM stops it: running units are abandoned (the coordinator reissues them), the socket is
+closed cleanly and the spool kept. A second signal exits at once.
+
+Options:
+  --coordinator URL  the coordinator's WebSocket URL, ws://HOST:PORT or wss://… (the path
+                     defaults to /ws)
+  --threads N        folding threads, 1…${MAX_WORKER_THREADS} (default: this machine's available
+                     parallelism, here ${Math.max(1, availableParallelism())})
+  --identity FILE    ed25519 identity file, created on first start with mode 0600
+                     (default ~/.foldnet/identity.json)
+  --spool DIR        directory of results awaiting a verdict (default ~/.foldnet/spool);
+                     one worker process per directory
+  --name NAME        a name for this machine, shown to the coordinator
+  --log-level L      debug, info (default), warn or error
+  -h, --help         this help
+`,
+  async run(argv) {
+    const { values } = parseCommandArgs(argv, {
+      coordinator: { type: "string" },
+      threads: { type: "string" },
+      identity: { type: "string", default: join(FOLDNET_HOME, "identity.json") },
+      spool: { type: "string", default: join(FOLDNET_HOME, "spool") },
+      name: { type: "string" },
+      "log-level": { type: "string", default: "info" },
+    });
+    if (values.coordinator === undefined)
+      throw new UsageError("--coordinator is required", "coordinator");
+    const threads = integerOption(values.threads, "threads", Math.max(1, availableParallelism()));
+    if (threads < 1 || threads > MAX_WORKER_THREADS)
+      throw new UsageError(
+        `--threads must be in 1…${MAX_WORKER_THREADS}, got ${threads}`,
+        "threads",
+      );
+    const level = values["log-level"] as LogLevel;
+    if (!LEVELS.includes(level))
+      throw new UsageError(`--log-level must be one of ${LEVELS.join(", ")}`, "log-level");
+
+    const display = createDisplay({ stream: process.stderr, level });
+    const worker = new VolunteerWorker(
+      {
+        coordinator: values.coordinator,
+        threads,
+        identityFile: values.identity,
+        spoolDir: values.spool,
+        ...(values.name === undefined ? {} : { name: values.name }),
+      },
+      { log: display.log },
+    );
+
+    let signalled: (signal: NodeJS.Signals) => void = () => {};
+    const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
+      signalled = resolve;
+    });
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals++;
+      if (signals > 1) {
+        display.log.warn("second signal: exiting now", { signal });
+        process.exit(1);
+      }
+      signalled(signal);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    try {
+      await worker.start();
+      display.log.info("worker identity", { keyId: worker.keyId, file: values.identity });
+      display.attach(() => worker.status());
+      const signal = await stopRequested;
+      display.log.info("stopping on signal", { signal });
+      await worker.stop();
+      return 0;
+    } catch (err) {
+      await worker.stop().catch(() => {});
+      throw err;
+    } finally {
+      display.stop();
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
+  },
+};
