@@ -23,6 +23,7 @@ import { DEFAULT_SCHEDULER_OPTIONS, Scheduler, type SchedulerOptions } from "./s
 import { DEFAULT_SPOT_CHECK_POLICY } from "./spot-check.js";
 import { SqliteStore } from "./store/sqlite-store.js";
 import type { Store } from "./store/store.js";
+import { WorkWaitlist } from "./work-waitlist.js";
 import {
   DEFAULT_ENDPOINT_OPTIONS,
   type EndpointOptions,
@@ -74,6 +75,7 @@ export class Coordinator {
   private readonly intake: ResultIntake;
   private readonly replayPool: ReplayPool;
   private readonly api: JobApi;
+  private readonly waitlist: WorkWaitlist;
   private readonly now: () => number;
 
   constructor(
@@ -83,6 +85,8 @@ export class Coordinator {
     this.now = deps.now ?? Date.now;
     const memory = opts.dbFile === ":memory:";
     this.store = new SqliteStore(opts.dbFile);
+    const endpointOptions = { ...DEFAULT_ENDPOINT_OPTIONS, ...opts.endpoint };
+    this.waitlist = new WorkWaitlist(endpointOptions.parkMs);
     this.identity =
       memory && opts.identityFile === undefined
         ? generateIdentity()
@@ -94,6 +98,7 @@ export class Coordinator {
         now: this.now,
         onReissue: (units) =>
           deps.log.info("leases expired, units reissued", { units: units.length }),
+        onUnitsQueued: () => this.waitlist.notify(),
       },
     );
     this.replayPool = createReplayPool(opts.replayThreads ?? 1);
@@ -108,22 +113,20 @@ export class Coordinator {
         now: this.now,
       },
     );
-    this.endpoint = new WorkerEndpoint(
-      { ...DEFAULT_ENDPOINT_OPTIONS, ...opts.endpoint },
-      {
-        coordinatorKey: this.identity.publicKey,
-        store: this.store,
-        scheduler: this.scheduler,
-        results: this.intake,
-        log: deps.log,
-        now: this.now,
-        onDisconnect: (key) => {
-          if (key === undefined) return;
-          this.scheduler.workerDisconnected(bytesToHex(key));
-          this.intake.dropWorker(key);
-        },
+    this.endpoint = new WorkerEndpoint(endpointOptions, {
+      coordinatorKey: this.identity.publicKey,
+      store: this.store,
+      scheduler: this.scheduler,
+      results: this.intake,
+      waitlist: this.waitlist,
+      log: deps.log,
+      now: this.now,
+      onDisconnect: (key) => {
+        if (key === undefined) return;
+        this.scheduler.workerDisconnected(bytesToHex(key));
+        this.intake.dropWorker(key);
       },
-    );
+    });
     this.api = new JobApi({
       store: this.store,
       scheduler: this.scheduler,
@@ -185,6 +188,7 @@ export class Coordinator {
   /** Closes connections, the port, the pools and the store. */
   async stop(): Promise<void> {
     this.scheduler.stop();
+    this.waitlist.clear();
     await this.endpoint.stop();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));

@@ -47,6 +47,8 @@ export interface SchedulerDeps {
   readonly now: () => number;
   /** Called with unit ids put back in the queue by the sweep. */
   readonly onReissue?: (unitIds: string[]) => void;
+  /** Called after units may have been queued (a job submitted, a result accepted, a reissue). */
+  readonly onUnitsQueued?: () => void;
 }
 
 /** Unit id of generation g of trajectory t. */
@@ -142,6 +144,7 @@ export class Scheduler {
       });
     }
     this.deps.store.createJob(job, units);
+    this.deps.onUnitsQueued?.();
     return job;
   }
 
@@ -168,12 +171,19 @@ export class Scheduler {
   /** Puts expired leases back in the queue now; returns the reissued unit ids. */
   sweep(): string[] {
     const reissued = this.deps.store.expireLeases(this.deps.now());
-    if (reissued.length > 0) this.deps.onReissue?.(reissued);
+    if (reissued.length > 0) {
+      this.deps.onReissue?.(reissued);
+      this.deps.onUnitsQueued?.();
+    }
     return reissued;
   }
 
   /** Records a verified result (one transaction) and what follows for its job. */
   accept(result: AcceptedResult): AcceptOutcome {
-    return this.deps.store.acceptResult(result, (job, unit) => planAcceptance(job, unit, result));
+    const outcome = this.deps.store.acceptResult(result, (job, unit) =>
+      planAcceptance(job, unit, result),
+    );
+    if (outcome.kind === "accepted") this.deps.onUnitsQueued?.();
+    return outcome;
   }
 }

@@ -17,12 +17,15 @@ export interface EndpointOptions extends SessionOptions {
   readonly heartbeatMs: number;
   /** Most simultaneous connections; more are refused with HTTP 503. */
   readonly maxConnections: number;
+  /** How long a work request waits for units before `noWork` (long polling). */
+  readonly parkMs: number;
 }
 
 /** Defaults, with their reasons in docs/limits.md. */
 export const DEFAULT_ENDPOINT_OPTIONS: EndpointOptions = {
   heartbeatMs: 15_000,
   maxConnections: 20_000,
+  parkMs: 5_000,
   maxBadFrames: 10,
   framesPerSecond: 50,
   frameBurst: 200,

@@ -19,6 +19,7 @@ import type { Logger } from "../worker/log.js";
 import type { ResultIntake } from "./result-intake.js";
 import type { Scheduler } from "./scheduler.js";
 import type { Store } from "./store/store.js";
+import type { WorkWaitlist } from "./work-waitlist.js";
 
 /** Limits of one connection. */
 export interface SessionOptions {
@@ -40,6 +41,7 @@ export interface SessionDeps {
   readonly store: Store;
   readonly scheduler: Scheduler;
   readonly results: ResultIntake;
+  readonly waitlist: WorkWaitlist;
   readonly log: Logger;
   readonly now: () => number;
 }
@@ -111,6 +113,7 @@ export class WorkerSession {
   /** Marks the session closed (the socket is gone). */
   closed(): void {
     this.phase = "closed";
+    this.deps.waitlist.cancel(this);
   }
 
   private async dispatch(frame: Frame): Promise<void> {
@@ -174,14 +177,20 @@ export class WorkerSession {
   }
 
   private onWorkRequest(frame: FrameOf<"workRequest">): void {
-    const leases = this.deps.scheduler.lease(
-      bytesToHex(this.workerKey),
-      Math.min(frame.slots, this.opts.maxSlots),
-    );
-    if (leases.length === 0) {
-      this.send({ kind: "noWork", retryAfterMs: this.opts.noWorkRetryMs });
-      return;
+    const slots = Math.min(frame.slots, this.opts.maxSlots);
+    const sent = this.serve(slots);
+    if (sent < slots) {
+      this.deps.waitlist.park(this, {
+        slots: slots - sent,
+        serve: (n) => (this.phase === "ready" ? this.serve(n) : 0),
+        giveUp: () => this.send({ kind: "noWork", retryAfterMs: this.opts.noWorkRetryMs }),
+      });
     }
+  }
+
+  /** Leases up to `slots` units to this worker and sends their assignments; returns the count. */
+  private serve(slots: number): number {
+    const leases = this.deps.scheduler.lease(bytesToHex(this.workerKey), slots);
     for (const { assignment, unit, job } of leases) {
       this.send({
         kind: "assignment",
@@ -194,6 +203,7 @@ export class WorkerSession {
         deadlineMs: assignment.deadline,
       });
     }
+    return leases.length;
   }
 
   /** A token-bucket rate limit on incoming frames. */

@@ -21,7 +21,7 @@ import { type Coordinates, layOut } from "./fold.js";
 import { dimensions } from "./lattice.js";
 import type { SearchParams } from "./params.js";
 import { nextUint32 } from "./prng.js";
-import { exchangeTable, metropolisTable } from "./thresholds.js";
+import { thresholdTables } from "./thresholds.js";
 
 /** Free cells kept between the chain and every face of the box before each attempt. */
 const MARGIN = 3;
@@ -111,8 +111,10 @@ export class ReplicaExchangeSearch {
     // |E| ≤ ⌊nH·(2·dim − 1)/2⌋ bounds every energy, hence every ΔE.
     const maxDelta = Math.floor((hydrophobic * (2 * dim - 1)) / 2);
     this.tableRow = maxDelta + 1;
-    this.metropolis = metropolisTable(params.temperaturesMilli, maxDelta);
-    this.exchange = exchangeTable(params.temperaturesMilli, maxDelta);
+    ({ metropolis: this.metropolis, exchange: this.exchange } = thresholdTables(
+      params.temperaturesMilli,
+      maxDelta,
+    ));
     const replicas = params.temperaturesMilli.length;
     this.positions = [];
     this.grids = [];

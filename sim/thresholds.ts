@@ -72,3 +72,36 @@ export function exchangeTable(temperaturesMilli: readonly number[], maxDelta: nu
   }
   return table;
 }
+
+/** Both tables of a ladder, as the engine uses them (read-only: never write into them). */
+export interface ThresholdTables {
+  readonly metropolis: Uint32Array;
+  readonly exchange: Uint32Array;
+}
+
+/**
+ * Most ladders whose tables are kept. Building them costs milliseconds of BigInt arithmetic —
+ * far more than replaying a spot-check segment — while a coordinator or worker sees few
+ * distinct ladders, so each is computed once.
+ */
+const TABLE_CACHE_SIZE = 64;
+const tableCache = new Map<string, ThresholdTables>();
+
+/** The Metropolis and exchange tables of a ladder, computed once per (ladder, maxDelta). */
+export function thresholdTables(
+  temperaturesMilli: readonly number[],
+  maxDelta: number,
+): ThresholdTables {
+  const key = `${temperaturesMilli.join(",")}/${maxDelta}`;
+  let tables = tableCache.get(key);
+  if (tables === undefined) {
+    tables = {
+      metropolis: metropolisTable(temperaturesMilli, maxDelta),
+      exchange: exchangeTable(temperaturesMilli, maxDelta),
+    };
+    if (tableCache.size >= TABLE_CACHE_SIZE)
+      tableCache.delete(tableCache.keys().next().value as string);
+    tableCache.set(key, tables);
+  }
+  return tables;
+}

@@ -3,7 +3,16 @@
  * @module
  */
 import type { Command } from "../command.js";
+import { coordinatorCommand } from "./coordinator.js";
+import { demoCommand } from "./demo.js";
 import { foldCommand } from "./fold.js";
+import { jobCommand } from "./job.js";
 import { workerCommand } from "./worker.js";
 
-export const commands: readonly Command[] = [foldCommand, workerCommand];
+export const commands: readonly Command[] = [
+  foldCommand,
+  coordinatorCommand,
+  jobCommand,
+  workerCommand,
+  demoCommand,
+];

@@ -1,0 +1,102 @@
+/**
+ * The researcher's client of the coordinator's HTTP job API: typed calls over fetch, with
+ * API errors turned back into FoldnetErrors carrying the server's code (and field).
+ * @module
+ */
+import { FoldnetError } from "../common/errors.js";
+
+/** Default coordinator address, overridable by FOLDNET_COORDINATOR. */
+export const DEFAULT_COORDINATOR = "http://127.0.0.1:7700";
+
+/** The JSON view of a job (coordinator/http-api.ts jobView). */
+export interface JobView {
+  id: string;
+  name: string;
+  sequence: string;
+  lattice: "square2d" | "cubic3d";
+  status: "running" | "done" | "cancelled";
+  steps: number;
+  stepsPlanned: number;
+  stepsDone: number;
+  progress: number;
+  trajectories: number;
+  generations: number;
+  unitSteps: number;
+  targetEnergy: number | null;
+  bestEnergy: number | null;
+  bestFold: string | null;
+  unitsVerified: number;
+  createdAt: number;
+  finishedAt: number | null;
+}
+
+/** Turns `ws://host:port/ws` or `host:port` into the HTTP base URL. */
+export function httpBase(url: string): string {
+  const withScheme = /^[a-z]+:\/\//.test(url) ? url : `http://${url}`;
+  const u = new URL(withScheme);
+  u.protocol = u.protocol === "wss:" || u.protocol === "https:" ? "https:" : "http:";
+  u.pathname = "";
+  return u.toString().replace(/\/$/, "");
+}
+
+/** A client of one coordinator. */
+export class ApiClient {
+  readonly base: string;
+
+  constructor(
+    url: string,
+    private readonly apiKey?: string,
+  ) {
+    this.base = httpBase(url);
+  }
+
+  /**
+   * Calls the API and returns the parsed body (or the text for non-JSON answers).
+   * @throws {FoldnetError} with the server's error code, or CLIENT_ERROR_UNREACHABLE.
+   */
+  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (this.apiKey !== undefined) headers.authorization = `Bearer ${this.apiKey}`;
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}${path}`, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (err) {
+      throw new FoldnetError(
+        { code: "CLIENT_ERROR_UNREACHABLE", url: this.base },
+        `cannot reach the coordinator at ${this.base} (${(err as Error).cause ?? (err as Error).message})`,
+      );
+    }
+    const type = res.headers.get("content-type") ?? "";
+    const data = type.includes("json") ? await res.json() : await res.text();
+    if (!res.ok) {
+      const error = (data as { error?: { code?: string; message?: string } }).error;
+      throw FoldnetError.fromObject({
+        ...error,
+        code: error?.code ?? `HTTP_${res.status}`,
+        message: error?.message ?? `HTTP ${res.status}`,
+      });
+    }
+    return data as T;
+  }
+
+  submit(spec: Record<string, unknown>): Promise<JobView> {
+    return this.call("POST", "/api/jobs", spec);
+  }
+  job(id: string): Promise<JobView> {
+    return this.call("GET", `/api/jobs/${encodeURIComponent(id)}`);
+  }
+  jobs(): Promise<{ jobs: JobView[] }> {
+    return this.call("GET", "/api/jobs");
+  }
+  cancel(id: string): Promise<JobView> {
+    return this.call("POST", `/api/jobs/${encodeURIComponent(id)}/cancel`);
+  }
+  picture(id: string, kind: "svg" | "pdb"): Promise<string> {
+    return this.call("GET", `/api/jobs/${encodeURIComponent(id)}/result.${kind}`);
+  }
+}

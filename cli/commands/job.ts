@@ -1,0 +1,151 @@
+/**
+ * `foldnet job submit|status|result|list|cancel`: a researcher's client of the coordinator's
+ * HTTP API. The API key comes from `--api-key` or FOLDNET_API_KEY.
+ * @module
+ */
+import { writeFileSync } from "node:fs";
+import { ApiClient, DEFAULT_COORDINATOR, type JobView } from "../api-client.js";
+import { type Command, integerOption, parseCommandArgs, UsageError } from "../command.js";
+import { createProgress } from "../progress.js";
+
+const HELP = `Usage: foldnet job <submit|status|result|list|cancel> [options]
+
+  foldnet job submit --seq HP… --steps N [--lattice square2d|cubic3d] [--trajectories T]
+                     [--unit-steps U] [--target E] [--replicas R] [--name NAME] [--wait]
+  foldnet job status JOB_ID
+  foldnet job result JOB_ID [--svg FILE] [--pdb FILE]
+  foldnet job list
+  foldnet job cancel JOB_ID
+
+Options for every subcommand:
+  --coordinator URL  the coordinator (default ${DEFAULT_COORDINATOR}, or FOLDNET_COORDINATOR)
+  --api-key KEY      researcher API key for submit and cancel (or FOLDNET_API_KEY)
+  --json             print exactly one JSON object
+  -h, --help         this help
+
+submit: --steps is the job's step budget (move attempts in all); --unit-steps the size of
+one work unit (a multiple of 1024); --target stops the job when a fold reaches energy E;
+--wait follows the job with a progress bar until it ends.
+`;
+
+const POLL_MS = 1_000;
+
+function describe(job: JobView): string {
+  const best = job.bestEnergy === null ? "—" : `E = ${job.bestEnergy}`;
+  return (
+    `job        ${job.id}${job.name ? ` (${job.name})` : ""} — ${job.status}\n` +
+    `sequence   ${job.sequence} (${job.sequence.length} residues, ${job.lattice})\n` +
+    `progress   ${(job.progress * 100).toFixed(1)}%  ${job.stepsDone} of ${job.stepsPlanned} steps, ${job.unitsVerified} units verified\n` +
+    `best       ${best}${job.bestFold ? `  ${job.bestFold}` : ""}\n`
+  );
+}
+
+export const jobCommand: Command = {
+  name: "job",
+  summary: "submit and follow folding jobs on a coordinator",
+  help: HELP,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(
+      argv,
+      {
+        coordinator: { type: "string" },
+        "api-key": { type: "string" },
+        json: { type: "boolean", default: false },
+        seq: { type: "string" },
+        lattice: { type: "string" },
+        steps: { type: "string" },
+        trajectories: { type: "string" },
+        "unit-steps": { type: "string" },
+        target: { type: "string" },
+        replicas: { type: "string" },
+        name: { type: "string" },
+        wait: { type: "boolean", default: false },
+        svg: { type: "string" },
+        pdb: { type: "string" },
+      },
+      true,
+    );
+    const [action, id] = positionals;
+    const client = new ApiClient(
+      values.coordinator ?? process.env.FOLDNET_COORDINATOR ?? DEFAULT_COORDINATOR,
+      values["api-key"] ?? process.env.FOLDNET_API_KEY,
+    );
+    const print = (job: JobView) =>
+      process.stdout.write(values.json ? `${JSON.stringify(job)}\n` : describe(job));
+    const needId = () => {
+      if (id === undefined) throw new UsageError(`foldnet job ${action} needs a JOB_ID`);
+      return id;
+    };
+    switch (action) {
+      case "submit": {
+        if (values.seq === undefined) throw new UsageError("--seq is required", "seq");
+        if (values.steps === undefined) throw new UsageError("--steps is required", "steps");
+        const spec: Record<string, unknown> = {
+          sequence: values.seq,
+          steps: integerOption(values.steps, "steps", 0),
+          ...(values.lattice === undefined ? {} : { lattice: values.lattice }),
+          ...(values.trajectories === undefined
+            ? {}
+            : { trajectories: integerOption(values.trajectories, "trajectories", 0) }),
+          ...(values["unit-steps"] === undefined
+            ? {}
+            : { unitSteps: integerOption(values["unit-steps"], "unit-steps", 0) }),
+          ...(values.replicas === undefined
+            ? {}
+            : { replicas: integerOption(values.replicas, "replicas", 0) }),
+          ...(values.name === undefined ? {} : { name: values.name }),
+        };
+        if (values.target !== undefined) {
+          if (!/^-?\d+$/.test(values.target))
+            throw new UsageError("--target must be an integer energy", "target");
+          spec.targetEnergy = Number(values.target);
+        }
+        let job = await client.submit(spec);
+        if (values.wait) job = await follow(client, job, values.json);
+        print(job);
+        return 0;
+      }
+      case "status":
+        print(await client.job(needId()));
+        return 0;
+      case "result": {
+        const job = await client.job(needId());
+        if (values.svg !== undefined)
+          writeFileSync(values.svg, await client.picture(job.id, "svg"));
+        if (values.pdb !== undefined)
+          writeFileSync(values.pdb, await client.picture(job.id, "pdb"));
+        print(job);
+        return 0;
+      }
+      case "list": {
+        const { jobs } = await client.jobs();
+        if (values.json) process.stdout.write(`${JSON.stringify({ jobs })}\n`);
+        else
+          for (const j of jobs)
+            process.stdout.write(
+              `${j.id}  ${j.status.padEnd(9)} ${String(j.bestEnergy ?? "—").padStart(5)}  ${(j.progress * 100).toFixed(0).padStart(3)}%  ${j.name || j.sequence}\n`,
+            );
+        return 0;
+      }
+      case "cancel":
+        print(await client.cancel(needId()));
+        return 0;
+      default:
+        throw new UsageError(
+          `unknown job action "${action ?? ""}" (submit, status, result, list, cancel)`,
+        );
+    }
+  },
+};
+
+/** Polls a job until it ends, with a progress bar on stderr. */
+export async function follow(client: ApiClient, job: JobView, quiet: boolean): Promise<JobView> {
+  const progress = createProgress(`job ${job.id}`, job.stepsPlanned, quiet);
+  while (job.status === "running") {
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    job = await client.job(job.id);
+    progress.update(job.stepsDone, `best E = ${job.bestEnergy ?? "—"}`);
+  }
+  progress.finish(`${job.status}, best E = ${job.bestEnergy ?? "—"}`);
+  return job;
+}
