@@ -295,7 +295,8 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
         continue;
       }
       this.awaiting.set(id, result.unitId);
-      this.commit(result, true);
+      // A unit that finished while the file was read has committed it already.
+      if (!this.committedThisSession.has(id)) this.commit(result, true);
     }
     for (const [id, result] of this.unspooled) {
       if (!this.committedThisSession.has(id)) this.commit(result, true);
