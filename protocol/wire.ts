@@ -108,8 +108,11 @@ function bytes(min: number, max = min): Codec<Uint8Array> {
     proto: "bytes",
     maxBytes: max,
     fromWire(value, path) {
-      const copy = new Uint8Array(value as ArrayLike<number>);
-      checkLength(copy.length, min, max, path, "bytes");
+      // protobufjs gives a view into the frame (or [] when absent): copy it out with a memcpy
+      const view = value as Uint8Array;
+      checkLength(view.length, min, max, path, "bytes");
+      const copy = new Uint8Array(view.length);
+      copy.set(view);
       return copy;
     },
     toWire(value, path) {
@@ -368,39 +371,77 @@ const KINDS: { readonly [K in FrameKind]: MessageCodec<Body<K>> } = {
 const KIND_NAMES = Object.keys(KINDS) as FrameKind[];
 
 // ---------------------------------------------------------------------------------------------
-// The schema, checked against the table.
+// The schema, checked against the table, and the rules of the structural scan derived from both.
 
 const root = protobuf
   .parse(readFileSync(new URL("./foldnet.proto", import.meta.url), "utf8"))
   .root.resolveAll();
 const FRAME = root.lookupType("foldnet.v1.Frame");
-/** The codec of every schema field that has limits, for the structural scan. */
-const CODECS = new Map<protobuf.Field, AnyCodec>();
 
-function bindSchema(type: protobuf.Type, fields: Readonly<Record<string, AnyCodec>>): void {
-  const names = Object.keys(fields);
+/** Wire type of each scalar protobuf type (protobufjs's table: varint 0, 64-bit 1, 32-bit 5…). */
+const WIRE_TYPES = protobuf.types.basic as Readonly<Record<string, number>>;
+const LENGTH_DELIMITED = 2;
+
+/** What the scan knows of one field, precomputed from the schema and the field's codec. */
+interface FieldRule {
+  readonly name: string;
+  /** The declared wire type; a repeated scalar may also come packed (length-delimited). */
+  readonly wireType: number;
+  readonly packed: boolean;
+  readonly repeated: boolean;
+  /** A member of the `kind` oneof: at most one may be present. */
+  readonly oneof: boolean;
+  /** Longest value (of one element, when repeated), if limited. */
+  readonly maxBytes: number | undefined;
+  /** Most elements of a repeated field. */
+  readonly maxCount: number;
+  /** For a message field, the rules of its own fields. */
+  readonly nested: MessageRules | undefined;
+}
+/** The rules of a message's fields, indexed by field number. */
+type MessageRules = readonly (FieldRule | undefined)[];
+
+/**
+ * Checks that `type` declares exactly the fields of `codecs` with their types, and derives the
+ * scan's rules.
+ * @throws {InvariantError} when foldnet.proto and the codec table disagree.
+ */
+function bindSchema(type: protobuf.Type, codecs: Readonly<Record<string, AnyCodec>>): MessageRules {
+  const names = Object.keys(codecs);
   const declared = type.fieldsArray.map((f) => f.name);
   if (names.length !== declared.length || names.some((n) => !declared.includes(n))) {
     throw new InvariantError(`${type.name} declares ${declared} but wire.ts has ${names}`);
   }
+  const rules: FieldRule[] = [];
   for (const field of type.fieldsArray) {
-    const codec = fields[field.name]!;
-    const proto = field.resolvedType instanceof protobuf.Type ? "message" : field.type;
-    if (codec.proto !== proto || field.repeated !== (codec.item !== undefined)) {
+    const codec = codecs[field.name]!;
+    const element = codec.item ?? codec;
+    const message = field.resolvedType instanceof protobuf.Type ? field.resolvedType : undefined;
+    if (
+      codec.proto !== (message ? "message" : field.type) ||
+      field.repeated !== (codec.item !== undefined)
+    ) {
       throw new InvariantError(`${type.name}.${field.name} is not ${codec.proto} in foldnet.proto`);
     }
-    CODECS.set(field, codec);
-    const nested = codec.item?.fields ?? codec.fields;
-    if (nested !== undefined) bindSchema(field.resolvedType as protobuf.Type, nested);
+    const wireType = message ? LENGTH_DELIMITED : WIRE_TYPES[field.type]!;
+    rules[field.id] = {
+      name: field.name,
+      wireType,
+      packed: field.repeated && wireType !== LENGTH_DELIMITED,
+      repeated: field.repeated,
+      oneof: field.partOf !== null,
+      maxBytes: element.maxBytes,
+      maxCount: codec.maxCount ?? 1,
+      nested: message && bindSchema(message, element.fields!),
+    };
   }
+  return rules;
 }
 
-for (const kind of KIND_NAMES) {
-  const field = FRAME.fields[kind];
-  if (!(field?.resolvedType instanceof protobuf.Type) || field.partOf?.name !== "kind") {
-    throw new InvariantError(`foldnet.proto has no Frame.kind member ${kind}`);
-  }
-  bindSchema(field.resolvedType, KINDS[kind].fields!);
+/** The scan's rules of a Frame: `version`, then one member of `kind` per codec of KINDS. */
+const FRAME_RULES = bindSchema(FRAME, { version: u32(0, 0xffff_ffff), ...KINDS });
+if (KIND_NAMES.some((kind) => FRAME.fields[kind]?.partOf?.name !== "kind")) {
+  throw new InvariantError("every kind of wire.ts must be a member of Frame.kind in foldnet.proto");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -435,77 +476,74 @@ function skimVersion(reader: protobuf.Reader): number {
   return version;
 }
 
-/** Wire type of each scalar protobuf type (protobufjs's table: varint 0, 64-bit 1, 32-bit 5…). */
-const WIRE_TYPES = protobuf.types.basic as Readonly<Record<string, number>>;
-const LENGTH_DELIMITED = 2;
+/** A field's name as decodeFrame's errors give it ("" is the Frame itself). */
+function fieldPath(path: string, rule: FieldRule, element?: number): string {
+  const name = path === "" ? rule.name : `${path}.${rule.name}`;
+  return element === undefined || !rule.repeated ? name : `${name}[${element}]`;
+}
 
 /**
  * Walks the fields of one message that ends at `end` (see the module header, step 3), recursing
  * into nested messages, without decoding or allocating any value. `path` names the message in
  * errors as decodeFrame names fields ("" for the Frame itself, then e.g. `openings.openings[2]`).
  */
-function scan(reader: protobuf.Reader, end: number, type: protobuf.Type, path: string): void {
+function scan(reader: protobuf.Reader, end: number, rules: MessageRules, path: string): void {
   const counts: number[] = [];
-  let oneofMember = 0;
+  let oneofSeen = false;
   while (reader.pos < end) {
     const tag = reader.uint32();
     const id = tag >>> 3;
     const wireType = tag & 7;
     if (id === 0) throw malformed("field-number", `${path || "frame"} has a field number 0`);
-    const field = type.fieldsById[id];
-    if (field === undefined) {
+    const rule = rules[id];
+    if (rule === undefined) {
       reader.skipType(wireType);
       continue;
     }
-    if (field.partOf !== null) {
-      if (oneofMember !== 0) throw malformed("multiple-kinds", "frame has two kinds");
-      oneofMember = id;
+    if (rule.oneof) {
+      if (oneofSeen) throw malformed("multiple-kinds", "frame has two kinds");
+      oneofSeen = true;
     }
-    const codec = CODECS.get(field);
-    const name = path === "" ? field.name : `${path}.${field.name}`;
-    const nested = field.resolvedType instanceof protobuf.Type ? field.resolvedType : undefined;
-    const declared = nested === undefined ? WIRE_TYPES[field.type] : LENGTH_DELIMITED;
-    const packed = field.repeated && nested === undefined && declared !== LENGTH_DELIMITED;
-    if (wireType !== declared && !(packed && wireType === LENGTH_DELIMITED)) {
-      throw malformed("wire-type", `${name} has wire type ${wireType}, not ${declared}`);
+    const packed = rule.packed && wireType === LENGTH_DELIMITED;
+    if (wireType !== rule.wireType && !packed) {
+      const what = `has wire type ${wireType}, not ${rule.wireType}`;
+      throw malformed("wire-type", `${fieldPath(path, rule)} ${what}`);
     }
-    const maxCount = codec?.maxCount ?? 1;
     let count = counts[id] ?? 0;
-    const element = field.repeated ? `${name}[${count}]` : name;
     if (wireType !== LENGTH_DELIMITED) {
       reader.skipType(wireType);
       count++;
     } else {
       const length = reader.uint32();
       const stop = reader.pos + length;
-      const maxBytes = (codec?.item ?? codec)?.maxBytes;
-      if (maxBytes !== undefined && length > maxBytes) {
-        throw limitError(
-          element,
-          maxBytes,
-          length,
-          `is ${length} bytes, at most ${maxBytes} allowed`,
-        );
+      if (rule.maxBytes !== undefined && length > rule.maxBytes) {
+        const what = `is ${length} bytes, at most ${rule.maxBytes} allowed`;
+        throw limitError(fieldPath(path, rule, count), rule.maxBytes, length, what);
       }
-      if (stop > end) throw malformed("truncated", `${element} runs past its message`);
-      if (nested !== undefined) {
-        scan(reader, stop, nested, element);
+      if (stop > end)
+        throw malformed("truncated", `${fieldPath(path, rule, count)} runs past its message`);
+      if (rule.nested !== undefined) {
+        scan(reader, stop, rule.nested, fieldPath(path, rule, count));
         count++;
       } else if (packed) {
-        while (reader.pos < stop && count <= maxCount) {
+        while (reader.pos < stop && count <= rule.maxCount) {
           reader.skip();
           count++;
         }
-        if (count <= maxCount && reader.pos !== stop) {
-          throw malformed("truncated", `${name} has a varint running past its end`);
+        if (count <= rule.maxCount && reader.pos !== stop) {
+          throw malformed(
+            "truncated",
+            `${fieldPath(path, rule)} has a varint running past its end`,
+          );
         }
       } else {
         reader.pos = stop;
         count++;
       }
     }
-    if (field.repeated && count > maxCount) {
-      throw limitError(name, maxCount, count, `has more than ${maxCount} elements`);
+    if (rule.repeated && count > rule.maxCount) {
+      const what = `has more than ${rule.maxCount} elements`;
+      throw limitError(fieldPath(path, rule), rule.maxCount, count, what);
     }
     counts[id] = count;
   }
@@ -542,7 +580,7 @@ export function decodeFrame(bytes: Uint8Array): Frame {
         `protocol version ${version}, this peer speaks ${PROTOCOL_VERSION}`,
       );
     }
-    scan(reader, buffer.length, FRAME, "");
+    scan(reader, buffer.length, FRAME_RULES, "");
     reader.pos = 0;
     decoded = FRAME.decode(reader) as unknown as Record<string, unknown>;
   } catch (err) {
