@@ -451,6 +451,13 @@ function malformed(reason: MalformedReason, detail: string): ProtocolError {
   return new ProtocolError({ code: "FRAME_ERROR_MALFORMED", reason }, `malformed frame: ${detail}`);
 }
 
+function tooLarge(size: number): ProtocolError {
+  return new ProtocolError(
+    { code: "FRAME_ERROR_TOO_LARGE", size, limit: MAX_FRAME_BYTES },
+    `frame of ${size} bytes exceeds ${MAX_FRAME_BYTES}`,
+  );
+}
+
 /** Maps protobufjs reader failures (RangeError when past the end, Error otherwise) to ours. */
 function readerError(err: unknown): ProtocolError {
   if (err instanceof ProtocolError) return err;
@@ -561,10 +568,7 @@ function scan(reader: protobuf.Reader, end: number, rules: MessageRules, path: s
 export function decodeFrame(bytes: Uint8Array): Frame {
   if (!(bytes instanceof Uint8Array)) throw new TypeError("frame must be a Uint8Array");
   if (bytes.length > MAX_FRAME_BYTES) {
-    throw new ProtocolError(
-      { code: "FRAME_ERROR_TOO_LARGE", size: bytes.length, limit: MAX_FRAME_BYTES },
-      `frame of ${bytes.length} bytes exceeds ${MAX_FRAME_BYTES}`,
-    );
+    throw tooLarge(bytes.length);
   }
   // A Buffer view (no copy) makes protobufjs decode strings with Node's WHATWG UTF-8 decoder.
   const buffer = Buffer.isBuffer(bytes)
@@ -618,17 +622,17 @@ export function encodeFrame(frame: Frame): Uint8Array {
   const body = codec.toWire(frame, kind);
   const bytes = FRAME.encode({ version: PROTOCOL_VERSION, [kind]: body }).finish();
   if (bytes.length > MAX_FRAME_BYTES) {
-    throw new ProtocolError(
-      { code: "FRAME_ERROR_TOO_LARGE", size: bytes.length, limit: MAX_FRAME_BYTES },
-      `frame of ${bytes.length} bytes exceeds ${MAX_FRAME_BYTES}`,
-    );
+    throw tooLarge(bytes.length);
   }
   return bytes;
 }
 
-/** Cuts `value` to at most `maxBytes` UTF-8 bytes without splitting a character. */
+/**
+ * Cuts `value` to at most `maxBytes` UTF-8 bytes without splitting a character (Node's UTF-8
+ * encoder has already replaced lone surrogates by U+FFFD).
+ */
 function truncateUtf8(value: string, maxBytes: number): string {
-  const encoded = Buffer.from(value.replace(/\p{Cs}/gu, "\ufffd"), "utf8");
+  const encoded = Buffer.from(value, "utf8");
   if (encoded.length <= maxBytes) return encoded.toString("utf8");
   let cut = maxBytes;
   while (cut > 0 && (encoded[cut]! & 0xc0) === 0x80) cut--;
