@@ -1,0 +1,160 @@
+/**
+ * The ledger over HTTP under `/api/ledger`: the whole chain as an export file anyone can
+ * re-verify, recent blocks, balances, and signed token transfers (checked for signature,
+ * nonce and cover before they are appended, in one store transaction). See docs/api.md.
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
+import { encodeChainFile } from "../ledger/chain-file.js";
+import { encodeEntry, type TransferEntry } from "../ledger/entries.js";
+import { LedgerState, transferProblem } from "../ledger/verify-chain.js";
+import { keyId } from "../protocol/identity.js";
+import { ApiError } from "./errors.js";
+import { answerError, notFound, readJson, send } from "./http-util.js";
+import type { Account, Store } from "./store/store.js";
+
+/** Most blocks one export holds. */
+const EXPORT_LIMIT = 1_000_000;
+
+const accountView = (a: Account) => ({
+  key: a.key,
+  keyId: keyId(hexToBytes(a.key)),
+  balance: a.balance.toString(),
+  nonce: a.nonce.toString(),
+});
+
+function field<T>(body: Record<string, unknown>, name: string, parse: (v: string) => T): T {
+  const value = body[name];
+  try {
+    if (typeof value !== "string") throw new TypeError("missing");
+    return parse(value);
+  } catch {
+    throw new ApiError(
+      { code: "API_ERROR_BAD_REQUEST", status: 400, field: name },
+      `${name} is missing or malformed`,
+    );
+  }
+}
+
+const hex = (length: number) => (v: string) => {
+  const bytes = hexToBytes(v);
+  if (bytes.length !== length) throw new RangeError("length");
+  return bytes;
+};
+const u64 = (v: string) => {
+  if (!/^\d{1,20}$/.test(v) || BigInt(v) >= 2n ** 64n) throw new RangeError("u64");
+  return BigInt(v);
+};
+
+/** The sealed chain as an export file (ledger/chain-file.ts). */
+export function exportChain(store: Store, producer: Uint8Array): Uint8Array {
+  const blocks = store.listBlocks(0, EXPORT_LIMIT);
+  return encodeChainFile({
+    producer,
+    blocks: blocks.map((b) => ({
+      headerBytes: b.headerBytes,
+      signature: b.signature,
+      entries: b.entries,
+    })),
+  });
+}
+
+/** Parses a transfer request body (hex keys and signature, decimal amount and nonce). */
+export function parseTransfer(body: unknown): TransferEntry {
+  if (typeof body !== "object" || body === null) {
+    throw new ApiError(
+      { code: "API_ERROR_BAD_REQUEST", status: 400, field: "body" },
+      "the body must be a JSON object",
+    );
+  }
+  const b = body as Record<string, unknown>;
+  return {
+    kind: "transfer",
+    from: field(b, "from", hex(32)),
+    to: field(b, "to", hex(32)),
+    amount: field(b, "amount", u64),
+    nonce: field(b, "nonce", u64),
+    signature: field(b, "signature", hex(64)),
+  };
+}
+
+/** The `/api/ledger` handler. */
+export class LedgerApi {
+  constructor(
+    private readonly deps: { store: Store; producer: Uint8Array; onTransfer?: () => void },
+  ) {}
+
+  async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    try {
+      await this.route(req, res, url);
+    } catch (err) {
+      answerError(res, err);
+    }
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const [, , what, key] = url.pathname.split("/").filter((p) => p !== "");
+    const method = req.method ?? "GET";
+    const { store } = this.deps;
+    if (method === "GET" && what === "export") {
+      const blocks = store.listBlocks(Number(url.searchParams.get("from") ?? 0), EXPORT_LIMIT);
+      const file = encodeChainFile({
+        producer: this.deps.producer,
+        blocks: blocks.map((b) => ({
+          headerBytes: b.headerBytes,
+          signature: b.signature,
+          entries: b.entries,
+        })),
+      });
+      send(res, 200, file, "application/octet-stream");
+      return;
+    }
+    if (method === "GET" && what === "blocks") {
+      const limit = Math.min(1000, Math.max(1, Number(url.searchParams.get("limit") ?? 20) || 20));
+      const head = store.head();
+      const from = head === undefined ? 0 : Math.max(0, head.height - limit + 1);
+      const blocks = store.listBlocks(from, limit).reverse();
+      send(res, 200, {
+        producer: bytesToHex(this.deps.producer),
+        pending: store.pendingEntries(),
+        blocks: blocks.map((b) => ({
+          height: b.height,
+          hash: bytesToHex(b.hash),
+          timestamp: b.timestamp,
+          entries: b.entries.length,
+        })),
+      });
+      return;
+    }
+    if (method === "GET" && what === "balances") {
+      if (key === undefined) send(res, 200, { balances: store.accounts(500).map(accountView) });
+      else send(res, 200, accountView(store.account(bytesToHex(field({ key }, "key", hex(32))))));
+      return;
+    }
+    if (method === "POST" && what === "transfers") {
+      const transfer = parseTransfer(await readJson(req));
+      const from = bytesToHex(transfer.from);
+      const problem = store.appendTransfer(
+        encodeEntry(transfer),
+        { from, to: bytesToHex(transfer.to), amount: transfer.amount, nonce: transfer.nonce },
+        (sender) => {
+          const state = new LedgerState();
+          state.balances.set(from, sender.balance);
+          state.nonces.set(from, sender.nonce);
+          return transferProblem(state, transfer);
+        },
+      );
+      if (problem !== undefined) {
+        throw new ApiError(
+          { code: "API_ERROR_TRANSFER_REFUSED", status: 409, reason: problem.code },
+          `transfer refused: ${problem.message}`,
+        );
+      }
+      this.deps.onTransfer?.();
+      send(res, 201, { pending: true, from: accountView(store.account(from)) });
+      return;
+    }
+    throw notFound(`${method} ${url.pathname}`);
+  }
+}

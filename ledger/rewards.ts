@@ -1,0 +1,71 @@
+/**
+ * The token reward of a verified work unit, a pure function of what the chain records, so
+ * `ledger verify` recomputes every reward (docs/ledger.md "Rewards"):
+ *
+ *   work   = steps × chain length
+ *   rate   = INITIAL_RATE >> epoch, epoch = ⌊work recorded before this entry / HALVING_WORK⌋
+ *   base   = ⌊work × rate / 10⁶⌋ micro-tokens
+ *   bonus  = ⌊base × min(improvement, 5) / 10⌋ + (quick ? ⌊base / 10⌋ : 0)
+ *   reward = base + bonus
+ *
+ * improvement = how far the unit lowered its job's best energy (the first unit of a job is
+ * measured from 0, the straight chain); quick = accepted within the first half of its lease.
+ * Base issuance is a geometric series: at most 2 × HALVING_WORK × INITIAL_RATE / 10⁶ =
+ * 2,000,000 tokens, and with bonuses (≤ +60 %) at most 3,200,000 tokens, ever.
+ * @module
+ */
+
+/** Micro-tokens per token: amounts are integers in micro-tokens. */
+export const MICRO_PER_TOKEN = 1_000_000n;
+/** Micro-tokens per 10⁶ work units (steps × residues) in the first epoch. */
+export const INITIAL_RATE = 1_000n;
+/** Work per halving epoch: 10¹⁵ (≈ 7.6 M units of 2 M steps on a 64-mer). */
+export const HALVING_WORK = 10n ** 15n;
+/** Improvement (energy units) beyond which the bonus stops growing. */
+export const MAX_IMPROVEMENT_BONUS_STEPS = 5n;
+/** The most that can ever be issued, in micro-tokens (base series × 1.6). */
+export const MAX_SUPPLY = (2n * HALVING_WORK * INITIAL_RATE * 16n) / (10n ** 6n * 10n);
+
+/** What a reward depends on. */
+export interface RewardInput {
+  readonly steps: number;
+  readonly length: number;
+  /** Work recorded by all earlier work entries. */
+  readonly workBefore: bigint;
+  /** The job's best energy before this unit (null for its first unit). */
+  readonly previousBest: number | null;
+  readonly bestEnergy: number;
+  readonly issuedAt: number;
+  readonly deadline: number;
+  readonly acceptedAt: number;
+}
+
+/** The reward and the work it pays for. */
+export interface Reward {
+  readonly work: bigint;
+  readonly base: bigint;
+  readonly bonus: bigint;
+  readonly reward: bigint;
+}
+
+/** Computes a unit's reward (integers only). */
+export function rewardFor(input: RewardInput): Reward {
+  const work = BigInt(input.steps) * BigInt(input.length);
+  const epoch = input.workBefore / HALVING_WORK;
+  const rate = epoch >= 64n ? 0n : INITIAL_RATE >> epoch;
+  const base = (work * rate) / 10n ** 6n;
+  const improved = BigInt(Math.max(0, (input.previousBest ?? 0) - input.bestEnergy));
+  const quick = input.acceptedAt - input.issuedAt <= (input.deadline - input.issuedAt) / 2;
+  const bonus =
+    (base * (improved < MAX_IMPROVEMENT_BONUS_STEPS ? improved : MAX_IMPROVEMENT_BONUS_STEPS)) /
+      10n +
+    (quick ? base / 10n : 0n);
+  return { work, base, bonus, reward: base + bonus };
+}
+
+/** "1.234567" from micro-tokens. */
+export function formatTokens(micro: bigint): string {
+  const whole = micro / MICRO_PER_TOKEN;
+  const frac = (micro % MICRO_PER_TOKEN).toString().padStart(6, "0");
+  return `${whole}.${frac}`;
+}
