@@ -8,6 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { bytesToHex } from "@noble/hashes/utils.js";
+import { Registry } from "prom-client";
 import {
   generateIdentity,
   type Identity,
@@ -16,9 +17,18 @@ import {
 } from "../protocol/identity.js";
 import type { Logger } from "../worker/log.js";
 import { ensureApiKeys } from "./api-keys.js";
+import { Dashboard } from "./dashboard.js";
 import { JobApi } from "./http-api.js";
+import { LedgerApi } from "./ledger-api.js";
+import { DEFAULT_SEALER_OPTIONS, LedgerSealer, type SealerOptions } from "./ledger-sealer.js";
+import { DEFAULT_LIVE_FEED_OPTIONS, LiveFeed } from "./live-feed.js";
+import {
+  type CoordinatorMetrics,
+  collectCoordinatorState,
+  createCoordinatorMetrics,
+} from "./metrics.js";
 import { createReplayPool, type ReplayPool } from "./replay-pool.js";
-import { type IntakeOptions, ResultIntake, type RewardFn } from "./result-intake.js";
+import { type IntakeOptions, ResultIntake } from "./result-intake.js";
 import { DEFAULT_SCHEDULER_OPTIONS, Scheduler, type SchedulerOptions } from "./scheduler.js";
 import { DEFAULT_SPOT_CHECK_POLICY } from "./spot-check.js";
 import { SqliteStore } from "./store/sqlite-store.js";
@@ -46,14 +56,13 @@ export interface CoordinatorOptions {
   readonly scheduler?: Partial<SchedulerOptions>;
   readonly endpoint?: Partial<EndpointOptions>;
   readonly intake?: Partial<IntakeOptions>;
+  readonly sealer?: Partial<SealerOptions>;
 }
 
 /** What the coordinator takes from its surroundings. */
 export interface CoordinatorDeps {
   readonly log: Logger;
   readonly now?: () => number;
-  /** The reward of an accepted unit; none until the ledger assigns one. */
-  readonly reward?: RewardFn;
 }
 
 /** Where a started coordinator listens. */
@@ -76,6 +85,13 @@ export class Coordinator {
   private readonly replayPool: ReplayPool;
   private readonly api: JobApi;
   private readonly waitlist: WorkWaitlist;
+  /** The process's metrics on their own registry (served at `/metrics`). */
+  readonly metrics: CoordinatorMetrics;
+  private readonly feed: LiveFeed;
+  private readonly dashboard = new Dashboard();
+  /** Seals pending ledger entries into blocks. */
+  readonly sealer: LedgerSealer;
+  private readonly ledgerApi: LedgerApi;
   private readonly now: () => number;
 
   constructor(
@@ -85,20 +101,43 @@ export class Coordinator {
     this.now = deps.now ?? Date.now;
     const memory = opts.dbFile === ":memory:";
     this.store = new SqliteStore(opts.dbFile);
+    this.metrics = createCoordinatorMetrics(new Registry());
+    this.feed = new LiveFeed(DEFAULT_LIVE_FEED_OPTIONS, {
+      store: this.store,
+      now: this.now,
+      status: () => ({
+        coordinatorKeyId: keyId(this.identity.publicKey),
+        connections: this.endpoint.connections,
+        connectedWorkers: this.endpoint.connectedWorkers(),
+      }),
+    });
     const endpointOptions = { ...DEFAULT_ENDPOINT_OPTIONS, ...opts.endpoint };
     this.waitlist = new WorkWaitlist(endpointOptions.parkMs);
     this.identity =
       memory && opts.identityFile === undefined
         ? generateIdentity()
         : loadOrCreateIdentity(opts.identityFile ?? `${opts.dbFile}.key.json`);
+    this.sealer = new LedgerSealer(
+      { ...DEFAULT_SEALER_OPTIONS, ...opts.sealer },
+      { store: this.store, identity: this.identity, now: this.now, log: deps.log },
+    );
+    this.ledgerApi = new LedgerApi({
+      store: this.store,
+      producer: this.identity.publicKey,
+      onTransfer: () => this.sealer.poke(),
+    });
     this.scheduler = new Scheduler(
       { ...DEFAULT_SCHEDULER_OPTIONS, ...opts.scheduler },
       {
         store: this.store,
         now: this.now,
+        metrics: this.metrics,
         onReissue: (units) =>
           deps.log.info("leases expired, units reissued", { units: units.length }),
-        onUnitsQueued: () => this.waitlist.notify(),
+        onUnitsQueued: () => {
+          this.waitlist.notify();
+          this.sealer.poke();
+        },
       },
     );
     this.replayPool = createReplayPool(opts.replayThreads ?? 1);
@@ -108,7 +147,10 @@ export class Coordinator {
         store: this.store,
         scheduler: this.scheduler,
         replay: this.replayPool.replay,
-        reward: deps.reward ?? (() => 0n),
+        onOutcome: (outcome, code) => {
+          this.metrics.intake.observeOutcome(outcome, code);
+          this.feed.changed();
+        },
         log: deps.log,
         now: this.now,
       },
@@ -121,7 +163,10 @@ export class Coordinator {
       waitlist: this.waitlist,
       log: deps.log,
       now: this.now,
+      metrics: this.metrics,
+      onWorkerConnected: () => this.feed.changed(),
       onDisconnect: (key) => {
+        this.feed.changed();
         if (key === undefined) return;
         this.scheduler.workerDisconnected(bytesToHex(key));
         this.intake.dropWorker(key);
@@ -130,6 +175,7 @@ export class Coordinator {
     this.api = new JobApi({
       store: this.store,
       scheduler: this.scheduler,
+      onJobsChanged: () => this.feed.changed(),
       status: () => ({
         coordinatorKey: bytesToHex(this.identity.publicKey),
         coordinatorKeyId: keyId(this.identity.publicKey),
@@ -140,12 +186,25 @@ export class Coordinator {
     this.server = createServer((req, res) => {
       void this.route(req, res);
     });
+    collectCoordinatorState(this.metrics, {
+      store: this.store,
+      connectedWorkers: () => this.endpoint.connectedWorkers(),
+      connections: () => this.endpoint.connections,
+      parkedRequests: () => this.waitlist.size,
+      now: this.now,
+    });
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
     try {
+      if (path === "/metrics") return await this.serveMetrics(req, res);
+      if (path === "/api/events") return this.feed.handle(req, res);
+      if (path.startsWith("/api/ledger/")) {
+        return await this.ledgerApi.handle(req, res, new URL(req.url ?? "/", "http://localhost"));
+      }
       if (path === "/api" || path.startsWith("/api/")) return await this.api.handle(req, res, path);
+      if (await this.dashboard.handle(req, res, path)) return;
       res.writeHead(404, { "content-type": "application/json" });
       res.end(
         `${JSON.stringify({ error: { code: "API_ERROR_NOT_FOUND", message: `${path} not found` } })}\n`,
@@ -153,6 +212,21 @@ export class Coordinator {
     } catch (err) {
       this.deps.log.error("request failed", { err, path });
     }
+  }
+
+  /** `GET /metrics`: the registry in Prometheus's text format. */
+  private async serveMetrics(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405, { allow: "GET" });
+      res.end();
+      return;
+    }
+    const body = await this.metrics.register.metrics();
+    res.writeHead(200, {
+      "content-type": this.metrics.register.contentType,
+      "cache-control": "no-store",
+    });
+    res.end(req.method === "HEAD" ? undefined : body);
   }
 
   /** Opens the port and starts the lease sweep. */
@@ -165,6 +239,8 @@ export class Coordinator {
     );
     this.scheduler.sweep(); // leases that expired while the coordinator was down
     this.scheduler.start();
+    this.feed.start();
+    this.sealer.start();
     this.endpoint.attach(this.server);
     await new Promise<void>((resolve, reject) => {
       this.server.once("error", reject);
@@ -188,6 +264,8 @@ export class Coordinator {
   /** Closes connections, the port, the pools and the store. */
   async stop(): Promise<void> {
     this.scheduler.stop();
+    this.feed.stop();
+    this.sealer.stop();
     this.waitlist.clear();
     await this.endpoint.stop();
     this.server.closeAllConnections();

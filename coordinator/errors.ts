@@ -12,6 +12,8 @@ export type ApiErrorType =
   | { code: "API_ERROR_BAD_REQUEST"; status: 400; field: string }
   | { code: "API_ERROR_NOT_FOUND"; status: 404 }
   | { code: "API_ERROR_CONFLICT"; status: 409 }
+  /** A transfer the ledger cannot take; `reason` is the ledger's code (nonce, overdraft, signature). */
+  | { code: "API_ERROR_TRANSFER_REFUSED"; status: 409; reason: string }
   | { code: "API_ERROR_TOO_LARGE"; status: 413 };
 
 /** An error the HTTP API answers with its status and a JSON body. */

@@ -6,17 +6,15 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { FoldnetError } from "../common/errors.js";
 import { renderPdb } from "../sim/render-pdb.js";
 import { renderSvg } from "../sim/render-svg.js";
 import { hashApiKey } from "./api-keys.js";
 import { ApiError } from "./errors.js";
+import { answerError, notFound, readJson, send } from "./http-util.js";
 import { parseJobSpec } from "./job-spec.js";
 import type { Scheduler } from "./scheduler.js";
 import type { JobRecord, Store } from "./store/store.js";
 
-/** Largest request body: a job request is a few hundred bytes. */
-export const MAX_BODY_BYTES = 64 * 1024;
 /** Most jobs or workers one list returns. */
 const LIST_LIMIT = 500;
 
@@ -58,38 +56,6 @@ export function jobView(job: JobRecord): Record<string, unknown> {
   };
 }
 
-const notFound = (what: string) =>
-  new ApiError({ code: "API_ERROR_NOT_FOUND", status: 404 }, `${what} not found`);
-
-/** Reads a bounded JSON body. */
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES)
-      throw new ApiError(
-        { code: "API_ERROR_TOO_LARGE", status: 413 },
-        `bodies are limited to ${MAX_BODY_BYTES} bytes`,
-      );
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
-  } catch {
-    throw new ApiError(
-      { code: "API_ERROR_BAD_REQUEST", status: 400, field: "body" },
-      "the body is not valid JSON",
-    );
-  }
-}
-
-function send(res: ServerResponse, status: number, body: unknown, type = "application/json"): void {
-  const text = type === "application/json" ? `${JSON.stringify(body)}\n` : String(body);
-  res.writeHead(status, { "content-type": type, "cache-control": "no-store" });
-  res.end(text);
-}
-
 /** The `/api` request handler. */
 export class JobApi {
   constructor(private readonly deps: ApiDeps) {}
@@ -99,15 +65,7 @@ export class JobApi {
     try {
       await this.route(req, res, path);
     } catch (err) {
-      if (err instanceof ApiError) {
-        const { status, ...type } = err.type;
-        send(res, status, { error: { ...type, message: err.message } });
-      } else if (err instanceof FoldnetError) {
-        send(res, 400, { error: { ...err.toObject() } });
-      } else {
-        send(res, 500, { error: { code: "API_ERROR_INTERNAL", message: "internal error" } });
-        throw err;
-      }
+      answerError(res, err);
     }
   }
 

@@ -12,6 +12,7 @@ import type { Frame, FrameOf } from "../protocol/frames.js";
 import { keyId } from "../protocol/identity.js";
 import type { Logger } from "../worker/log.js";
 import { ResultError } from "./errors.js";
+import { creditFor } from "./ledger-credit.js";
 import { checkResultCommit, staleLease } from "./result-check.js";
 import type { Scheduler } from "./scheduler.js";
 import {
@@ -21,11 +22,13 @@ import {
   segmentsFor,
   verifyOpenings,
 } from "./spot-check.js";
-import type { JobRecord, Lease, Store, UnitRecord } from "./store/store.js";
+import type { AcceptedResult, Lease, Store } from "./store/store.js";
 
 /** Where verdicts and challenges go: the worker's session. */
 export interface FrameSink {
   send(frame: Frame): void;
+  /** Ends the connection with a typed error (a key just banned). */
+  ban(code: string, message: string): void;
 }
 
 /** Tunables of result intake. */
@@ -35,15 +38,11 @@ export interface IntakeOptions {
   readonly banAfterStrikes: number;
 }
 
-/** Reward of an accepted unit (the ledger's formula; see coordinator/rewards.ts). */
-export type RewardFn = (job: JobRecord, unit: UnitRecord, bestEnergy: number) => bigint;
-
 /** What intake needs. */
 export interface IntakeDeps {
   readonly store: Store;
   readonly scheduler: Scheduler;
   readonly replay: SegmentReplay;
-  readonly reward: RewardFn;
   readonly log: Logger;
   readonly now: () => number;
   /** Observes every outcome (metrics). */
@@ -157,8 +156,7 @@ export class ResultIntake {
     { lease, commit, segments }: Pending,
     sink: FrameSink,
   ): void {
-    const reward = this.deps.reward(lease.job, lease.unit, commit.bestEnergy);
-    const outcome = this.deps.scheduler.accept({
+    const result: AcceptedResult = {
       assignmentId: lease.assignment.id,
       workerKey: bytesToHex(workerKey),
       bestEnergy: commit.bestEnergy,
@@ -168,9 +166,9 @@ export class ResultIntake {
       finalStateHash: commit.finalStateHash,
       merkleRoot: commit.merkleRoot,
       segmentsChecked: segments.length,
-      reward,
       at: this.deps.now(),
-    });
+    };
+    const outcome = this.deps.scheduler.accept(result, (ctx) => creditFor(ctx, result));
     if (outcome.kind === "stale") {
       this.refuse(workerKey, commit.assignmentId, staleLease(), sink);
       return;
@@ -195,16 +193,21 @@ export class ResultIntake {
   ): void {
     if (!(err instanceof ResultError)) throw err;
     const strike = err.type.action === ErrorAction.REJECT;
-    if (this.deps.store.getWorker(bytesToHex(workerKey)) !== undefined) {
-      this.deps.store.recordRejection(bytesToHex(workerKey), strike, this.opts.banAfterStrikes);
-    }
+    const worker =
+      this.deps.store.getWorker(bytesToHex(workerKey)) === undefined
+        ? undefined
+        : this.deps.store.recordRejection(bytesToHex(workerKey), strike, this.opts.banAfterStrikes);
     this.deps.onOutcome?.(err.type.action, err.code);
-    this.deps.log.warn("result rejected", {
+    (strike ? this.deps.log.warn : this.deps.log.info)("result rejected", {
       worker: keyId(workerKey),
       code: err.code,
       action: err.type.action,
     });
     sink.send(verdict(assignmentId, false, err.code, 0n, err.message));
+    if (worker?.banned === true) {
+      this.dropWorker(workerKey);
+      sink.ban("AUTH_ERROR_BANNED", `banned after ${worker.strikes} rejected results`);
+    }
   }
 }
 

@@ -10,12 +10,15 @@ import { resolveSearchParams } from "../sim/params.js";
 import { initialSnapshot } from "../sim/search.js";
 import { encodeState } from "../sim/state-codec.js";
 import { generationsFor, type JobSpec, SEGMENTS_PER_UNIT, trajectorySeed } from "./job-spec.js";
+import type { CoordinatorMetrics } from "./metrics.js";
 import type {
+  AcceptanceContext,
   AcceptancePlan,
   AcceptedResult,
   AcceptOutcome,
   JobRecord,
   Lease,
+  LedgerCredit,
   Store,
   UnitRecord,
 } from "./store/store.js";
@@ -49,6 +52,8 @@ export interface SchedulerDeps {
   readonly onReissue?: (unitIds: string[]) => void;
   /** Called after units may have been queued (a job submitted, a result accepted, a reissue). */
   readonly onUnitsQueued?: () => void;
+  /** Counts leases, completions and reissues, and times the store transactions. */
+  readonly metrics?: Pick<CoordinatorMetrics, "scheduler" | "store">;
 }
 
 /** Unit id of generation g of trajectory t. */
@@ -64,7 +69,7 @@ export function planAcceptance(
   job: JobRecord,
   unit: UnitRecord,
   result: Pick<AcceptedResult, "bestEnergy" | "finalState">,
-): AcceptancePlan {
+): GenerationPlan {
   if (job.targetEnergy !== null && result.bestEnergy <= job.targetEnergy)
     return { nextUnit: null, finishJob: true };
   if (unit.generation + 1 >= job.generations) return { nextUnit: null, finishJob: false };
@@ -81,6 +86,9 @@ export function planAcceptance(
     finishJob: false,
   };
 }
+
+/** What follows for the job from an accepted result (its ledger credit aside). */
+export type GenerationPlan = Omit<AcceptancePlan, "credit">;
 
 /** Leases, reissues and job bookkeeping over a store. */
 export class Scheduler {
@@ -158,9 +166,13 @@ export class Scheduler {
 
   /** Leases up to `slots` units to the worker. */
   lease(workerKey: string, slots: number): Lease[] {
-    return this.deps.store.leaseUnits(workerKey, slots, this.deps.now(), (steps) =>
+    const stop = this.deps.metrics?.store.transactionSeconds.startTimer({ op: "lease_units" });
+    const leases = this.deps.store.leaseUnits(workerKey, slots, this.deps.now(), (steps) =>
       this.leaseMs(steps),
     );
+    stop?.();
+    this.deps.metrics?.scheduler.unitsLeased.inc(leases.length);
+    return leases;
   }
 
   /** A worker went away: its leases end after the grace period unless it comes back and submits. */
@@ -170,8 +182,11 @@ export class Scheduler {
 
   /** Puts expired leases back in the queue now; returns the reissued unit ids. */
   sweep(): string[] {
+    const stop = this.deps.metrics?.store.transactionSeconds.startTimer({ op: "expire_leases" });
     const reissued = this.deps.store.expireLeases(this.deps.now());
+    stop?.();
     if (reissued.length > 0) {
+      this.deps.metrics?.scheduler.unitsReissued.inc(reissued.length);
       this.deps.onReissue?.(reissued);
       this.deps.onUnitsQueued?.();
     }
@@ -179,10 +194,14 @@ export class Scheduler {
   }
 
   /** Records a verified result (one transaction) and what follows for its job. */
-  accept(result: AcceptedResult): AcceptOutcome {
-    const outcome = this.deps.store.acceptResult(result, (job, unit) =>
-      planAcceptance(job, unit, result),
-    );
+  accept(result: AcceptedResult, credit: (ctx: AcceptanceContext) => LedgerCredit): AcceptOutcome {
+    const stop = this.deps.metrics?.store.transactionSeconds.startTimer({ op: "accept_result" });
+    const outcome = this.deps.store.acceptResult(result, (ctx) => ({
+      ...planAcceptance(ctx.job, ctx.unit, result),
+      credit: credit(ctx),
+    }));
+    stop?.();
+    if (outcome.kind === "accepted") this.deps.metrics?.scheduler.unitsCompleted.inc();
     if (outcome.kind === "accepted") this.deps.onUnitsQueued?.();
     return outcome;
   }

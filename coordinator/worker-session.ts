@@ -16,6 +16,7 @@ import { keyId, verifySignature } from "../protocol/identity.js";
 import { AUTH_NONCE_BYTES } from "../protocol/limits.js";
 import { decodeFrame, encodeFrame, errorFrame } from "../protocol/wire.js";
 import type { Logger } from "../worker/log.js";
+import type { CoordinatorMetrics } from "./metrics.js";
 import type { ResultIntake } from "./result-intake.js";
 import type { Scheduler } from "./scheduler.js";
 import type { Store } from "./store/store.js";
@@ -44,6 +45,10 @@ export interface SessionDeps {
   readonly waitlist: WorkWaitlist;
   readonly log: Logger;
   readonly now: () => number;
+  /** Times assignments (request → assignment) and verifications (commit → verdict). */
+  readonly metrics?: Pick<CoordinatorMetrics, "endpoint" | "intake">;
+  /** Called when a worker has authenticated (welcome sent), with its key (hex). */
+  readonly onWorkerConnected?: (workerKeyHex: string) => void;
 }
 
 type Phase = "hello" | "auth" | "ready" | "closed";
@@ -79,6 +84,8 @@ export class WorkerSession {
   /** Sends a frame if the socket is open. */
   send(frame: Frame): void {
     if (this.socket.readyState === this.socket.OPEN) this.socket.send(encodeFrame(frame));
+    if (frame.kind === "verdict")
+      this.deps.metrics?.intake.verdictSent(bytesToHex(frame.assignmentId), frame.accepted);
   }
 
   /** Handles one WebSocket message; never throws. */
@@ -127,8 +134,10 @@ export class WorkerSession {
       case "ready":
         if (frame.kind === "workRequest") return this.onWorkRequest(frame);
         if (frame.kind === "progress") return;
-        if (frame.kind === "resultCommit")
+        if (frame.kind === "resultCommit") {
+          this.deps.metrics?.intake.verificationStarted(bytesToHex(frame.assignmentId));
           return this.deps.results.commit(this.workerKey, frame, this);
+        }
         if (frame.kind === "openings")
           return this.deps.results.openings(this.workerKey, frame, this);
         if (frame.kind === "error") {
@@ -174,23 +183,32 @@ export class WorkerSession {
     this.phase = "ready";
     this.send({ kind: "welcome", workerId: id });
     this.deps.log.info("worker connected", { worker: id });
+    this.deps.onWorkerConnected?.(bytesToHex(this.workerKey));
   }
 
   private onWorkRequest(frame: FrameOf<"workRequest">): void {
     const slots = Math.min(frame.slots, this.opts.maxSlots);
-    const sent = this.serve(slots);
+    const requestedAt = this.deps.now();
+    const sent = this.serve(slots, requestedAt);
     if (sent < slots) {
       this.deps.waitlist.park(this, {
         slots: slots - sent,
-        serve: (n) => (this.phase === "ready" ? this.serve(n) : 0),
+        serve: (n) => (this.phase === "ready" ? this.serve(n, requestedAt) : 0),
         giveUp: () => this.send({ kind: "noWork", retryAfterMs: this.opts.noWorkRetryMs }),
       });
     }
   }
 
-  /** Leases up to `slots` units to this worker and sends their assignments; returns the count. */
-  private serve(slots: number): number {
+  /**
+   * Leases up to `slots` units to this worker and sends their assignments; returns the count.
+   * `requestedAt` is when the work request arrived (a parked request is served later).
+   */
+  private serve(slots: number, requestedAt: number): number {
     const leases = this.deps.scheduler.lease(bytesToHex(this.workerKey), slots);
+    for (let i = 0; i < leases.length; i++)
+      this.deps.metrics?.endpoint.assignmentLatencySeconds.observe(
+        (this.deps.now() - requestedAt) / 1000,
+      );
     for (const { assignment, unit, job } of leases) {
       this.send({
         kind: "assignment",
@@ -230,6 +248,11 @@ export class WorkerSession {
       return;
     }
     this.send(errorFrame(code, message));
+  }
+
+  /** Ends the connection of a key that was just banned. */
+  ban(code: string, message: string): void {
+    this.close(code, message);
   }
 
   private close(code: string, message: string): void {

@@ -2,13 +2,16 @@
  * `foldnet demo` (what `npm start` runs): a whole local network in one process — a
  * coordinator on an embedded SQLite file, N volunteer workers (each its own key, spool and
  * thread pool) talking to it over real WebSockets on loopback, and a demo job on a public HP
- * benchmark submitted through the real HTTP API. With `--once` it exits when the job is done.
+ * benchmark submitted through the real HTTP API. At the end it seals the ledger, exports it and
+ * re-verifies the export; with `--once` it exits 0 when the job is done and the ledger verifies.
  * @module
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { hashApiKey } from "../../coordinator/api-keys.js";
 import { Coordinator } from "../../coordinator/coordinator.js";
+import { formatTokens } from "../../ledger/rewards.js";
+import { verifyChain } from "../../ledger/verify-chain.js";
 import { createLineLogger } from "../../worker/log.js";
 import { VolunteerWorker } from "../../worker/worker.js";
 import { ApiClient } from "../api-client.js";
@@ -37,7 +40,7 @@ Options:
   --port P      port of the coordinator (default 7700; 0 picks a free one)
   --once        exit when the demo job is done (exit 0 when it completed)
   --json        print one JSON summary: jobId, sequence, lattice, bestEnergy, bestFold,
-                unitsVerified, stepsDone, seconds, url
+                unitsVerified, stepsDone, blocks, ledgerValid, tokensIssued, seconds, url
   -h, --help    this help
 `,
   async run(argv) {
@@ -89,6 +92,19 @@ Options:
     if (!values.json)
       process.stderr.write(`coordinator ${address.url} — ${workers} workers — job ${job.id}\n`);
     job = await follow(client, job, values.json);
+    coordinator.sealer.sealAll();
+    const ledgerFile = join(dir, "ledger.fnl");
+    const chain = new Uint8Array(
+      await (await fetch(`${address.url}/api/ledger/export`)).arrayBuffer(),
+    );
+    writeFileSync(ledgerFile, chain);
+    let ledger: { valid: boolean; blocks: number; issued: string; error?: string };
+    try {
+      const verified = verifyChain(chain, coordinator.identity.publicKey);
+      ledger = { valid: true, blocks: verified.blocks, issued: formatTokens(verified.issued) };
+    } catch (err) {
+      ledger = { valid: false, blocks: 0, issued: "0", error: (err as Error).message };
+    }
     const picture = join(dir, "best.svg");
     if (job.bestFold !== null) writeFileSync(picture, await client.picture(job.id, "svg"));
     const summary = {
@@ -100,6 +116,9 @@ Options:
       bestFold: job.bestFold,
       unitsVerified: job.unitsVerified,
       stepsDone: job.stepsDone,
+      blocks: ledger.blocks,
+      ledgerValid: ledger.valid,
+      tokensIssued: ledger.issued,
       seconds: Number(((Date.now() - started) / 1000).toFixed(2)),
       url: address.url,
     };
@@ -108,7 +127,8 @@ Options:
     } else {
       process.stdout.write(
         `job ${job.id} ${job.status}: best E = ${job.bestEnergy} (best known ${DEMO_TARGET}) after ${job.unitsVerified} verified units, ${summary.seconds} s\n` +
-          `fold ${job.bestFold}\npicture ${picture}\n`,
+          `fold ${job.bestFold}\npicture ${picture}\n` +
+          `ledger ${ledgerFile}: ${ledger.valid ? `valid, ${ledger.blocks} blocks, ${ledger.issued} tokens issued` : `INVALID: ${ledger.error}`}\n`,
       );
     }
     if (!values.once) {
@@ -120,6 +140,6 @@ Options:
     }
     await Promise.all(volunteers.map((v) => v.stop()));
     await coordinator.stop();
-    return job.status === "done" ? 0 : 1;
+    return job.status === "done" && ledger.valid ? 0 : 1;
   },
 };

@@ -7,6 +7,8 @@ import { coordinatorCommand } from "./coordinator.js";
 import { demoCommand } from "./demo.js";
 import { foldCommand } from "./fold.js";
 import { jobCommand } from "./job.js";
+import { ledgerCommand } from "./ledger.js";
+import { walletCommand } from "./wallet.js";
 import { workerCommand } from "./worker.js";
 
 export const commands: readonly Command[] = [
@@ -14,5 +16,7 @@ export const commands: readonly Command[] = [
   coordinatorCommand,
   jobCommand,
   workerCommand,
+  ledgerCommand,
+  walletCommand,
   demoCommand,
 ];

@@ -9,16 +9,20 @@ import { randomBytes } from "node:crypto";
 import Database from "better-sqlite3";
 import type { LatticeName } from "../../sim/lattice.js";
 import type {
+  AcceptanceContext,
   AcceptancePlan,
   AcceptedResult,
   AcceptOutcome,
+  Account,
   AssignmentRecord,
+  ChainHead,
   JobRecord,
   JobStatus,
   Lease,
   ResultRecord,
   Store,
   StoreCounts,
+  StoredBlock,
   UnitRecord,
   UnitStatus,
   WorkerRecord,
@@ -54,6 +58,16 @@ CREATE TABLE IF NOT EXISTS workers (
   strikes INTEGER NOT NULL DEFAULT 0, banned INTEGER NOT NULL DEFAULT 0,
   steps_verified INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS api_keys (hash TEXT PRIMARY KEY, name TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS ledger_pending (seq INTEGER PRIMARY KEY AUTOINCREMENT, entry BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS ledger_blocks (
+  height INTEGER PRIMARY KEY, hash BLOB NOT NULL, header BLOB NOT NULL, signature BLOB NOT NULL,
+  timestamp INTEGER NOT NULL, entry_count INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS ledger_entries (
+  height INTEGER NOT NULL REFERENCES ledger_blocks(height), idx INTEGER NOT NULL, entry BLOB NOT NULL,
+  PRIMARY KEY (height, idx));
+CREATE TABLE IF NOT EXISTS ledger_work (id INTEGER PRIMARY KEY CHECK (id = 1), work TEXT NOT NULL);
+INSERT OR IGNORE INTO ledger_work (id, work) VALUES (1, '0');
+CREATE TABLE IF NOT EXISTS accounts (key TEXT PRIMARY KEY, balance TEXT NOT NULL, nonce TEXT NOT NULL);
 `;
 
 type Row = Record<string, unknown>;
@@ -121,6 +135,12 @@ const workerFromRow = (r: Row): WorkerRecord => ({
   strikes: r.strikes as number,
   banned: r.banned === 1,
   stepsVerified: r.steps_verified as number,
+});
+
+const accountFromRow = (r: Row): Account => ({
+  key: r.key as string,
+  balance: BigInt(r.balance as string),
+  nonce: BigInt(r.nonce as string),
 });
 
 /** SQLite implementation of `Store`. */
@@ -299,7 +319,7 @@ export class SqliteStore implements Store {
 
   acceptResult(
     result: AcceptedResult,
-    plan: (job: JobRecord, unit: UnitRecord) => AcceptancePlan,
+    plan: (ctx: AcceptanceContext) => AcceptancePlan,
   ): AcceptOutcome {
     return this.db.transaction((): AcceptOutcome => {
       const previous = this.db
@@ -315,8 +335,20 @@ export class SqliteStore implements Store {
       ) {
         return { kind: "stale" };
       }
-      const { unit, job } = lease;
-      const decision = plan(job, unit);
+      const { unit, job, assignment } = lease;
+      const workBefore = BigInt(
+        (this.db.prepare("SELECT work FROM ledger_work WHERE id = 1").get() as { work: string })
+          .work,
+      );
+      const decision = plan({ job, unit, assignment, workBefore });
+      const { credit } = decision;
+      this.db
+        .prepare("INSERT INTO ledger_pending (entry) VALUES (?)")
+        .run(Buffer.from(credit.entry));
+      this.db
+        .prepare("UPDATE ledger_work SET work = ? WHERE id = 1")
+        .run((workBefore + credit.work).toString());
+      this.adjustAccount(result.workerKey, credit.reward, undefined);
       this.db
         .prepare(
           `INSERT INTO results (unit_id, assignment_id, worker_key, best_energy, best_fold, steps, final_state,
@@ -334,7 +366,7 @@ export class SqliteStore implements Store {
           Buffer.from(result.finalStateHash),
           Buffer.from(result.merkleRoot),
           result.segmentsChecked,
-          result.reward.toString(),
+          credit.reward.toString(),
           result.at,
         );
       this.db.prepare("UPDATE units SET status = 'done' WHERE id = ?").run(unit.id);
@@ -386,7 +418,7 @@ export class SqliteStore implements Store {
           .prepare("UPDATE jobs SET status = 'done', finished_at = ? WHERE id = ?")
           .run(result.at, job.id);
       }
-      return { kind: "accepted", jobFinished, reward: result.reward };
+      return { kind: "accepted", jobFinished, reward: credit.reward };
     })();
   }
 
@@ -462,6 +494,110 @@ export class SqliteStore implements Store {
       results: one("SELECT COUNT(*) AS n FROM results"),
       workers: one("SELECT COUNT(*) AS n FROM workers"),
     };
+  }
+
+  account(key: string): Account {
+    const row = this.db.prepare("SELECT * FROM accounts WHERE key = ?").get(key) as Row | undefined;
+    return row === undefined ? { key, balance: 0n, nonce: 0n } : accountFromRow(row);
+  }
+
+  accounts(limit: number): Account[] {
+    const rows = this.db.prepare("SELECT * FROM accounts").all() as Row[];
+    return rows
+      .map(accountFromRow)
+      .sort((a, b) =>
+        b.balance > a.balance ? 1 : b.balance < a.balance ? -1 : a.key.localeCompare(b.key),
+      )
+      .slice(0, limit);
+  }
+
+  /** Adds `delta` to a key's balance and, when given, sets its nonce. */
+  private adjustAccount(key: string, delta: bigint, nonce: bigint | undefined): void {
+    const current = this.account(key);
+    this.db
+      .prepare(
+        "INSERT INTO accounts (key, balance, nonce) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET balance = excluded.balance, nonce = excluded.nonce",
+      )
+      .run(key, (current.balance + delta).toString(), (nonce ?? current.nonce).toString());
+  }
+
+  appendTransfer<P>(
+    entry: Uint8Array,
+    transfer: { from: string; to: string; amount: bigint; nonce: bigint },
+    check: (sender: Account) => P | undefined,
+  ): P | undefined {
+    return this.db.transaction(() => {
+      const problem = check(this.account(transfer.from));
+      if (problem !== undefined) return problem;
+      this.db.prepare("INSERT INTO ledger_pending (entry) VALUES (?)").run(Buffer.from(entry));
+      this.adjustAccount(transfer.from, -transfer.amount, transfer.nonce);
+      this.adjustAccount(transfer.to, transfer.amount, undefined);
+      return undefined;
+    })();
+  }
+
+  pendingEntries(): number {
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM ledger_pending").get() as { n: number }).n;
+  }
+
+  head(): ChainHead | undefined {
+    const row = this.db
+      .prepare("SELECT height, hash FROM ledger_blocks ORDER BY height DESC LIMIT 1")
+      .get() as Row | undefined;
+    return row === undefined
+      ? undefined
+      : { height: row.height as number, hash: new Uint8Array(row.hash as Buffer) };
+  }
+
+  sealPending(
+    max: number,
+    seal: (entries: Uint8Array[], prev: ChainHead | undefined) => StoredBlock,
+  ): StoredBlock | undefined {
+    return this.db.transaction(() => {
+      const rows = this.db
+        .prepare("SELECT seq, entry FROM ledger_pending ORDER BY seq LIMIT ?")
+        .all(max) as { seq: number; entry: Buffer }[];
+      if (rows.length === 0) return undefined;
+      const block = seal(
+        rows.map((r) => new Uint8Array(r.entry)),
+        this.head(),
+      );
+      this.db
+        .prepare(
+          "INSERT INTO ledger_blocks (height, hash, header, signature, timestamp, entry_count) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .run(
+          block.height,
+          Buffer.from(block.hash),
+          Buffer.from(block.headerBytes),
+          Buffer.from(block.signature),
+          block.timestamp,
+          block.entries.length,
+        );
+      const insert = this.db.prepare(
+        "INSERT INTO ledger_entries (height, idx, entry) VALUES (?, ?, ?)",
+      );
+      block.entries.forEach((e, i) => insert.run(block.height, i, Buffer.from(e)));
+      this.db.prepare("DELETE FROM ledger_pending WHERE seq <= ?").run(rows[rows.length - 1]!.seq);
+      return block;
+    })();
+  }
+
+  listBlocks(fromHeight: number, limit: number): StoredBlock[] {
+    const rows = this.db
+      .prepare("SELECT * FROM ledger_blocks WHERE height >= ? ORDER BY height LIMIT ?")
+      .all(fromHeight, limit) as Row[];
+    const entries = this.db.prepare(
+      "SELECT entry FROM ledger_entries WHERE height = ? ORDER BY idx",
+    );
+    return rows.map((r) => ({
+      height: r.height as number,
+      hash: new Uint8Array(r.hash as Buffer),
+      headerBytes: new Uint8Array(r.header as Buffer),
+      signature: new Uint8Array(r.signature as Buffer),
+      timestamp: r.timestamp as number,
+      entries: (entries.all(r.height) as { entry: Buffer }[]).map((e) => new Uint8Array(e.entry)),
+    }));
   }
 
   close(): void {

@@ -80,8 +80,16 @@ export interface AcceptedResult {
   readonly finalStateHash: Uint8Array;
   readonly merkleRoot: Uint8Array;
   readonly segmentsChecked: number;
-  readonly reward: bigint;
   readonly at: number;
+}
+
+/** The ledger entry an accepted result appends, and what it credits. */
+export interface LedgerCredit {
+  /** Canonical bytes of the work entry (ledger/entries.ts). */
+  readonly entry: Uint8Array;
+  readonly reward: bigint;
+  /** Work units (steps × residues) the entry records. */
+  readonly work: bigint;
 }
 
 /** What accepting a result decided for the job (computed by `planAcceptance`). */
@@ -90,6 +98,41 @@ export interface AcceptancePlan {
   readonly nextUnit: UnitRecord | null;
   /** True when the job ends with this result (budget spent or target reached). */
   readonly finishJob: boolean;
+  /** The ledger entry of this result. */
+  readonly credit: LedgerCredit;
+}
+
+/** What the plan of an acceptance sees inside the store's transaction. */
+export interface AcceptanceContext {
+  readonly job: JobRecord;
+  readonly unit: UnitRecord;
+  readonly assignment: AssignmentRecord;
+  /** Work recorded in the ledger (sealed and pending) before this result. */
+  readonly workBefore: bigint;
+}
+
+/** A key's account on the ledger (sealed and pending entries). */
+export interface Account {
+  readonly key: string;
+  readonly balance: bigint;
+  /** Transfers sent so far (the next must carry nonce + 1). */
+  readonly nonce: bigint;
+}
+
+/** A sealed block as stored. */
+export interface StoredBlock {
+  readonly height: number;
+  readonly hash: Uint8Array;
+  readonly headerBytes: Uint8Array;
+  readonly signature: Uint8Array;
+  readonly timestamp: number;
+  readonly entries: Uint8Array[];
+}
+
+/** The newest block. */
+export interface ChainHead {
+  readonly height: number;
+  readonly hash: Uint8Array;
 }
 
 /** Outcome of `Store.acceptResult`. */
@@ -160,7 +203,7 @@ export interface Store {
    */
   acceptResult(
     result: AcceptedResult,
-    plan: (job: JobRecord, unit: UnitRecord) => AcceptancePlan,
+    plan: (ctx: AcceptanceContext) => AcceptancePlan,
   ): AcceptOutcome;
   /** The accepted result of an assignment, if any. */
   getResultByAssignment(assignmentId: string): ResultRecord | undefined;
@@ -175,5 +218,28 @@ export interface Store {
   hasApiKey(hash: string): boolean;
   countApiKeys(): number;
   counts(): StoreCounts;
+  /** A key's account (zero if unknown). */
+  account(key: string): Account;
+  /** Accounts, richest first. */
+  accounts(limit: number): Account[];
+  /**
+   * Appends a transfer entry moving `amount` from `from` to `to` with `nonce`, if `check` of
+   * the sender's account inside the transaction finds no problem (returned instead).
+   */
+  appendTransfer<P>(
+    entry: Uint8Array,
+    transfer: { from: string; to: string; amount: bigint; nonce: bigint },
+    check: (sender: Account) => P | undefined,
+  ): P | undefined;
+  /** Entries waiting for a block. */
+  pendingEntries(): number;
+  /** Seals up to `max` pending entries into the next block built by `seal`; none if nothing is pending. */
+  sealPending(
+    max: number,
+    seal: (entries: Uint8Array[], prev: ChainHead | undefined) => StoredBlock,
+  ): StoredBlock | undefined;
+  /** Blocks from `fromHeight` on, oldest first. */
+  listBlocks(fromHeight: number, limit: number): StoredBlock[];
+  head(): ChainHead | undefined;
   close(): void;
 }

@@ -7,9 +7,12 @@ import { resultCommitPayload } from "../../protocol/canonical.js";
 import { generateIdentity, sign } from "../../protocol/identity.js";
 import { silentLogger } from "../../worker/log.js";
 import { commitFields } from "../../worker/result.js";
+import { runSkipping } from "../helpers/cheats.js";
 import { ScriptedWorker } from "../helpers/scripted-worker.js";
 
 const API_KEY = "fn_test_key";
+/** Strikes before a ban: above the lies one test tells from one key. */
+const BAN_AFTER = 6;
 let coordinator: Coordinator;
 let address: CoordinatorAddress;
 
@@ -40,7 +43,14 @@ async function submitJob(extra: Record<string, unknown> = {}) {
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), "foldnet-coord-"));
   coordinator = new Coordinator(
-    { host: "127.0.0.1", port: 0, dbFile: join(dir, "c.db"), apiKeys: [API_KEY], replayThreads: 0 },
+    {
+      host: "127.0.0.1",
+      port: 0,
+      dbFile: join(dir, "c.db"),
+      apiKeys: [API_KEY],
+      replayThreads: 0,
+      intake: { banAfterStrikes: BAN_AFTER },
+    },
     { log: silentLogger },
   );
   address = await coordinator.start();
@@ -192,5 +202,96 @@ describe("coordinator: results over a real socket", () => {
     worker.send({ kind: "authResponse", signature: new Uint8Array(64).fill(1) });
     expect((await worker.next("error")).code).toBe("AUTH_ERROR_BAD_SIGNATURE");
     expect((await worker.closed()).code).toBe(1008);
+  });
+});
+
+describe("coordinator: cheating workers are caught, each with its own code, and earn nothing", () => {
+  const balance = async (w: ScriptedWorker) =>
+    BigInt(
+      (await api(`/api/ledger/balances/${Buffer.from(w.identity.publicKey).toString("hex")}`)).body
+        .balance,
+    );
+
+  it("catches a worker that skipped half of its segments", async () => {
+    await submitJob();
+    const cheater = await ScriptedWorker.connect(address.wsUrl);
+    const assignment = await cheater.lease();
+    const skip = new Set(Array.from({ length: 1024 }, (_, j) => j).filter((j) => j % 2 === 1));
+    const verdict = await cheater.submit(runSkipping(assignment, skip, cheater.identity.secretKey));
+    expect(verdict).toMatchObject({
+      accepted: false,
+      code: "RESULT_ERROR_WORK_MISMATCH",
+      reward: 0n,
+    });
+    expect(await balance(cheater)).toBe(0n);
+    cheater.close();
+  });
+
+  it("refuses a fold from another job and a replay of another worker's result", async () => {
+    await submitJob();
+    await submitJob({ sequence: "PPHHPPHHPHPHHPPHHPPH" }); // same length, other sequence
+    const a = await ScriptedWorker.connect(address.wsUrl);
+    const b = await ScriptedWorker.connect(address.wsUrl);
+    const unitA = await a.lease();
+    const unitB = await b.lease();
+    expect(unitA.jobId).not.toBe(unitB.jobId);
+    const resultA = a.run(unitA);
+    const resultB = b.run(unitB);
+    // B claims A's fold (with the energy it has on B's sequence) for its own unit
+    const { foldEnergy } = await import("../../sim/fold.js");
+    const jobB = (await api(`/api/jobs/${unitB.jobId}`)).body;
+    const energyOnB = foldEnergy(jobB.sequence, resultA.bestFold, "square2d");
+    const foreignFold = b.resign({ ...resultB, bestFold: resultA.bestFold, bestEnergy: energyOnB });
+    expect(await b.submit(foreignFold)).toMatchObject({
+      accepted: false,
+      code: "RESULT_ERROR_BEST_MISMATCH",
+    });
+    // B replays A's whole result as the answer to its own lease
+    const replayed = b.resign({
+      ...resultA,
+      assignmentId: unitB.assignmentId,
+      unitId: unitB.unitId,
+    });
+    expect(await b.submit(replayed)).toMatchObject({
+      accepted: false,
+      code: "RESULT_ERROR_STATE_MISMATCH",
+    });
+    expect(await balance(b)).toBe(0n);
+    // the honest results still go through and are paid once
+    expect((await a.submit(resultA)).accepted).toBe(true);
+    const paid = await balance(a);
+    expect(paid).toBeGreaterThan(0n);
+    expect((await a.submit(resultA)).accepted).toBe(true);
+    expect(await balance(a)).toBe(paid);
+    a.close();
+    b.close();
+  });
+
+  it("bans a key after BAN_AFTER strikes and disconnects it at once", async () => {
+    await submitJob();
+    const liar = await ScriptedWorker.connect(address.wsUrl);
+    const assignment = await liar.lease();
+    const result = liar.run(assignment);
+    for (let i = 0; i < BAN_AFTER; i++) {
+      const verdict = await liar.submit(
+        liar.resign({ ...result, bestEnergy: result.bestEnergy - 1 - i }),
+      );
+      expect(verdict.code).toBe("RESULT_ERROR_ENERGY_MISMATCH");
+    }
+    expect((await liar.next("error")).code).toBe("AUTH_ERROR_BANNED");
+    expect((await liar.closed()).code).toBe(1008);
+    const again = await ScriptedWorker.open(address.wsUrl, liar.identity);
+    again.send({ kind: "hello", publicKey: liar.identity.publicKey, client: "t", threads: 1 });
+    const challenge = await again.next("authChallenge");
+    const { authPayload } = await import("../../protocol/canonical.js");
+    again.send({
+      kind: "authResponse",
+      signature: sign(
+        liar.identity.secretKey,
+        authPayload(challenge.nonce, challenge.coordinatorKey, liar.identity.publicKey),
+      ),
+    });
+    expect((await again.next("error")).code).toBe("AUTH_ERROR_BANNED");
+    expect((await again.closed()).code).toBe(1008);
   });
 });

@@ -1,0 +1,122 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ResultError } from "../../../coordinator/errors.js";
+import { chooseSegments, verifyOpenings } from "../../../coordinator/spot-check.js";
+import type { Lease } from "../../../coordinator/store/store.js";
+import { generateIdentity } from "../../../protocol/identity.js";
+import { resolveSearchParams } from "../../../sim/params.js";
+import { initialSnapshot } from "../../../sim/search.js";
+import { encodeState } from "../../../sim/state-codec.js";
+import { replaySegment } from "../../../sim/work-unit.js";
+import { buildOpenings, commitFields } from "../../../worker/result.js";
+import type { SpooledResult } from "../../../worker/spool.js";
+import { runSkipping } from "../../helpers/cheats.js";
+
+const L = 1024;
+const K = 4;
+const startState = encodeState(
+  initialSnapshot(
+    resolveSearchParams({ sequence: "HPHPPHHPHPPHPHHPPHPH", lattice: "square2d", replicas: 2 }),
+    5n,
+  ),
+);
+const assignment = {
+  kind: "assignment" as const,
+  assignmentId: new Uint8Array(16).fill(1),
+  unitId: "j.t0.g0",
+  jobId: "j",
+  startState,
+  steps: L * K,
+  checkpointInterval: K,
+  deadlineMs: 0,
+};
+const lease = {
+  assignment: {
+    id: "01".repeat(16),
+    unitId: "j.t0.g0",
+    workerKey: "",
+    issuedAt: 0,
+    deadline: 0,
+    status: "active",
+  },
+  unit: {
+    id: "j.t0.g0",
+    jobId: "j",
+    trajectory: 0,
+    generation: 0,
+    startState,
+    steps: L * K,
+    status: "leased",
+  },
+  job: { checkpointInterval: K },
+} as unknown as Lease;
+const replay = async (state: Uint8Array, k: number) => replaySegment(state, k);
+const worker = generateIdentity();
+
+/** True when a challenge of `m` random segments catches `result`. */
+async function caught(result: SpooledResult, m: number): Promise<boolean> {
+  const segments = chooseSegments(L, m);
+  const openings = {
+    kind: "openings" as const,
+    assignmentId: result.assignmentId,
+    openings: buildOpenings(result, segments),
+  };
+  try {
+    await verifyOpenings(
+      lease,
+      { kind: "resultCommit", ...commitFields(result) },
+      segments,
+      openings,
+      replay,
+    );
+    return false;
+  } catch (err) {
+    expect(err).toBeInstanceOf(ResultError);
+    expect((err as ResultError).code).toBe("RESULT_ERROR_WORK_MISMATCH");
+    return true;
+  }
+}
+
+describe("spot checks", () => {
+  it("choose the first, the last and m distinct segments, increasing", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 5000 }),
+        fc.integer({ min: 0, max: 62 }),
+        (count, m) => {
+          const s = chooseSegments(count, m);
+          expect(s.length).toBe(Math.min(count, m + 2));
+          expect(s[0]).toBe(0);
+          expect(s[s.length - 1]).toBe(count - 1);
+          for (let i = 1; i < s.length; i++) expect(s[i]!).toBeGreaterThan(s[i - 1]!);
+        },
+      ),
+    );
+  });
+
+  it("accept an honest unit whatever segments they open", async () => {
+    const honest = runSkipping(assignment, new Set(), worker.secretKey);
+    for (let t = 0; t < 20; t++) expect(await caught(honest, 30)).toBe(false);
+  });
+
+  it("catch a worker skipping a fraction f of its segments at the rate 1 − (1 − f)^m predicts", async () => {
+    const f = 0.1;
+    const m = 30;
+    // skip every 10th segment, never the first or last (always opened, so always caught)
+    const skip = new Set(
+      Array.from({ length: L }, (_, j) => j).filter((j) => j > 0 && j < L - 1 && j % 10 === 5),
+    );
+    const cheat = runSkipping(assignment, skip, worker.secretKey);
+    const trials = 300;
+    let hits = 0;
+    for (let t = 0; t < trials; t++) if (await caught(cheat, m)) hits++;
+    const observed = hits / trials;
+    // exact for m draws without replacement from the L − 2 inner segments
+    let miss = 1;
+    for (let i = 0; i < m; i++) miss *= (L - 2 - skip.size - i) / (L - 2 - i);
+    const exact = 1 - miss;
+    const sigma = Math.sqrt((exact * (1 - exact)) / trials);
+    expect(Math.abs(observed - exact)).toBeLessThan(4 * sigma + 0.01);
+    expect(Math.abs(exact - (1 - (1 - f) ** m))).toBeLessThan(0.01);
+  });
+});
