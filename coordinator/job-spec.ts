@@ -15,8 +15,13 @@ import { ApiError } from "./errors.js";
 
 /** Segments per work unit (Merkle leaves − 1): spot checks replay m of these. */
 export const SEGMENTS_PER_UNIT = 1024;
-/** Default steps per work unit: ≈ 0.2 s of one thread on a 64-mer; jobs may ask for more. */
-export const DEFAULT_UNIT_STEPS = 2_048 * SEGMENTS_PER_UNIT;
+/**
+ * Default steps per work unit: 2²⁶ ≈ 67 M, about 6 s of one thread on a 64-mer (minutes on a
+ * slow volunteer). Verification costs m/L of the work plus ~1 ms per opened segment, so units
+ * this size keep it under 5 % (bench:verify: 3.5 % at m = 30; a 2 M-step unit pays 9.5 %).
+ * Small jobs get smaller units: never more than the job's steps per trajectory.
+ */
+export const DEFAULT_UNIT_STEPS = 65_536 * SEGMENTS_PER_UNIT;
 /** Largest step budget of one job (10¹² attempts ≈ a day of 10,000 threads). */
 export const MAX_JOB_STEPS = 1e12;
 /** Largest work unit: 2³⁰ steps, about two minutes of one thread. */

@@ -20,7 +20,10 @@ import { ResultError } from "./errors.js";
 import type { Lease } from "./store/store.js";
 
 /** True when two snapshots run the same search (sequence, lattice, ladder, exchange interval). */
-export function sameSearch(a: SearchSnapshot, b: SearchSnapshot): boolean {
+export function sameSearch(
+  a: Pick<SearchSnapshot, "params">,
+  b: Pick<SearchSnapshot, "params">,
+): boolean {
   return (
     a.params.sequence === b.params.sequence &&
     a.params.lattice === b.params.lattice &&

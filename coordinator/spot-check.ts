@@ -11,11 +11,11 @@
  */
 import { randomInt } from "node:crypto";
 import { equalBytes } from "@noble/curves/utils.js";
+import { FoldnetError } from "../common/errors.js";
 import type { OpeningsFrame, ResultCommitFrame } from "../protocol/frames.js";
 import { MAX_CHALLENGE_SEGMENTS } from "../protocol/limits.js";
 import { verifyMerkleProof } from "../protocol/merkle.js";
-import type { SearchSnapshot } from "../sim/engine.js";
-import { decodeState, stateHash } from "../sim/state-codec.js";
+import { decodeState, peekStateHeader, type StateHeader, stateHash } from "../sim/state-codec.js";
 import { ResultError } from "./errors.js";
 import { sameSearch } from "./result-check.js";
 import type { Lease, WorkerRecord } from "./store/store.js";
@@ -99,9 +99,9 @@ export async function verifyOpenings(
       throw bad("leaf 0 is not the assigned start state");
     if (j + 2 === leafCount && !equalBytes(o.endLeaf, commit.finalStateHash))
       throw bad("the last leaf is not the final state");
-    let state: SearchSnapshot;
+    let state: StateHeader;
     try {
-      state = decodeState(o.state);
+      state = peekStateHeader(o.state);
     } catch {
       throw bad(`segment ${j}: the opened state is not a valid state`);
     }
@@ -110,7 +110,17 @@ export async function verifyOpenings(
     }
     opened.push({ state: o.state, endLeaf: o.endLeaf, segment: j });
   });
-  const ends = await Promise.all(opened.map((o) => replay(o.state, K)));
+  // The replay decodes (and so fully validates) each opened state; one that fails is malformed.
+  const ends = await Promise.all(
+    opened.map((o) =>
+      replay(o.state, K).catch((err: unknown) => {
+        if (err instanceof FoldnetError && err.code.startsWith("SIM_ERROR_")) {
+          throw bad(`segment ${o.segment}: the opened state is not a valid state`);
+        }
+        throw err; // the pool failed, not the worker
+      }),
+    ),
+  );
   ends.forEach((end, i) => {
     const o = opened[i]!;
     if (!equalBytes(end, o.endLeaf)) {

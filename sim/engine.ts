@@ -30,6 +30,29 @@ const BOX_SLACK = 8;
 /** Returned by a move that is impossible from the current conformation. */
 const NO_MOVE = 0x40000000;
 
+/** Border maps by box side and dimension: read-only and shared by every search of that size. */
+const borderCache = new Map<string, Uint8Array>();
+
+/**
+ * The cells of a box of side `w` that lie within MARGIN of a face (1) or not (0). Computed
+ * once per (w, dim): resuming a state (every spot-check replay does) must stay cheap.
+ */
+function borderCells(w: number, dim: 2 | 3): Uint8Array {
+  const key = `${w}/${dim}`;
+  let border = borderCache.get(key);
+  if (border === undefined) {
+    const cells = dim === 3 ? w * w * w : w * w;
+    const out = (v: number) => v < MARGIN || v > w - 1 - MARGIN;
+    border = new Uint8Array(cells);
+    for (let c = 0; c < cells; c++) {
+      const z = dim === 3 ? Math.floor(c / (w * w)) : MARGIN;
+      border[c] = out(c % w) || out(Math.floor(c / w) % w) || out(z) ? 1 : 0;
+    }
+    borderCache.set(key, border);
+  }
+  return border;
+}
+
 /** Everything that determines the future of a search: what the canonical state encodes. */
 export interface SearchSnapshot {
   readonly params: SearchParams;
@@ -100,14 +123,7 @@ export class ReplicaExchangeSearch {
       if (h) hydrophobic++;
     }
     const cells = dim === 3 ? w * w * w : w * w;
-    this.border = new Uint8Array(cells);
-    for (let c = 0; c < cells; c++) {
-      const x = c % w;
-      const y = Math.floor(c / w) % w;
-      const z = dim === 3 ? Math.floor(c / (w * w)) : MARGIN;
-      const out = (v: number) => v < MARGIN || v > w - 1 - MARGIN;
-      this.border[c] = out(x) || out(y) || out(z) ? 1 : 0;
-    }
+    this.border = borderCells(w, dim);
     // |E| ≤ ⌊nH·(2·dim − 1)/2⌋ bounds every energy, hence every ΔE.
     const maxDelta = Math.floor((hydrophobic * (2 * dim - 1)) / 2);
     this.tableRow = maxDelta + 1;

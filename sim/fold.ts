@@ -55,12 +55,24 @@ export function foldToString(codes: ArrayLike<number>): string {
 }
 
 /**
+ * A number naming each lattice site within n + 1 steps of the origin — the sites a chain of n
+ * residues from the origin and their neighbours can reach — unique and exact (n ≤ 256 keeps
+ * it below 2⁵³): numbers hash far faster than "x,y,z" strings.
+ */
+function siteKey(n: number): (x: number, y: number, z: number) => number {
+  const side = 2 * n + 3;
+  const o = n + 1;
+  return (x, y, z) => ((x + o) * side + (y + o)) * side + (z + o);
+}
+
+/**
  * Lays out direction codes from the origin and checks self-avoidance.
  * @throws {SimError} SIM_ERROR_BAD_FOLD with reason `collision` and the colliding residue.
  */
 export function layOut(codes: ArrayLike<number>, field = "fold"): Coordinates {
   const coords: Coordinates = [[0, 0, 0]];
-  const seen = new Set<string>(["0,0,0"]);
+  const key = siteKey(codes.length + 1);
+  const seen = new Set<number>([key(0, 0, 0)]);
   let x = 0;
   let y = 0;
   let z = 0;
@@ -69,14 +81,14 @@ export function layOut(codes: ArrayLike<number>, field = "fold"): Coordinates {
     x += v[0];
     y += v[1];
     z += v[2];
-    const key = `${x},${y},${z}`;
-    if (seen.has(key)) {
+    const site = key(x, y, z);
+    if (seen.has(site)) {
       throw new SimError(
         { code: "SIM_ERROR_BAD_FOLD", field, reason: "collision", position: i + 1 },
         `${field} is not self-avoiding: residue ${i + 1} lands on an occupied site`,
       );
     }
-    seen.add(key);
+    seen.add(site);
     coords.push([x, y, z]);
   }
   return coords;
@@ -84,15 +96,16 @@ export function layOut(codes: ArrayLike<number>, field = "fold"): Coordinates {
 
 /** The H–H contacts of laid-out coordinates: pairs (i, j), i < j − 1, at lattice distance 1. */
 export function hhContacts(sequence: string, coords: Coordinates): [number, number][] {
-  const index = new Map<string, number>();
+  const key = siteKey(coords.length);
+  const index = new Map<number, number>();
   coords.forEach(([x, y, z], i) => {
-    index.set(`${x},${y},${z}`, i);
+    index.set(key(x, y, z), i);
   });
   const contacts: [number, number][] = [];
   coords.forEach(([x, y, z], i) => {
     if (sequence[i] !== "H") return;
     for (const [dx, dy, dz] of DIRECTION_VECTORS) {
-      const j = index.get(`${x + dx},${y + dy},${z + dz}`);
+      const j = index.get(key(x + dx, y + dy, z + dz));
       if (j !== undefined && j > i + 1 && sequence[j] === "H") contacts.push([i, j]);
     }
   });

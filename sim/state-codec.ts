@@ -17,7 +17,7 @@ import type { SearchSnapshot } from "./engine.js";
 import { SimError } from "./errors.js";
 import { energyOfCoordinates, layOut } from "./fold.js";
 import { dimensions, LATTICES, type LatticeName } from "./lattice.js";
-import { MAX_REPLICAS, resolveSearchParams } from "./params.js";
+import { MAX_REPLICAS, resolveSearchParams, type SearchParams } from "./params.js";
 
 const MAGIC = [0x46, 0x4e, 0x53, 0x31]; // "FNS1"
 /** Domain tag of state hashes: sha256(tag ‖ 0x00 ‖ state bytes). */
@@ -119,12 +119,15 @@ function badState(field: string, what: string): SimError {
   return new SimError({ code: "SIM_ERROR_BAD_STATE", field }, `state field ${field} ${what}`);
 }
 
-/**
- * Decodes and fully validates a canonical state.
- * @throws {SimError} SIM_ERROR_BAD_STATE (or the sequence/fold/parameter error) naming the field.
- */
-export function decodeState(bytes: Uint8Array): SearchSnapshot {
-  const r = new StateReader(bytes);
+/** The leading fields of a state: what search it is and how far it has run. */
+export interface StateHeader {
+  readonly params: SearchParams;
+  readonly rng: Uint32Array;
+  readonly step: number;
+}
+
+/** Reads and validates the fields before the conformations. */
+function readHeader(r: StateReader): StateHeader {
   const magic = r.take(4, "magic");
   if (magic.some((b, i) => b !== MAGIC[i])) throw badState("magic", "is not FNS1");
   const lattice = LATTICES[r.u8("lattice")];
@@ -141,7 +144,28 @@ export function decodeState(bytes: Uint8Array): SearchSnapshot {
   const rng = new Uint32Array(4);
   for (let k = 0; k < 4; k++) rng[k] = r.u32(`rng[${k}]`);
   if (rng.every((w) => w === 0)) throw badState("rng", "is the all-zero state");
-  const step = r.u64("step");
+  return { params, rng, step: r.u64("step") };
+}
+
+/**
+ * Reads only the leading fields of a state (its search and step counter), validating them but
+ * not the conformations: a cheap look before a replay that decodes the whole state anyway.
+ * @throws {SimError} SIM_ERROR_BAD_STATE (or a parameter error) naming the field.
+ */
+export function peekStateHeader(bytes: Uint8Array): StateHeader {
+  return readHeader(new StateReader(bytes));
+}
+
+/**
+ * Decodes and fully validates a canonical state.
+ * @throws {SimError} SIM_ERROR_BAD_STATE (or the sequence/fold/parameter error) naming the field.
+ */
+export function decodeState(bytes: Uint8Array): SearchSnapshot {
+  const r = new StateReader(bytes);
+  const { params, rng, step } = readHeader(r);
+  const { sequence, lattice } = params;
+  const n = sequence.length;
+  const replicaCount = params.temperaturesMilli.length;
   const replicas = [];
   for (let k = 0; k < replicaCount; k++) {
     const directions = Uint8Array.from(r.take(n - 1, `replicas[${k}].directions`));

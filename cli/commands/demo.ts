@@ -21,6 +21,8 @@ import { follow } from "./job.js";
 /** The demo job: the 2D 64-mer of the HP benchmarks (Unger & Moult 1993), E* = −42. */
 const DEMO_SEQUENCE = "HHHHHHHHHHHHPHPHPPHHPPHHPPHPPHHPPHHPPHPPHHPPHHPPHPHPHHHHHHHHHHHH";
 const DEMO_TARGET = -42;
+/** Demo-sized units (2 M steps, a fraction of a second) so progress shows unit by unit. */
+const DEMO_UNIT_STEPS = 2_048 * 1_024;
 
 export const demoCommand: Command = {
   name: "demo",
@@ -87,6 +89,7 @@ Options:
       lattice: "square2d",
       steps: budget,
       trajectories: workers,
+      unitSteps: DEMO_UNIT_STEPS,
       targetEnergy: DEMO_TARGET,
     });
     if (!values.json)
