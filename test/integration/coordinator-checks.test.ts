@@ -1,13 +1,14 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Coordinator, type CoordinatorAddress } from "../../coordinator/coordinator.js";
 import { resultCommitPayload } from "../../protocol/canonical.js";
-import { generateIdentity, sign } from "../../protocol/identity.js";
+import { generateIdentity, saveIdentity, sign } from "../../protocol/identity.js";
 import { silentLogger } from "../../worker/log.js";
 import { commitFields } from "../../worker/result.js";
 import { runSkipping } from "../helpers/cheats.js";
+import { runFoldnet } from "../helpers/cli.js";
 import { ScriptedWorker } from "../helpers/scripted-worker.js";
 
 const API_KEY = "fn_test_key";
@@ -293,5 +294,83 @@ describe("coordinator: cheating workers are caught, each with its own code, and 
     });
     expect((await again.next("error")).code).toBe("AUTH_ERROR_BANNED");
     expect((await again.closed()).code).toBe(1008);
+  });
+});
+
+describe("coordinator: the ledger, the wallet and their command lines", () => {
+  it("pays an accepted result, moves tokens by signed transfer, refuses replays and overdrafts, and exports a chain that verifies", async () => {
+    await submitJob();
+    const dir = mkdtempSync(join(tmpdir(), "foldnet-wallet-"));
+    const earner = await ScriptedWorker.connect(address.wsUrl);
+    saveIdentity(join(dir, "earner.json"), earner.identity);
+    const verdict = await earner.submit(earner.run(await earner.lease()));
+    expect(verdict.accepted).toBe(true);
+    expect(verdict.reward).toBeGreaterThan(0n);
+    const earnerKey = Buffer.from(earner.identity.publicKey).toString("hex");
+    const friend = generateIdentity();
+    const friendKey = Buffer.from(friend.publicKey).toString("hex");
+    const wallet = (...args: string[]) =>
+      runFoldnet([
+        "wallet",
+        ...args,
+        "--identity",
+        join(dir, "earner.json"),
+        "--coordinator",
+        address.url,
+        "--json",
+      ]);
+
+    const before = JSON.parse((await wallet("balance")).stdout);
+    expect(BigInt(before.balance)).toBe(verdict.reward);
+    const sent = await wallet("transfer", "--to", friendKey, "--amount", "0.000005");
+    expect(sent.code).toBe(0);
+    expect(BigInt(JSON.parse(sent.stdout).balance)).toBe(verdict.reward - 5n);
+    expect((await api(`/api/ledger/balances/${friendKey}`)).body.balance).toBe("5");
+
+    const overdraw = await wallet("transfer", "--to", friendKey, "--amount", "1000000");
+    expect(overdraw.code).toBe(1);
+    expect(overdraw.stderr).toContain("API_ERROR_TRANSFER_REFUSED");
+    // the same signed transfer sent again is a replay
+    const { transferPayload } = await import("../../protocol/canonical.js");
+    const t = { from: earner.identity.publicKey, to: friend.publicKey, amount: 1n, nonce: 2n };
+    const body = {
+      from: earnerKey,
+      to: friendKey,
+      amount: "1",
+      nonce: "2",
+      signature: Buffer.from(sign(earner.identity.secretKey, transferPayload(t))).toString("hex"),
+    };
+    expect(
+      (await api("/api/ledger/transfers", { method: "POST", body: JSON.stringify(body) })).status,
+    ).toBe(201);
+    const replay = await api("/api/ledger/transfers", {
+      method: "POST",
+      body: JSON.stringify(body),
+    });
+    expect(replay.status).toBe(409);
+    expect(replay.body.error).toMatchObject({
+      code: "API_ERROR_TRANSFER_REFUSED",
+      reason: "LEDGER_ERROR_BAD_NONCE",
+    });
+
+    coordinator.sealer.sealAll();
+    const file = join(dir, "chain.fnl");
+    expect(
+      (await runFoldnet(["ledger", "export", "--coordinator", address.url, "--out", file])).code,
+    ).toBe(0);
+    const verified = await runFoldnet(["ledger", "verify", file, "--json"]);
+    expect(verified.code).toBe(0);
+    const summary = JSON.parse(verified.stdout);
+    expect(summary).toMatchObject({ valid: true, transfers: 2 });
+    for (const b of summary.balances as { key: string; balance: string }[]) {
+      expect((await api(`/api/ledger/balances/${b.key}`)).body.balance).toBe(b.balance);
+    }
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 40]! ^= 1;
+    writeFileSync(file, bytes);
+    const tampered = await runFoldnet(["ledger", "verify", file, "--json"]);
+    expect(tampered.code).toBe(1);
+    expect(JSON.parse(tampered.stdout)).toMatchObject({ valid: false, block: summary.blocks - 1 });
+    earner.close();
   });
 });

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ApiClient, type JobView } from "../../cli/api-client.js";
+import { verifyChain } from "../../ledger/verify-chain.js";
 import { foldEnergy } from "../../sim/fold.js";
 import {
   acknowledgedUnits,
@@ -131,5 +132,21 @@ describe("a real network: coordinator and worker processes on 127.0.0.1", () => 
     expect(all).toHaveLength(16);
     expect(job.unitsVerified).toBe(16);
     expect(job.stepsDone).toBe(16 * 1_048_576);
+    // the ledger pays each unit once: its export verifies (no unit twice) and holds 16 work entries
+    await waitFor("the ledger to seal every entry", async () =>
+      (await client.call<{ pending: number }>("GET", "/api/ledger/blocks")).pending === 0
+        ? true
+        : undefined,
+    );
+    const chain = new Uint8Array(
+      await (await fetch(`${coordinator.url}/api/ledger/export`)).arrayBuffer(),
+    );
+    const summary = verifyChain(chain);
+    expect(summary.workEntries).toBe(16);
+    const rewards = all.reduce(
+      (sum, u) => sum + BigInt((u.result as unknown as { reward: string }).reward),
+      0n,
+    );
+    expect(summary.issued).toBe(rewards);
   });
 });
