@@ -41,9 +41,29 @@ export function parseCommandArgs<O extends OptionSpecs>(
   options: O,
   allowPositionals = false,
 ) {
+  // parseArgs takes "-9" after an option for another option: join negative numbers to it.
+  const args = argv.flatMap((arg, i) => {
+    const next = argv[i + 1];
+    const name = arg.startsWith("--") ? arg.slice(2) : undefined;
+    if (
+      name !== undefined &&
+      options?.[name]?.type === "string" &&
+      next !== undefined &&
+      /^-\d/.test(next)
+    )
+      return [`${arg}=${next}`];
+    const previous = argv[i - 1];
+    if (
+      /^-\d/.test(arg) &&
+      previous?.startsWith("--") === true &&
+      options?.[previous.slice(2)]?.type === "string"
+    )
+      return [];
+    return [arg];
+  });
   try {
     return parseArgs({
-      args: argv,
+      args,
       options: { ...options, help: { type: "boolean", short: "h" } } as O & {
         help: { type: "boolean"; short: "h" };
       },
