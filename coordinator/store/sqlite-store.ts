@@ -577,7 +577,9 @@ export class SqliteStore implements Store {
       const insert = this.db.prepare(
         "INSERT INTO ledger_entries (height, idx, entry) VALUES (?, ?, ?)",
       );
-      block.entries.forEach((e, i) => insert.run(block.height, i, Buffer.from(e)));
+      block.entries.forEach((e, i) => {
+        insert.run(block.height, i, Buffer.from(e));
+      });
       this.db.prepare("DELETE FROM ledger_pending WHERE seq <= ?").run(rows[rows.length - 1]!.seq);
       return block;
     })();
