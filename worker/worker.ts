@@ -26,6 +26,7 @@ import type { BackoffOptions } from "./backoff.js";
 import { type Clock, systemClock, type TimerHandle } from "./clock.js";
 import { coordinatorUrl, WorkerConnection } from "./connection.js";
 import { type Logger, silentLogger } from "./log.js";
+import type { WorkerMetrics } from "./metrics.js";
 import { createUnitPool, type UnitPool } from "./pool.js";
 import { type AssignmentInfo, buildOpenings, commitFields, sealResult } from "./result.js";
 import { Spool, type SpooledResult } from "./spool.js";
@@ -70,6 +71,8 @@ export interface VolunteerWorkerDeps {
   readonly identity?: Identity;
   /** The piscina task file (tests pass a loader for the TypeScript source). */
   readonly taskFilename?: string;
+  /** Counts steps, verdicts, tokens and reconnects (`foldnet worker --metrics-port`). */
+  readonly metrics?: WorkerMetrics;
 }
 
 /** Events of a VolunteerWorker, for tests and embedders. */
@@ -258,6 +261,7 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
   // Session
 
   private onConnected(workerId: string): void {
+    if (this.workerId !== undefined) this.deps.metrics?.reconnects.inc();
     this.workerId = workerId;
     this.committedThisSession = new Set();
     this.outstandingSlots = 0;
@@ -411,6 +415,7 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
   }
 
   private onProgress(unit: RunningUnit, stepsDone: number, bestEnergy: number): void {
+    this.deps.metrics?.steps.inc(Math.max(0, stepsDone - unit.stepsDone));
     unit.stepsDone = stepsDone;
     unit.bestEnergy = bestEnergy;
     if (this.bestEnergy === undefined || bestEnergy < this.bestEnergy) this.bestEnergy = bestEnergy;
@@ -449,6 +454,7 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
       this.requestWork();
       return;
     }
+    this.deps.metrics?.steps.inc(Math.max(0, info.steps - unit.stepsDone));
     unit.stepsDone = info.steps;
     unit.bestEnergy = result.bestEnergy;
     if (this.bestEnergy === undefined || result.bestEnergy < this.bestEnergy)
@@ -537,9 +543,12 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
     if (frame.accepted) {
       this.accepted++;
       this.tokens += frame.reward;
+      this.deps.metrics?.resultsAccepted.inc();
+      this.deps.metrics?.tokensEarned.inc(frame.reward);
       this.log.info("result accepted", { unitId, reward: frame.reward });
     } else {
       this.rejected++;
+      this.deps.metrics?.resultsRejected.inc({ reason: frame.code });
       this.log.warn("result rejected", { unitId, code: frame.code, message: frame.message });
     }
     this.emit("verdict", frame);

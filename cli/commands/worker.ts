@@ -7,9 +7,12 @@
  */
 import { availableParallelism, homedir } from "node:os";
 import { join } from "node:path";
+import { Registry } from "prom-client";
 import { MAX_WORKER_THREADS } from "../../protocol/limits.js";
 import { createDisplay } from "../../worker/display.js";
 import type { LogLevel } from "../../worker/log.js";
+import { createWorkerMetrics, type MetricsServer, serveMetrics } from "../../worker/metrics.js";
+import type { WorkerStatus } from "../../worker/status.js";
 import { VolunteerWorker } from "../../worker/worker.js";
 import { type Command, integerOption, parseCommandArgs, UsageError } from "../command.js";
 
@@ -44,6 +47,8 @@ Options:
                      one worker process per directory
   --name NAME        a name for this machine, shown to the coordinator
   --log-level L      debug, info (default), warn or error
+  --metrics-port P   serve Prometheus metrics at http://127.0.0.1:P/metrics (0 picks a free
+                     port; see docs/metrics.md); off by default
   -h, --help         this help
 `,
   async run(argv) {
@@ -54,6 +59,7 @@ Options:
       spool: { type: "string", default: join(FOLDNET_HOME, "spool") },
       name: { type: "string" },
       "log-level": { type: "string", default: "info" },
+      "metrics-port": { type: "string" },
     });
     if (values.coordinator === undefined)
       throw new UsageError("--coordinator is required", "coordinator");
@@ -67,8 +73,19 @@ Options:
     if (!LEVELS.includes(level))
       throw new UsageError(`--log-level must be one of ${LEVELS.join(", ")}`, "log-level");
 
+    const metricsPort =
+      values["metrics-port"] === undefined
+        ? undefined
+        : integerOption(values["metrics-port"], "metrics-port", 0);
+    if (metricsPort !== undefined && (metricsPort < 0 || metricsPort > 65_535))
+      throw new UsageError(`--metrics-port must be in 0…65535, got ${metricsPort}`, "metrics-port");
+
     const display = createDisplay({ stream: process.stderr, level });
-    const worker = new VolunteerWorker(
+    const metrics =
+      metricsPort === undefined
+        ? undefined
+        : createWorkerMetrics(new Registry(), (): WorkerStatus => worker.status());
+    const worker: VolunteerWorker = new VolunteerWorker(
       {
         coordinator: values.coordinator,
         threads,
@@ -76,8 +93,9 @@ Options:
         spoolDir: values.spool,
         ...(values.name === undefined ? {} : { name: values.name }),
       },
-      { log: display.log },
+      { log: display.log, ...(metrics === undefined ? {} : { metrics }) },
     );
+    let metricsServer: MetricsServer | undefined;
 
     let signalled: (signal: NodeJS.Signals) => void = () => {};
     const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
@@ -96,6 +114,10 @@ Options:
     process.on("SIGTERM", onSignal);
     try {
       await worker.start();
+      if (metrics !== undefined && metricsPort !== undefined) {
+        metricsServer = await serveMetrics(metrics.register, metricsPort);
+        display.log.info("metrics listening", { url: metricsServer.url });
+      }
       display.log.info("worker identity", { keyId: worker.keyId, file: values.identity });
       display.attach(() => worker.status());
       const signal = await stopRequested;
@@ -106,6 +128,7 @@ Options:
       await worker.stop().catch(() => {});
       throw err;
     } finally {
+      await metricsServer?.close();
       display.stop();
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
