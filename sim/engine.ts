@@ -293,10 +293,19 @@ export class ReplicaExchangeSearch {
         }
         energy += dE;
         this.recenterIfMovedNearBorder(k, pos);
-      } else if (i === 0 || i === n - 1) {
+      } else if (
+        i === 0 ||
+        i === n - 1 ||
+        i + 2 >= n ||
+        !this.adjacent(pos[i + 2]! - pos[i - 1]!)
+      ) {
+        // one residue moves: an end to a free neighbour of its chain neighbour, or a corner flip
         const p = pos[i]!;
-        const q = pos[i === 0 ? 1 : n - 2]! + offsets[(bits >>> 1) % dirCount]!;
-        if (grid[q] !== 0) continue;
+        const q =
+          i === 0 || i === n - 1
+            ? pos[i === 0 ? 1 : n - 2]! + offsets[(bits >>> 1) % dirCount]!
+            : pos[i - 1]! + pos[i + 1]! - p;
+        if (q === p || grid[q] !== 0) continue;
         const dE = isH[i] === 1 ? this.contacts(grid, p, i) - this.contacts(grid, q, i) : 0;
         if (dE > 0 && nextUint32(rng) >= metropolis[base + dE]!) continue;
         energy += dE;
@@ -305,42 +314,30 @@ export class ReplicaExchangeSearch {
         pos[i] = q;
         if (border[q] === 1) this.recenter(k);
       } else {
+        // crankshaft: i−1 and i+2 are adjacent, the pair i, i+1 turns about their axis
         const a = pos[i - 1]!;
         const p = pos[i]!;
         const b = pos[i + 1]!;
-        if (i + 2 < n && this.adjacent(pos[i + 2]! - a)) {
-          const c = pos[i + 2]!;
-          const axis = this.directionOf(c - a);
-          const current = this.directionOf(p - a);
-          let e = this.perp[axis * 4 + ((bits >>> 1) % (this.perpCount - 1))]!;
-          if (e === current) e = this.perp[axis * 4 + this.perpCount - 1]!;
-          const p2 = a + offsets[e]!;
-          const b2 = c + offsets[e]!;
-          if (grid[p2] !== 0 || grid[b2] !== 0) continue;
-          let dE = 0;
-          if (isH[i] === 1) dE += this.contacts(grid, p, i) - this.contacts(grid, p2, i);
-          if (isH[i + 1] === 1)
-            dE += this.contacts(grid, b, i + 1) - this.contacts(grid, b2, i + 1);
-          if (dE > 0 && nextUint32(rng) >= metropolis[base + dE]!) continue;
-          energy += dE;
-          grid[p] = 0;
-          grid[b] = 0;
-          grid[p2] = cellCode[i]!;
-          grid[b2] = cellCode[i + 1]!;
-          pos[i] = p2;
-          pos[i + 1] = b2;
-          if (border[p2] === 1 || border[b2] === 1) this.recenter(k);
-        } else {
-          const q = a + b - p;
-          if (q === p || grid[q] !== 0) continue;
-          const dE = isH[i] === 1 ? this.contacts(grid, p, i) - this.contacts(grid, q, i) : 0;
-          if (dE > 0 && nextUint32(rng) >= metropolis[base + dE]!) continue;
-          energy += dE;
-          grid[p] = 0;
-          grid[q] = cellCode[i]!;
-          pos[i] = q;
-          if (border[q] === 1) this.recenter(k);
-        }
+        const c = pos[i + 2]!;
+        const axis = this.directionOf(c - a);
+        const current = this.directionOf(p - a);
+        let e = this.perp[axis * 4 + ((bits >>> 1) % (this.perpCount - 1))]!;
+        if (e === current) e = this.perp[axis * 4 + this.perpCount - 1]!;
+        const p2 = a + offsets[e]!;
+        const b2 = c + offsets[e]!;
+        if (grid[p2] !== 0 || grid[b2] !== 0) continue;
+        let dE = 0;
+        if (isH[i] === 1) dE += this.contacts(grid, p, i) - this.contacts(grid, p2, i);
+        if (isH[i + 1] === 1) dE += this.contacts(grid, b, i + 1) - this.contacts(grid, b2, i + 1);
+        if (dE > 0 && nextUint32(rng) >= metropolis[base + dE]!) continue;
+        energy += dE;
+        grid[p] = 0;
+        grid[b] = 0;
+        grid[p2] = cellCode[i]!;
+        grid[b2] = cellCode[i + 1]!;
+        pos[i] = p2;
+        pos[i + 1] = b2;
+        if (border[p2] === 1 || border[b2] === 1) this.recenter(k);
       }
       if (energy < this.best) {
         this.energies[k] = energy;
