@@ -13,7 +13,7 @@
 
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { checkResultCommit } from "../coordinator/result-check.js";
-import { chooseSegments, verifyOpenings } from "../coordinator/spot-check.js";
+import { challengeContext, chooseSegments, verifyOpenings } from "../coordinator/spot-check.js";
 import type { Lease } from "../coordinator/store/store.js";
 import { sealBlock } from "../ledger/blocks.js";
 import { encodeChainFile } from "../ledger/chain-file.js";
@@ -24,7 +24,6 @@ import { generateIdentity } from "../protocol/identity.js";
 import { resolveSearchParams } from "../sim/params.js";
 import { initialSnapshot } from "../sim/search.js";
 import { encodeState } from "../sim/state-codec.js";
-import { replaySegment } from "../sim/work-unit.js";
 import { runSkipping } from "../test/helpers/cheats.js";
 import { buildOpenings, commitFields, sealResult } from "../worker/result.js";
 import type { SpooledResult } from "../worker/spool.js";
@@ -76,7 +75,6 @@ function unitOf(K: number) {
   return { assignment, lease };
 }
 type Unit = ReturnType<typeof unitOf>;
-const replay = async (state: Uint8Array, k: number) => replaySegment(state, k);
 
 /** CPU seconds (user + system) of `fn`. */
 async function cpu<T>(fn: () => T | Promise<T>): Promise<{ value: T; seconds: number }> {
@@ -107,7 +105,7 @@ async function verify({
 }: ReturnType<typeof challenge>): Promise<boolean> {
   checkResultCommit(lease, commit, worker.publicKey);
   try {
-    await verifyOpenings(lease, commit, segments, openings, replay);
+    verifyOpenings(challengeContext(lease, commit, segments), openings.openings);
     return true;
   } catch {
     return false;

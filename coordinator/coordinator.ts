@@ -27,12 +27,12 @@ import {
   collectCoordinatorState,
   createCoordinatorMetrics,
 } from "./metrics.js";
-import { createReplayPool, type ReplayPool } from "./replay-pool.js";
 import { type IntakeOptions, ResultIntake } from "./result-intake.js";
 import { DEFAULT_SCHEDULER_OPTIONS, Scheduler, type SchedulerOptions } from "./scheduler.js";
 import { DEFAULT_SPOT_CHECK_POLICY } from "./spot-check.js";
 import { SqliteStore } from "./store/sqlite-store.js";
 import type { Store } from "./store/store.js";
+import { createVerifyPool, type VerifyPool } from "./verify-pool.js";
 import { WorkWaitlist } from "./work-waitlist.js";
 import {
   DEFAULT_ENDPOINT_OPTIONS,
@@ -51,8 +51,8 @@ export interface CoordinatorOptions {
   readonly identityFile?: string;
   /** Researcher API keys to accept; with none stored, one is minted into `<dbFile>.api-key`. */
   readonly apiKeys?: readonly string[];
-  /** Verification threads; 0 replays on the main thread. */
-  readonly replayThreads?: number;
+  /** Verification threads; 0 verifies on the main thread. */
+  readonly verifyThreads?: number;
   readonly scheduler?: Partial<SchedulerOptions>;
   readonly endpoint?: Partial<EndpointOptions>;
   readonly intake?: Partial<IntakeOptions>;
@@ -82,7 +82,7 @@ export class Coordinator {
   private readonly server: Server;
   private readonly endpoint: WorkerEndpoint;
   private readonly intake: ResultIntake;
-  private readonly replayPool: ReplayPool;
+  private readonly verifyPool: VerifyPool;
   private readonly api: JobApi;
   private readonly waitlist: WorkWaitlist;
   /** The process's metrics on their own registry (served at `/metrics`). */
@@ -119,7 +119,16 @@ export class Coordinator {
         : loadOrCreateIdentity(opts.identityFile ?? `${opts.dbFile}.key.json`);
     this.sealer = new LedgerSealer(
       { ...DEFAULT_SEALER_OPTIONS, ...opts.sealer },
-      { store: this.store, identity: this.identity, now: this.now, log: deps.log },
+      {
+        store: this.store,
+        identity: this.identity,
+        now: this.now,
+        log: deps.log,
+        onSealed: () => {
+          this.metrics.ledger.blocksSealed.inc();
+          this.feed.changed();
+        },
+      },
     );
     this.ledgerApi = new LedgerApi({
       store: this.store,
@@ -140,17 +149,18 @@ export class Coordinator {
         },
       },
     );
-    this.replayPool = createReplayPool(opts.replayThreads ?? 1);
+    this.verifyPool = createVerifyPool(opts.verifyThreads ?? 1);
     this.intake = new ResultIntake(
       { spotCheck: DEFAULT_SPOT_CHECK_POLICY, banAfterStrikes: 3, ...opts.intake },
       {
         store: this.store,
         scheduler: this.scheduler,
-        replay: this.replayPool.replay,
+        verify: this.verifyPool.verify,
         onOutcome: (outcome, code) => {
           this.metrics.intake.observeOutcome(outcome, code);
           this.feed.changed();
         },
+        onReward: (reward) => this.metrics.ledger.tokensIssued.inc(reward),
         log: deps.log,
         now: this.now,
       },
@@ -270,7 +280,7 @@ export class Coordinator {
     await this.endpoint.stop();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
-    await this.replayPool.close();
+    await this.verifyPool.close();
     this.store.close();
   }
 }

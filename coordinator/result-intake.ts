@@ -7,7 +7,7 @@
  * @module
  */
 import { bytesToHex } from "@noble/hashes/utils.js";
-import { ErrorAction } from "../common/errors.js";
+import { ErrorAction, FoldnetError } from "../common/errors.js";
 import type { Frame, FrameOf } from "../protocol/frames.js";
 import { keyId } from "../protocol/identity.js";
 import type { Logger } from "../worker/log.js";
@@ -16,13 +16,13 @@ import { creditFor } from "./ledger-credit.js";
 import { checkResultCommit, staleLease } from "./result-check.js";
 import type { Scheduler } from "./scheduler.js";
 import {
+  challengeContext,
   chooseSegments,
-  type SegmentReplay,
   type SpotCheckPolicy,
   segmentsFor,
-  verifyOpenings,
 } from "./spot-check.js";
 import type { AcceptedResult, Lease, Store } from "./store/store.js";
+import type { ChallengeVerifier } from "./verify-pool.js";
 
 /** Where verdicts and challenges go: the worker's session. */
 export interface FrameSink {
@@ -42,11 +42,13 @@ export interface IntakeOptions {
 export interface IntakeDeps {
   readonly store: Store;
   readonly scheduler: Scheduler;
-  readonly replay: SegmentReplay;
+  readonly verify: ChallengeVerifier;
   readonly log: Logger;
   readonly now: () => number;
   /** Observes every outcome (metrics). */
   readonly onOutcome?: (outcome: "accepted" | "duplicate" | ErrorAction, code: string) => void;
+  /** Observes every reward credited (metrics). */
+  readonly onReward?: (reward: bigint) => void;
 }
 
 interface Pending {
@@ -130,15 +132,18 @@ export class ResultIntake {
     }
     this.pending.delete(assignmentId);
     try {
-      await verifyOpenings(
-        pending.lease,
-        pending.commit,
-        pending.segments,
-        frame,
-        this.deps.replay,
+      await this.deps.verify(
+        challengeContext(pending.lease, pending.commit, pending.segments),
+        frame.openings,
       );
       this.record(workerKey, pending, sink);
     } catch (err) {
+      if (err instanceof FoldnetError && !(err instanceof ResultError)) {
+        // the pool is overloaded: not the worker's fault; its spooled result comes back later
+        this.deps.log.warn("verification refused", { worker: keyId(workerKey), code: err.code });
+        sink.send({ kind: "error", code: err.code, message: err.message });
+        return;
+      }
       this.refuse(workerKey, frame.assignmentId, err, sink);
     }
   }
@@ -174,6 +179,7 @@ export class ResultIntake {
       return;
     }
     this.deps.onOutcome?.(outcome.kind, "");
+    if (outcome.kind === "accepted") this.deps.onReward?.(outcome.reward);
     this.deps.log.info("result accepted", {
       worker: keyId(workerKey),
       unit: lease.unit.id,

@@ -11,11 +11,11 @@
  */
 import { randomInt } from "node:crypto";
 import { equalBytes } from "@noble/curves/utils.js";
-import { FoldnetError } from "../common/errors.js";
-import type { OpeningsFrame, ResultCommitFrame } from "../protocol/frames.js";
+import type { Opening, ResultCommitFrame } from "../protocol/frames.js";
 import { MAX_CHALLENGE_SEGMENTS } from "../protocol/limits.js";
 import { verifyMerkleProof } from "../protocol/merkle.js";
-import { decodeState, peekStateHeader, type StateHeader, stateHash } from "../sim/state-codec.js";
+import { peekStateHeader, type StateHeader, stateHash } from "../sim/state-codec.js";
+import { replaySegment } from "../sim/work-unit.js";
 import { ResultError } from "./errors.js";
 import { sameSearch } from "./result-check.js";
 import type { Lease, WorkerRecord } from "./store/store.js";
@@ -63,41 +63,57 @@ export function chooseSegments(
   return [...chosen].sort((a, b) => a - b);
 }
 
-/** Replays K steps from an opened state and returns the end state's hash. */
-export type SegmentReplay = (state: Uint8Array, checkpointInterval: number) => Promise<Uint8Array>;
+/** What checking a challenge's openings needs of the unit and the commit (plain data: it crosses to the verification threads). */
+export interface ChallengeContext {
+  readonly startState: Uint8Array;
+  readonly steps: number;
+  readonly checkpointInterval: number;
+  readonly merkleRoot: Uint8Array;
+  readonly finalStateHash: Uint8Array;
+  readonly segments: readonly number[];
+}
 
-/**
- * Checks the openings of a challenge.
- * @throws {ResultError} RESULT_ERROR_BAD_OPENINGS (malformed or not proven against the root)
- * or RESULT_ERROR_WORK_MISMATCH (a replay does not end in the committed leaf).
- */
-export async function verifyOpenings(
+/** The challenge context of a lease and its commit. */
+export function challengeContext(
   lease: Lease,
   commit: ResultCommitFrame,
   segments: readonly number[],
-  openings: OpeningsFrame,
-  replay: SegmentReplay,
-): Promise<void> {
-  const { unit, job } = lease;
-  const K = job.checkpointInterval;
-  const leafCount = unit.steps / K + 1;
-  const start = decodeState(unit.startState);
+): ChallengeContext {
+  return {
+    startState: lease.unit.startState,
+    steps: lease.unit.steps,
+    checkpointInterval: lease.job.checkpointInterval,
+    merkleRoot: commit.merkleRoot,
+    finalStateHash: commit.finalStateHash,
+    segments,
+  };
+}
+
+/**
+ * Checks the openings of a challenge, replaying each opened segment on this thread.
+ * @throws {ResultError} RESULT_ERROR_BAD_OPENINGS (malformed or not proven against the root)
+ * or RESULT_ERROR_WORK_MISMATCH (a replay does not end in the committed leaf).
+ */
+export function verifyOpenings(ctx: ChallengeContext, openings: readonly Opening[]): void {
+  const { segments, merkleRoot } = ctx;
+  const K = ctx.checkpointInterval;
+  const leafCount = ctx.steps / K + 1;
+  const start = peekStateHeader(ctx.startState);
   const bad = (message: string) => new ResultError("RESULT_ERROR_BAD_OPENINGS", message);
-  if (openings.openings.length !== segments.length)
-    throw bad(`expected ${segments.length} openings, got ${openings.openings.length}`);
-  const opened: { state: Uint8Array; endLeaf: Uint8Array; segment: number }[] = [];
-  openings.openings.forEach((o, i) => {
+  if (openings.length !== segments.length)
+    throw bad(`expected ${segments.length} openings, got ${openings.length}`);
+  openings.forEach((o, i) => {
     const j = segments[i] as number;
     if (o.segment !== j) throw bad(`opening ${i} is for segment ${o.segment}, not ${j}`);
-    if (!verifyMerkleProof(commit.merkleRoot, stateHash(o.state), j, leafCount, o.startProof)) {
+    if (!verifyMerkleProof(merkleRoot, stateHash(o.state), j, leafCount, o.startProof)) {
       throw bad(`segment ${j}: the start state is not leaf ${j} of the committed root`);
     }
-    if (!verifyMerkleProof(commit.merkleRoot, o.endLeaf, j + 1, leafCount, o.endProof)) {
+    if (!verifyMerkleProof(merkleRoot, o.endLeaf, j + 1, leafCount, o.endProof)) {
       throw bad(`segment ${j}: the end leaf is not leaf ${j + 1} of the committed root`);
     }
-    if (j === 0 && !equalBytes(o.state, unit.startState))
+    if (j === 0 && !equalBytes(o.state, ctx.startState))
       throw bad("leaf 0 is not the assigned start state");
-    if (j + 2 === leafCount && !equalBytes(o.endLeaf, commit.finalStateHash))
+    if (j + 2 === leafCount && !equalBytes(o.endLeaf, ctx.finalStateHash))
       throw bad("the last leaf is not the final state");
     let state: StateHeader;
     try {
@@ -108,25 +124,16 @@ export async function verifyOpenings(
     if (!sameSearch(state, start) || state.step !== start.step + j * K) {
       throw bad(`segment ${j}: the opened state is not this search at step ${start.step + j * K}`);
     }
-    opened.push({ state: o.state, endLeaf: o.endLeaf, segment: j });
-  });
-  // The replay decodes (and so fully validates) each opened state; one that fails is malformed.
-  const ends = await Promise.all(
-    opened.map((o) =>
-      replay(o.state, K).catch((err: unknown) => {
-        if (err instanceof FoldnetError && err.code.startsWith("SIM_ERROR_")) {
-          throw bad(`segment ${o.segment}: the opened state is not a valid state`);
-        }
-        throw err; // the pool failed, not the worker
-      }),
-    ),
-  );
-  ends.forEach((end, i) => {
-    const o = opened[i]!;
+    let end: Uint8Array;
+    try {
+      end = replaySegment(o.state, K); // decodes, so fully validates, the opened state
+    } catch {
+      throw bad(`segment ${j}: the opened state is not a valid state`);
+    }
     if (!equalBytes(end, o.endLeaf)) {
       throw new ResultError(
         "RESULT_ERROR_WORK_MISMATCH",
-        `segment ${o.segment}: replaying it does not end in the committed leaf`,
+        `segment ${j}: replaying it does not end in the committed leaf`,
       );
     }
   });

@@ -24,7 +24,7 @@ Options:
   --api-key KEY        accept this researcher API key (repeatable; also FOLDNET_API_KEY)
   --lease-seconds S    shortest lease of a work unit (default 120)
   --grace-seconds S    how long a disconnected worker keeps its leases (default 30)
-  --replay-threads N   verification threads for spot-check replays (default 1)
+  --verify-threads N   verification threads checking spot-check openings (default 1)
   -h, --help           this help
 `,
   async run(argv) {
@@ -35,7 +35,7 @@ Options:
       "api-key": { type: "string", multiple: true },
       "lease-seconds": { type: "string" },
       "grace-seconds": { type: "string" },
-      "replay-threads": { type: "string" },
+      "verify-threads": { type: "string" },
     });
     const log = createLineLogger((line) => process.stderr.write(`${line}\n`));
     const apiKeys = [
@@ -48,7 +48,7 @@ Options:
         port: integerOption(values.port, "port", 7700),
         dbFile: values.db,
         apiKeys,
-        replayThreads: integerOption(values["replay-threads"], "replay-threads", 1),
+        verifyThreads: integerOption(values["verify-threads"], "verify-threads", 1),
         scheduler: {
           minLeaseMs: integerOption(values["lease-seconds"], "lease-seconds", 120) * 1000,
           disconnectGraceMs: integerOption(values["grace-seconds"], "grace-seconds", 30) * 1000,

@@ -155,11 +155,23 @@ export class SqliteStore implements Store {
     this.db.pragma("foreign_keys = ON");
     this.db.pragma("busy_timeout = 5000");
     this.db.exec(SCHEMA);
-    this.db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '1')").run();
+    this.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '1')").run();
+  }
+
+  /** Prepared statements by SQL text: compiling one costs more than running it. */
+  private readonly statements = new Map<string, Database.Statement>();
+
+  private prepare(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
   }
 
   createJob(job: JobRecord, units: readonly UnitRecord[]): void {
-    const insertJob = this.db.prepare(
+    const insertJob = this.prepare(
       `INSERT INTO jobs (id, name, sequence, lattice, steps, trajectories, generations, unit_steps,
         checkpoint_interval, replicas, target_energy, status, created_at)
        VALUES (@id, @name, @sequence, @lattice, @steps, @trajectories, @generations, @unitSteps,
@@ -172,40 +184,36 @@ export class SqliteStore implements Store {
   }
 
   private insertUnit(unit: UnitRecord): void {
-    this.db
-      .prepare(
-        `INSERT INTO units (id, job_id, trajectory, generation, start_state, steps, status)
+    this.prepare(
+      `INSERT INTO units (id, job_id, trajectory, generation, start_state, steps, status)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        unit.id,
-        unit.jobId,
-        unit.trajectory,
-        unit.generation,
-        Buffer.from(unit.startState),
-        unit.steps,
-        unit.status,
-      );
+    ).run(
+      unit.id,
+      unit.jobId,
+      unit.trajectory,
+      unit.generation,
+      Buffer.from(unit.startState),
+      unit.steps,
+      unit.status,
+    );
   }
 
   getJob(id: string): JobRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM jobs WHERE id = ?").get(id) as Row | undefined;
+    const row = this.prepare("SELECT * FROM jobs WHERE id = ?").get(id) as Row | undefined;
     return row === undefined ? undefined : jobFromRow(row);
   }
 
   listJobs(limit: number): JobRecord[] {
     return (
-      this.db.prepare("SELECT * FROM jobs ORDER BY created_at DESC, id LIMIT ?").all(limit) as Row[]
+      this.prepare("SELECT * FROM jobs ORDER BY created_at DESC, id LIMIT ?").all(limit) as Row[]
     ).map(jobFromRow);
   }
 
   cancelJob(id: string, at: number): boolean {
     return this.db.transaction(() => {
-      const changed = this.db
-        .prepare(
-          "UPDATE jobs SET status = 'cancelled', finished_at = ? WHERE id = ? AND status = 'running'",
-        )
-        .run(at, id).changes;
+      const changed = this.prepare(
+        "UPDATE jobs SET status = 'cancelled', finished_at = ? WHERE id = ? AND status = 'running'",
+      ).run(at, id).changes;
       if (changed === 0) return false;
       this.endOpenUnits(id);
       return true;
@@ -214,24 +222,20 @@ export class SqliteStore implements Store {
 
   /** Cancels a job's queued and leased units and revokes their leases. */
   private endOpenUnits(jobId: string): void {
-    this.db
-      .prepare(
-        `UPDATE assignments SET status = 'revoked' WHERE status = 'active'
+    this.prepare(
+      `UPDATE assignments SET status = 'revoked' WHERE status = 'active'
          AND unit_id IN (SELECT id FROM units WHERE job_id = ? AND status = 'leased')`,
-      )
-      .run(jobId);
-    this.db
-      .prepare(
-        "UPDATE units SET status = 'cancelled' WHERE job_id = ? AND status IN ('queued', 'leased')",
-      )
-      .run(jobId);
+    ).run(jobId);
+    this.prepare(
+      "UPDATE units SET status = 'cancelled' WHERE job_id = ? AND status IN ('queued', 'leased')",
+    ).run(jobId);
   }
 
   listUnits(jobId: string): (UnitRecord & { result: ResultRecord | null })[] {
-    const rows = this.db
-      .prepare("SELECT * FROM units WHERE job_id = ? ORDER BY trajectory, generation")
-      .all(jobId) as Row[];
-    const result = this.db.prepare("SELECT * FROM results WHERE unit_id = ?");
+    const rows = this.prepare(
+      "SELECT * FROM units WHERE job_id = ? ORDER BY trajectory, generation",
+    ).all(jobId) as Row[];
+    const result = this.prepare("SELECT * FROM results WHERE unit_id = ?");
     return rows.map((r) => {
       const res = result.get(r.id) as Row | undefined;
       return { ...unitFromRow(r), result: res === undefined ? null : resultFromRow(res) };
@@ -245,16 +249,23 @@ export class SqliteStore implements Store {
     leaseMs: (steps: number) => number,
   ): Lease[] {
     return this.db.transaction(() => {
-      const rows = this.db
-        .prepare(
-          `SELECT u.* FROM units u JOIN jobs j ON j.id = u.job_id
-           WHERE u.status = 'queued' AND j.status = 'running'
-           ORDER BY j.created_at, u.job_id, u.generation, u.trajectory LIMIT ?`,
-        )
-        .all(slots) as Row[];
+      // Oldest running job first; within a job the units_queue index gives the order, so the
+      // cost does not grow with the queue (a join sorted on jobs.created_at scanned it all).
+      const rows: Row[] = [];
+      const jobs = this.prepare(
+        "SELECT id FROM jobs WHERE status = 'running' ORDER BY created_at, id",
+      ).all() as { id: string }[];
+      const queued = this.prepare(
+        "SELECT * FROM units WHERE status = 'queued' AND job_id = ? ORDER BY generation, trajectory LIMIT ?",
+      );
+      for (const { id } of jobs) {
+        if (rows.length >= slots) break;
+        rows.push(...(queued.all(id, slots - rows.length) as Row[]));
+      }
+      const jobCache = new Map<string, JobRecord>();
       const leases: Lease[] = [];
-      const markLeased = this.db.prepare("UPDATE units SET status = 'leased' WHERE id = ?");
-      const insert = this.db.prepare(
+      const markLeased = this.prepare("UPDATE units SET status = 'leased' WHERE id = ?");
+      const insert = this.prepare(
         "INSERT INTO assignments (id, unit_id, worker_key, issued_at, deadline, status) VALUES (?, ?, ?, ?, ?, 'active')",
       );
       for (const row of rows) {
@@ -272,32 +283,38 @@ export class SqliteStore implements Store {
         leases.push({
           assignment,
           unit: { ...unit, status: "leased" },
-          job: this.getJob(unit.jobId)!,
+          job: jobCache.get(unit.jobId) ?? this.cacheJob(jobCache, unit.jobId),
         });
       }
       return leases;
     })();
   }
 
+  private cacheJob(cache: Map<string, JobRecord>, id: string): JobRecord {
+    const job = this.getJob(id)!;
+    cache.set(id, job);
+    return job;
+  }
+
   getLease(assignmentId: string): Lease | undefined {
-    const row = this.db.prepare("SELECT * FROM assignments WHERE id = ?").get(assignmentId) as
+    const row = this.prepare("SELECT * FROM assignments WHERE id = ?").get(assignmentId) as
       | Row
       | undefined;
     if (row === undefined) return undefined;
     const assignment = assignmentFromRow(row);
     const unit = unitFromRow(
-      this.db.prepare("SELECT * FROM units WHERE id = ?").get(assignment.unitId) as Row,
+      this.prepare("SELECT * FROM units WHERE id = ?").get(assignment.unitId) as Row,
     );
     return { assignment, unit, job: this.getJob(unit.jobId)! };
   }
 
   expireLeases(at: number): string[] {
     return this.db.transaction(() => {
-      const expired = this.db
-        .prepare("SELECT id, unit_id FROM assignments WHERE status = 'active' AND deadline <= ?")
-        .all(at) as { id: string; unit_id: string }[];
-      const revoke = this.db.prepare("UPDATE assignments SET status = 'revoked' WHERE id = ?");
-      const requeue = this.db.prepare(
+      const expired = this.prepare(
+        "SELECT id, unit_id FROM assignments WHERE status = 'active' AND deadline <= ?",
+      ).all(at) as { id: string; unit_id: string }[];
+      const revoke = this.prepare("UPDATE assignments SET status = 'revoked' WHERE id = ?");
+      const requeue = this.prepare(
         "UPDATE units SET status = 'queued' WHERE id = ? AND status = 'leased'",
       );
       const requeued: string[] = [];
@@ -310,11 +327,9 @@ export class SqliteStore implements Store {
   }
 
   shortenLeases(workerKey: string, deadline: number): void {
-    this.db
-      .prepare(
-        "UPDATE assignments SET deadline = MIN(deadline, ?) WHERE worker_key = ? AND status = 'active'",
-      )
-      .run(deadline, workerKey);
+    this.prepare(
+      "UPDATE assignments SET deadline = MIN(deadline, ?) WHERE worker_key = ? AND status = 'active'",
+    ).run(deadline, workerKey);
   }
 
   acceptResult(
@@ -322,9 +337,9 @@ export class SqliteStore implements Store {
     plan: (ctx: AcceptanceContext) => AcceptancePlan,
   ): AcceptOutcome {
     return this.db.transaction((): AcceptOutcome => {
-      const previous = this.db
-        .prepare("SELECT reward FROM results WHERE assignment_id = ?")
-        .get(result.assignmentId) as { reward: string } | undefined;
+      const previous = this.prepare("SELECT reward FROM results WHERE assignment_id = ?").get(
+        result.assignmentId,
+      ) as { reward: string } | undefined;
       if (previous !== undefined) return { kind: "duplicate", reward: BigInt(previous.reward) };
       const lease = this.getLease(result.assignmentId);
       if (
@@ -337,71 +352,60 @@ export class SqliteStore implements Store {
       }
       const { unit, job, assignment } = lease;
       const workBefore = BigInt(
-        (this.db.prepare("SELECT work FROM ledger_work WHERE id = 1").get() as { work: string })
-          .work,
+        (this.prepare("SELECT work FROM ledger_work WHERE id = 1").get() as { work: string }).work,
       );
       const decision = plan({ job, unit, assignment, workBefore });
       const { credit } = decision;
-      this.db
-        .prepare("INSERT INTO ledger_pending (entry) VALUES (?)")
-        .run(Buffer.from(credit.entry));
-      this.db
-        .prepare("UPDATE ledger_work SET work = ? WHERE id = 1")
-        .run((workBefore + credit.work).toString());
+      this.prepare("INSERT INTO ledger_pending (entry) VALUES (?)").run(Buffer.from(credit.entry));
+      this.prepare("UPDATE ledger_work SET work = ? WHERE id = 1").run(
+        (workBefore + credit.work).toString(),
+      );
       this.adjustAccount(result.workerKey, credit.reward, undefined);
-      this.db
-        .prepare(
-          `INSERT INTO results (unit_id, assignment_id, worker_key, best_energy, best_fold, steps, final_state,
+      this.prepare(
+        `INSERT INTO results (unit_id, assignment_id, worker_key, best_energy, best_fold, steps, final_state,
             final_state_hash, merkle_root, segments_checked, reward, accepted_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          unit.id,
-          result.assignmentId,
-          result.workerKey,
-          result.bestEnergy,
-          result.bestFold,
-          result.steps,
-          Buffer.from(result.finalState),
-          Buffer.from(result.finalStateHash),
-          Buffer.from(result.merkleRoot),
-          result.segmentsChecked,
-          credit.reward.toString(),
-          result.at,
-        );
-      this.db.prepare("UPDATE units SET status = 'done' WHERE id = ?").run(unit.id);
-      this.db
-        .prepare(
-          "UPDATE assignments SET status = CASE WHEN id = ? THEN 'completed' ELSE 'revoked' END WHERE unit_id = ? AND status = 'active'",
-        )
-        .run(result.assignmentId, unit.id);
+      ).run(
+        unit.id,
+        result.assignmentId,
+        result.workerKey,
+        result.bestEnergy,
+        result.bestFold,
+        result.steps,
+        Buffer.from(result.finalState),
+        Buffer.from(result.finalStateHash),
+        Buffer.from(result.merkleRoot),
+        result.segmentsChecked,
+        credit.reward.toString(),
+        result.at,
+      );
+      this.prepare("UPDATE units SET status = 'done' WHERE id = ?").run(unit.id);
+      this.prepare(
+        "UPDATE assignments SET status = CASE WHEN id = ? THEN 'completed' ELSE 'revoked' END WHERE unit_id = ? AND status = 'active'",
+      ).run(result.assignmentId, unit.id);
       // A late result on a revoked lease still completes it: the first valid result wins.
-      this.db
-        .prepare("UPDATE assignments SET status = 'completed' WHERE id = ?")
-        .run(result.assignmentId);
+      this.prepare("UPDATE assignments SET status = 'completed' WHERE id = ?").run(
+        result.assignmentId,
+      );
       const improves = job.bestEnergy === null || result.bestEnergy < job.bestEnergy;
-      this.db
-        .prepare(
-          `UPDATE jobs SET steps_done = steps_done + ?, units_done = units_done + 1,
+      this.prepare(
+        `UPDATE jobs SET steps_done = steps_done + ?, units_done = units_done + 1,
             best_energy = CASE WHEN ? THEN ? ELSE best_energy END,
             best_fold = CASE WHEN ? THEN ? ELSE best_fold END,
             best_unit = CASE WHEN ? THEN ? ELSE best_unit END WHERE id = ?`,
-        )
-        .run(
-          result.steps,
-          +improves,
-          result.bestEnergy,
-          +improves,
-          result.bestFold,
-          +improves,
-          unit.id,
-          job.id,
-        );
-      this.db
-        .prepare(
-          "UPDATE workers SET accepted = accepted + 1, steps_verified = steps_verified + ?, last_seen = MAX(last_seen, ?) WHERE key = ?",
-        )
-        .run(result.steps, result.at, result.workerKey);
+      ).run(
+        result.steps,
+        +improves,
+        result.bestEnergy,
+        +improves,
+        result.bestFold,
+        +improves,
+        unit.id,
+        job.id,
+      );
+      this.prepare(
+        "UPDATE workers SET accepted = accepted + 1, steps_verified = steps_verified + ?, last_seen = MAX(last_seen, ?) WHERE key = ?",
+      ).run(result.steps, result.at, result.workerKey);
       if (decision.nextUnit !== null) this.insertUnit(decision.nextUnit);
       let jobFinished = decision.finishJob;
       if (!jobFinished && decision.nextUnit === null) {
@@ -423,71 +427,69 @@ export class SqliteStore implements Store {
   }
 
   getResultByAssignment(assignmentId: string): ResultRecord | undefined {
-    const row = this.db
-      .prepare("SELECT * FROM results WHERE assignment_id = ?")
-      .get(assignmentId) as Row | undefined;
+    const row = this.prepare("SELECT * FROM results WHERE assignment_id = ?").get(assignmentId) as
+      | Row
+      | undefined;
     return row === undefined ? undefined : resultFromRow(row);
   }
 
   touchWorker(key: string, keyId: string, at: number): WorkerRecord {
-    this.db
-      .prepare(
-        `INSERT INTO workers (key, key_id, first_seen, last_seen) VALUES (?, ?, ?, ?)
+    this.prepare(
+      `INSERT INTO workers (key, key_id, first_seen, last_seen) VALUES (?, ?, ?, ?)
          ON CONFLICT (key) DO UPDATE SET last_seen = MAX(last_seen, excluded.last_seen)`,
-      )
-      .run(key, keyId, at, at);
+    ).run(key, keyId, at, at);
     return this.getWorker(key)!;
   }
 
   getWorker(key: string): WorkerRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM workers WHERE key = ?").get(key) as Row | undefined;
+    const row = this.prepare("SELECT * FROM workers WHERE key = ?").get(key) as Row | undefined;
     return row === undefined ? undefined : workerFromRow(row);
   }
 
   listWorkers(limit: number): WorkerRecord[] {
     return (
-      this.db.prepare("SELECT * FROM workers ORDER BY last_seen DESC LIMIT ?").all(limit) as Row[]
+      this.prepare("SELECT * FROM workers ORDER BY last_seen DESC LIMIT ?").all(limit) as Row[]
     ).map(workerFromRow);
   }
 
   recordRejection(key: string, strike: boolean, banAfter: number): WorkerRecord {
-    this.db
-      .prepare(
-        `UPDATE workers SET rejected = rejected + 1, strikes = strikes + ?,
+    this.prepare(
+      `UPDATE workers SET rejected = rejected + 1, strikes = strikes + ?,
           banned = CASE WHEN strikes + ? >= ? THEN 1 ELSE banned END WHERE key = ?`,
-      )
-      .run(+strike, +strike, banAfter, key);
+    ).run(+strike, +strike, banAfter, key);
     return this.getWorker(key)!;
   }
 
   addApiKey(hash: string, name: string, at: number): void {
-    this.db
-      .prepare("INSERT OR IGNORE INTO api_keys (hash, name, created_at) VALUES (?, ?, ?)")
-      .run(hash, name, at);
+    this.prepare("INSERT OR IGNORE INTO api_keys (hash, name, created_at) VALUES (?, ?, ?)").run(
+      hash,
+      name,
+      at,
+    );
   }
 
   hasApiKey(hash: string): boolean {
-    return this.db.prepare("SELECT 1 FROM api_keys WHERE hash = ?").get(hash) !== undefined;
+    return this.prepare("SELECT 1 FROM api_keys WHERE hash = ?").get(hash) !== undefined;
   }
 
   countApiKeys(): number {
-    return (this.db.prepare("SELECT COUNT(*) AS n FROM api_keys").get() as { n: number }).n;
+    return (this.prepare("SELECT COUNT(*) AS n FROM api_keys").get() as { n: number }).n;
   }
 
   counts(): StoreCounts {
     const jobs: Record<JobStatus, number> = { running: 0, done: 0, cancelled: 0 };
-    for (const r of this.db
-      .prepare("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status")
-      .all() as Row[]) {
+    for (const r of this.prepare(
+      "SELECT status, COUNT(*) AS n FROM jobs GROUP BY status",
+    ).all() as Row[]) {
       jobs[r.status as JobStatus] = r.n as number;
     }
     const units: Record<UnitStatus, number> = { queued: 0, leased: 0, done: 0, cancelled: 0 };
-    for (const r of this.db
-      .prepare("SELECT status, COUNT(*) AS n FROM units GROUP BY status")
-      .all() as Row[]) {
+    for (const r of this.prepare(
+      "SELECT status, COUNT(*) AS n FROM units GROUP BY status",
+    ).all() as Row[]) {
       units[r.status as UnitStatus] = r.n as number;
     }
-    const one = (sql: string) => (this.db.prepare(sql).get() as { n: number }).n;
+    const one = (sql: string) => (this.prepare(sql).get() as { n: number }).n;
     return {
       jobs,
       units,
@@ -497,12 +499,12 @@ export class SqliteStore implements Store {
   }
 
   account(key: string): Account {
-    const row = this.db.prepare("SELECT * FROM accounts WHERE key = ?").get(key) as Row | undefined;
+    const row = this.prepare("SELECT * FROM accounts WHERE key = ?").get(key) as Row | undefined;
     return row === undefined ? { key, balance: 0n, nonce: 0n } : accountFromRow(row);
   }
 
   accounts(limit: number): Account[] {
-    const rows = this.db.prepare("SELECT * FROM accounts").all() as Row[];
+    const rows = this.prepare("SELECT * FROM accounts").all() as Row[];
     return rows
       .map(accountFromRow)
       .sort((a, b) =>
@@ -514,11 +516,9 @@ export class SqliteStore implements Store {
   /** Adds `delta` to a key's balance and, when given, sets its nonce. */
   private adjustAccount(key: string, delta: bigint, nonce: bigint | undefined): void {
     const current = this.account(key);
-    this.db
-      .prepare(
-        "INSERT INTO accounts (key, balance, nonce) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET balance = excluded.balance, nonce = excluded.nonce",
-      )
-      .run(key, (current.balance + delta).toString(), (nonce ?? current.nonce).toString());
+    this.prepare(
+      "INSERT INTO accounts (key, balance, nonce) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET balance = excluded.balance, nonce = excluded.nonce",
+    ).run(key, (current.balance + delta).toString(), (nonce ?? current.nonce).toString());
   }
 
   appendTransfer<P>(
@@ -529,7 +529,7 @@ export class SqliteStore implements Store {
     return this.db.transaction(() => {
       const problem = check(this.account(transfer.from));
       if (problem !== undefined) return problem;
-      this.db.prepare("INSERT INTO ledger_pending (entry) VALUES (?)").run(Buffer.from(entry));
+      this.prepare("INSERT INTO ledger_pending (entry) VALUES (?)").run(Buffer.from(entry));
       this.adjustAccount(transfer.from, -transfer.amount, transfer.nonce);
       this.adjustAccount(transfer.to, transfer.amount, undefined);
       return undefined;
@@ -537,13 +537,13 @@ export class SqliteStore implements Store {
   }
 
   pendingEntries(): number {
-    return (this.db.prepare("SELECT COUNT(*) AS n FROM ledger_pending").get() as { n: number }).n;
+    return (this.prepare("SELECT COUNT(*) AS n FROM ledger_pending").get() as { n: number }).n;
   }
 
   head(): ChainHead | undefined {
-    const row = this.db
-      .prepare("SELECT height, hash FROM ledger_blocks ORDER BY height DESC LIMIT 1")
-      .get() as Row | undefined;
+    const row = this.prepare(
+      "SELECT height, hash FROM ledger_blocks ORDER BY height DESC LIMIT 1",
+    ).get() as Row | undefined;
     return row === undefined
       ? undefined
       : { height: row.height as number, hash: new Uint8Array(row.hash as Buffer) };
@@ -554,44 +554,40 @@ export class SqliteStore implements Store {
     seal: (entries: Uint8Array[], prev: ChainHead | undefined) => StoredBlock,
   ): StoredBlock | undefined {
     return this.db.transaction(() => {
-      const rows = this.db
-        .prepare("SELECT seq, entry FROM ledger_pending ORDER BY seq LIMIT ?")
-        .all(max) as { seq: number; entry: Buffer }[];
+      const rows = this.prepare("SELECT seq, entry FROM ledger_pending ORDER BY seq LIMIT ?").all(
+        max,
+      ) as { seq: number; entry: Buffer }[];
       if (rows.length === 0) return undefined;
       const block = seal(
         rows.map((r) => new Uint8Array(r.entry)),
         this.head(),
       );
-      this.db
-        .prepare(
-          "INSERT INTO ledger_blocks (height, hash, header, signature, timestamp, entry_count) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .run(
-          block.height,
-          Buffer.from(block.hash),
-          Buffer.from(block.headerBytes),
-          Buffer.from(block.signature),
-          block.timestamp,
-          block.entries.length,
-        );
-      const insert = this.db.prepare(
+      this.prepare(
+        "INSERT INTO ledger_blocks (height, hash, header, signature, timestamp, entry_count) VALUES (?, ?, ?, ?, ?, ?)",
+      ).run(
+        block.height,
+        Buffer.from(block.hash),
+        Buffer.from(block.headerBytes),
+        Buffer.from(block.signature),
+        block.timestamp,
+        block.entries.length,
+      );
+      const insert = this.prepare(
         "INSERT INTO ledger_entries (height, idx, entry) VALUES (?, ?, ?)",
       );
       block.entries.forEach((e, i) => {
         insert.run(block.height, i, Buffer.from(e));
       });
-      this.db.prepare("DELETE FROM ledger_pending WHERE seq <= ?").run(rows[rows.length - 1]!.seq);
+      this.prepare("DELETE FROM ledger_pending WHERE seq <= ?").run(rows[rows.length - 1]!.seq);
       return block;
     })();
   }
 
   listBlocks(fromHeight: number, limit: number): StoredBlock[] {
-    const rows = this.db
-      .prepare("SELECT * FROM ledger_blocks WHERE height >= ? ORDER BY height LIMIT ?")
-      .all(fromHeight, limit) as Row[];
-    const entries = this.db.prepare(
-      "SELECT entry FROM ledger_entries WHERE height = ? ORDER BY idx",
-    );
+    const rows = this.prepare(
+      "SELECT * FROM ledger_blocks WHERE height >= ? ORDER BY height LIMIT ?",
+    ).all(fromHeight, limit) as Row[];
+    const entries = this.prepare("SELECT entry FROM ledger_entries WHERE height = ? ORDER BY idx");
     return rows.map((r) => ({
       height: r.height as number,
       hash: new Uint8Array(r.hash as Buffer),

@@ -49,7 +49,7 @@ beforeAll(async () => {
       port: 0,
       dbFile: join(dir, "c.db"),
       apiKeys: [API_KEY],
-      replayThreads: 0,
+      verifyThreads: 0,
       intake: { banAfterStrikes: BAN_AFTER },
     },
     { log: silentLogger },

@@ -14,7 +14,7 @@ let address: CoordinatorAddress;
 
 beforeAll(async () => {
   coordinator = new Coordinator(
-    { host: "127.0.0.1", port: 0, dbFile: ":memory:", apiKeys: [API_KEY], replayThreads: 0 },
+    { host: "127.0.0.1", port: 0, dbFile: ":memory:", apiKeys: [API_KEY], verifyThreads: 0 },
     { log: silentLogger },
   );
   address = await coordinator.start();

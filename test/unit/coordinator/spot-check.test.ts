@@ -1,13 +1,16 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ResultError } from "../../../coordinator/errors.js";
-import { chooseSegments, verifyOpenings } from "../../../coordinator/spot-check.js";
+import {
+  challengeContext,
+  chooseSegments,
+  verifyOpenings,
+} from "../../../coordinator/spot-check.js";
 import type { Lease } from "../../../coordinator/store/store.js";
 import { generateIdentity } from "../../../protocol/identity.js";
 import { resolveSearchParams } from "../../../sim/params.js";
 import { initialSnapshot } from "../../../sim/search.js";
 import { encodeState } from "../../../sim/state-codec.js";
-import { replaySegment } from "../../../sim/work-unit.js";
 import { buildOpenings, commitFields } from "../../../worker/result.js";
 import type { SpooledResult } from "../../../worker/spool.js";
 import { runSkipping } from "../../helpers/cheats.js";
@@ -50,25 +53,14 @@ const lease = {
   },
   job: { checkpointInterval: K },
 } as unknown as Lease;
-const replay = async (state: Uint8Array, k: number) => replaySegment(state, k);
 const worker = generateIdentity();
 
 /** True when a challenge of `m` random segments catches `result`. */
-async function caught(result: SpooledResult, m: number): Promise<boolean> {
+function caught(result: SpooledResult, m: number): boolean {
   const segments = chooseSegments(L, m);
-  const openings = {
-    kind: "openings" as const,
-    assignmentId: result.assignmentId,
-    openings: buildOpenings(result, segments),
-  };
+  const commit = { kind: "resultCommit" as const, ...commitFields(result) };
   try {
-    await verifyOpenings(
-      lease,
-      { kind: "resultCommit", ...commitFields(result) },
-      segments,
-      openings,
-      replay,
-    );
+    verifyOpenings(challengeContext(lease, commit, segments), buildOpenings(result, segments));
     return false;
   } catch (err) {
     expect(err).toBeInstanceOf(ResultError);
@@ -96,7 +88,7 @@ describe("spot checks", () => {
 
   it("accept an honest unit whatever segments they open", async () => {
     const honest = runSkipping(assignment, new Set(), worker.secretKey);
-    for (let t = 0; t < 20; t++) expect(await caught(honest, 30)).toBe(false);
+    for (let t = 0; t < 20; t++) expect(caught(honest, 30)).toBe(false);
   });
 
   it("catch a worker skipping a fraction f of its segments at the rate 1 − (1 − f)^m predicts", async () => {
@@ -109,7 +101,7 @@ describe("spot checks", () => {
     const cheat = runSkipping(assignment, skip, worker.secretKey);
     const trials = 300;
     let hits = 0;
-    for (let t = 0; t < trials; t++) if (await caught(cheat, m)) hits++;
+    for (let t = 0; t < trials; t++) if (caught(cheat, m)) hits++;
     const observed = hits / trials;
     // exact for m draws without replacement from the L − 2 inner segments
     let miss = 1;
