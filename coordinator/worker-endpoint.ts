@@ -21,6 +21,12 @@ export interface EndpointOptions extends SessionOptions {
   readonly parkMs: number;
 }
 
+/**
+ * Heartbeat slices: every socket is pinged once per heartbeatMs, but a tick pings only one
+ * slice, so 2,000 sockets never stall the event loop (and the assignment latency) at once.
+ */
+const HEARTBEAT_SLICES = 15;
+
 /** Defaults, with their reasons in docs/limits.md. */
 export const DEFAULT_ENDPOINT_OPTIONS: EndpointOptions = {
   heartbeatMs: 15_000,
@@ -38,6 +44,13 @@ export class WorkerEndpoint {
   private readonly wss: WebSocketServer;
   private readonly sessions = new Map<WebSocket, WorkerSession>();
   private readonly alive = new WeakSet<WebSocket>();
+  /** Sockets by heartbeat slice: each tick pings one slice, so pings and pongs spread out. */
+  private readonly slices: Set<WebSocket>[] = Array.from(
+    { length: HEARTBEAT_SLICES },
+    () => new Set(),
+  );
+  private nextSlice = 0;
+  private tick = 0;
   private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(
@@ -78,7 +91,7 @@ export class WorkerEndpoint {
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => this.connected(ws));
     });
-    this.heartbeat = setInterval(() => this.beat(), this.opts.heartbeatMs);
+    this.heartbeat = setInterval(() => this.beat(), this.opts.heartbeatMs / HEARTBEAT_SLICES);
     this.heartbeat.unref();
   }
 
@@ -86,6 +99,8 @@ export class WorkerEndpoint {
     const session = new WorkerSession(ws, this.opts, this.deps);
     this.sessions.set(ws, session);
     this.alive.add(ws);
+    const slice = this.slices[this.nextSlice++ % HEARTBEAT_SLICES]!;
+    slice.add(ws);
     ws.on("pong", () => this.alive.add(ws));
     ws.on("message", (data, isBinary) => {
       void session.receive(data as Buffer, isBinary);
@@ -95,12 +110,14 @@ export class WorkerEndpoint {
       const key = session.workerKeyHex;
       session.closed();
       this.sessions.delete(ws);
+      slice.delete(ws);
       this.deps.onDisconnect(key === undefined ? undefined : Buffer.from(key, "hex"));
     });
   }
 
+  /** One heartbeat tick: pings one slice; a socket that missed its last ping is terminated. */
   private beat(): void {
-    for (const ws of this.sessions.keys()) {
+    for (const ws of this.slices[this.tick++ % HEARTBEAT_SLICES]!) {
       if (!this.alive.has(ws)) {
         ws.terminate();
         continue;

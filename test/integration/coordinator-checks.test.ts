@@ -3,12 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Coordinator, type CoordinatorAddress } from "../../coordinator/coordinator.js";
+import { parseJobSpec } from "../../coordinator/job-spec.js";
 import { resultCommitPayload } from "../../protocol/canonical.js";
 import { generateIdentity, saveIdentity, sign } from "../../protocol/identity.js";
 import { silentLogger } from "../../worker/log.js";
 import { commitFields } from "../../worker/result.js";
 import { runSkipping } from "../helpers/cheats.js";
 import { runFoldnet } from "../helpers/cli.js";
+import { waitFor } from "../helpers/network.js";
 import { ScriptedWorker } from "../helpers/scripted-worker.js";
 
 const API_KEY = "fn_test_key";
@@ -372,5 +374,42 @@ describe("coordinator: the ledger, the wallet and their command lines", () => {
     expect(tampered.code).toBe(1);
     expect(JSON.parse(tampered.stdout)).toMatchObject({ valid: false, block: summary.blocks - 1 });
     earner.close();
+  });
+});
+
+describe("coordinator: heartbeat", () => {
+  it("terminates a connection whose peer stopped answering pings, and gives its lease back", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "foldnet-heartbeat-"));
+    const c = new Coordinator(
+      {
+        host: "127.0.0.1",
+        port: 0,
+        dbFile: join(dir, "h.db"),
+        apiKeys: [API_KEY],
+        verifyThreads: 0,
+        endpoint: { heartbeatMs: 300 },
+        scheduler: { disconnectGraceMs: 0, sweepIntervalMs: 50 },
+      },
+      { log: silentLogger },
+    );
+    const at = await c.start();
+    try {
+      const job = c.scheduler.submitJob(
+        parseJobSpec({ sequence: "HPHPPHHPHPPH", steps: 4096, trajectories: 1 }),
+      );
+      const worker = await ScriptedWorker.connect(at.wsUrl);
+      await worker.lease();
+      // a peer that is gone without a FIN: its socket reads nothing, so it answers no ping
+      (worker.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+      await waitFor("the silent connection to be terminated and its unit requeued", async () => {
+        const status = (await (await fetch(`${at.url}/api/status`)).json()) as {
+          connections: number;
+        };
+        const units = c.store.listUnits(job.id);
+        return status.connections === 0 && units[0]?.status === "queued" ? true : undefined;
+      });
+    } finally {
+      await c.stop();
+    }
   });
 });
