@@ -11,20 +11,16 @@
  * @module
  */
 
-import { bytesToHex } from "@noble/hashes/utils.js";
 import { checkResultCommit } from "../coordinator/result-check.js";
 import { challengeContext, chooseSegments, verifyOpenings } from "../coordinator/spot-check.js";
-import type { Lease } from "../coordinator/store/store.js";
 import { sealBlock } from "../ledger/blocks.js";
 import { encodeChainFile } from "../ledger/chain-file.js";
 import { encodeEntry } from "../ledger/entries.js";
 import { rewardFor } from "../ledger/rewards.js";
 import { LedgerState, verifyChain } from "../ledger/verify-chain.js";
 import { generateIdentity } from "../protocol/identity.js";
-import { resolveSearchParams } from "../sim/params.js";
-import { initialSnapshot } from "../sim/search.js";
-import { encodeState } from "../sim/state-codec.js";
 import { runSkipping } from "../test/helpers/cheats.js";
+import { unitFixture } from "../test/helpers/unit-fixture.js";
 import { buildOpenings, commitFields, sealResult } from "../worker/result.js";
 import type { SpooledResult } from "../worker/spool.js";
 import { runUnit } from "../worker/unit-task.js";
@@ -35,45 +31,15 @@ const L = 1024;
 const TRIALS = Number(argValue("trials", "200"));
 const F = 0.1;
 const worker = generateIdentity();
-const startState = encodeState(
-  initialSnapshot(resolveSearchParams({ sequence: SEQUENCE_64, lattice: "square2d" }), 7n),
-);
-
 /** An assignment and its lease for a unit of L segments of K steps. */
-function unitOf(K: number) {
-  const steps = L * K;
-  const assignment = {
-    kind: "assignment" as const,
-    assignmentId: new Uint8Array(16).fill(9),
-    unitId: "jbench.t0.g0",
-    jobId: "jbench",
-    startState,
-    steps,
+const unitOf = (K: number) =>
+  unitFixture({
+    sequence: SEQUENCE_64,
+    seed: 7n,
+    segments: L,
     checkpointInterval: K,
-    deadlineMs: 0,
-  };
-  const lease = {
-    assignment: {
-      id: "09".repeat(16),
-      unitId: assignment.unitId,
-      workerKey: bytesToHex(worker.publicKey),
-      issuedAt: 0,
-      deadline: 0,
-      status: "active",
-    },
-    unit: {
-      id: assignment.unitId,
-      jobId: "jbench",
-      trajectory: 0,
-      generation: 0,
-      startState,
-      steps,
-      status: "leased",
-    },
-    job: { id: "jbench", sequence: SEQUENCE_64, lattice: "square2d", checkpointInterval: K },
-  } as unknown as Lease;
-  return { assignment, lease };
-}
+    workerKey: worker.publicKey,
+  });
 type Unit = ReturnType<typeof unitOf>;
 
 /** CPU seconds (user + system) of `fn`. */

@@ -6,6 +6,7 @@
  * @module
  */
 import { resultCommitPayload } from "../protocol/canonical.js";
+import type { AssignmentFrame, Opening, ResultCommitFrame } from "../protocol/frames.js";
 import { sign } from "../protocol/identity.js";
 import { MerkleTree } from "../protocol/merkle.js";
 import { stateHash } from "../sim/state-codec.js";
@@ -14,39 +15,13 @@ import { resultLeaves, type SpooledResult } from "./spool.js";
 import type { UnitTaskOutput } from "./unit-task.js";
 
 /** What the worker keeps of an assignment frame. */
-export interface AssignmentInfo {
-  readonly assignmentId: Uint8Array;
-  readonly unitId: string;
-  readonly jobId: string;
-  readonly startState: Uint8Array;
-  readonly steps: number;
-  readonly checkpointInterval: number;
-  readonly deadlineMs: number;
-}
+export type AssignmentInfo = Omit<AssignmentFrame, "kind">;
 
 /** The fields of a `resultCommit` frame. */
-export interface CommitFields {
-  readonly assignmentId: Uint8Array;
-  readonly unitId: string;
-  readonly bestFold: string;
-  readonly bestEnergy: number;
-  readonly steps: number;
-  readonly finalStateHash: Uint8Array;
-  readonly merkleRoot: Uint8Array;
-  readonly finalState: Uint8Array;
-  readonly signature: Uint8Array;
-}
+export type CommitFields = Omit<ResultCommitFrame, "kind">;
 
 /** One opened segment, as the `openings` frame carries it. */
-export interface OpeningFields {
-  readonly segment: number;
-  /** The canonical state at the segment's start (the preimage of leaf `segment`). */
-  readonly state: Uint8Array;
-  readonly startProof: Uint8Array[];
-  readonly endProof: Uint8Array[];
-  /** Leaf `segment + 1`. */
-  readonly endLeaf: Uint8Array;
-}
+export type OpeningFields = Opening;
 
 /**
  * Seals a finished unit: computes the leaves' root and signs the commit payload.

@@ -6,55 +6,23 @@ import {
   chooseSegments,
   verifyOpenings,
 } from "../../../coordinator/spot-check.js";
-import type { Lease } from "../../../coordinator/store/store.js";
 import { generateIdentity } from "../../../protocol/identity.js";
-import { resolveSearchParams } from "../../../sim/params.js";
-import { initialSnapshot } from "../../../sim/search.js";
-import { encodeState } from "../../../sim/state-codec.js";
 import { buildOpenings, commitFields } from "../../../worker/result.js";
 import type { SpooledResult } from "../../../worker/spool.js";
 import { runSkipping } from "../../helpers/cheats.js";
+import { unitFixture } from "../../helpers/unit-fixture.js";
 
 const L = 1024;
 const K = 4;
-const startState = encodeState(
-  initialSnapshot(
-    resolveSearchParams({ sequence: "HPHPPHHPHPPHPHHPPHPH", lattice: "square2d", replicas: 2 }),
-    5n,
-  ),
-);
-const assignment = {
-  kind: "assignment" as const,
-  assignmentId: new Uint8Array(16).fill(1),
-  unitId: "j.t0.g0",
-  jobId: "j",
-  startState,
-  steps: L * K,
-  checkpointInterval: K,
-  deadlineMs: 0,
-};
-const lease = {
-  assignment: {
-    id: "01".repeat(16),
-    unitId: "j.t0.g0",
-    workerKey: "",
-    issuedAt: 0,
-    deadline: 0,
-    status: "active",
-  },
-  unit: {
-    id: "j.t0.g0",
-    jobId: "j",
-    trajectory: 0,
-    generation: 0,
-    startState,
-    steps: L * K,
-    status: "leased",
-  },
-  job: { checkpointInterval: K },
-} as unknown as Lease;
 const worker = generateIdentity();
-
+const { assignment, lease } = unitFixture({
+  sequence: "HPHPPHHPHPPHPHHPPHPH",
+  replicas: 2,
+  seed: 5n,
+  segments: L,
+  checkpointInterval: K,
+  workerKey: worker.publicKey,
+});
 /** True when a challenge of `m` random segments catches `result`. */
 function caught(result: SpooledResult, m: number): boolean {
   const segments = chooseSegments(L, m);
