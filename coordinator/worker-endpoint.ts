@@ -36,6 +36,7 @@ export const DEFAULT_ENDPOINT_OPTIONS: EndpointOptions = {
   framesPerSecond: 50,
   frameBurst: 200,
   maxSlots: 64,
+  maxLeasesPerThread: 2,
   noWorkRetryMs: 1_000,
 };
 

@@ -32,6 +32,11 @@ export interface SessionOptions {
   readonly frameBurst: number;
   /** Most units one work request may lease. */
   readonly maxSlots: number;
+  /**
+   * Most active leases per announced thread (a unit running, or committed and awaiting its
+   * verdict): a key cannot hoard the queue by asking again and again.
+   */
+  readonly maxLeasesPerThread: number;
   /** What `noWork.retryAfterMs` says when the queue is empty. */
   readonly noWorkRetryMs: number;
 }
@@ -62,6 +67,8 @@ export class WorkerSession {
   private nonce: Uint8Array = new Uint8Array(0);
   private workerKey: Uint8Array = new Uint8Array(0);
   private badFrames = 0;
+  /** Threads the worker announced in hello. */
+  private threads = 1;
   private tokens: number;
   private refilledAt: number;
 
@@ -156,6 +163,7 @@ export class WorkerSession {
 
   private onHello(frame: FrameOf<"hello">): void {
     this.workerKey = frame.publicKey;
+    this.threads = frame.threads;
     this.nonce = randomBytes(AUTH_NONCE_BYTES);
     this.phase = "auth";
     this.send({
@@ -204,7 +212,11 @@ export class WorkerSession {
    * `requestedAt` is when the work request arrived (a parked request is served later).
    */
   private serve(slots: number, requestedAt: number): number {
-    const leases = this.deps.scheduler.lease(bytesToHex(this.workerKey), slots);
+    const key = bytesToHex(this.workerKey);
+    const room =
+      this.threads * this.opts.maxLeasesPerThread - this.deps.store.activeLeaseCount(key);
+    if (room <= 0) return 0;
+    const leases = this.deps.scheduler.lease(key, Math.min(slots, room));
     for (let i = 0; i < leases.length; i++)
       this.deps.metrics?.endpoint.assignmentLatencySeconds.observe(
         (this.deps.now() - requestedAt) / 1000,

@@ -326,6 +326,16 @@ export class SqliteStore implements Store {
     })();
   }
 
+  activeLeaseCount(workerKey: string): number {
+    return (
+      this.prepare(
+        "SELECT COUNT(*) AS n FROM assignments WHERE worker_key = ? AND status = 'active'",
+      ).get(workerKey) as {
+        n: number;
+      }
+    ).n;
+  }
+
   shortenLeases(workerKey: string, deadline: number): void {
     this.prepare(
       "UPDATE assignments SET deadline = MIN(deadline, ?) WHERE worker_key = ? AND status = 'active'",

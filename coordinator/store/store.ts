@@ -197,6 +197,8 @@ export interface Store {
   expireLeases(at: number): string[];
   /** Shortens the worker's active leases to end by `deadline` (on disconnect). */
   shortenLeases(workerKey: string, deadline: number): void;
+  /** Leases of the worker still active (running, or committed and awaiting their verdict). */
+  activeLeaseCount(workerKey: string): number;
   /**
    * Records a verified result, its unit's end and its job's progress, in one transaction.
    * `plan` decides what follows from the job and unit as they are inside the transaction.

@@ -53,6 +53,7 @@ beforeAll(async () => {
       apiKeys: [API_KEY],
       verifyThreads: 0,
       intake: { banAfterStrikes: BAN_AFTER },
+      endpoint: { parkMs: 300 },
     },
     { log: silentLogger },
   );
@@ -185,6 +186,19 @@ describe("coordinator: results over a real socket", () => {
     expect(worker).toMatchObject({ accepted: 1, rejected: 5 });
     honest.close();
     other.close();
+  });
+
+  it("leases at most two units per announced thread, however often a worker asks", async () => {
+    const job = await submitJob({ trajectories: 6 });
+    const greedy = await ScriptedWorker.connect(address.wsUrl); // announces 1 thread
+    greedy.send({ kind: "workRequest", slots: 6 });
+    await greedy.next("assignment");
+    await greedy.next("assignment");
+    expect((await greedy.next("noWork")).retryAfterMs).toBeGreaterThan(0);
+    greedy.send({ kind: "workRequest", slots: 6 });
+    expect((await greedy.next("noWork")).kind).toBe("noWork");
+    greedy.close();
+    await api(`/api/jobs/${job.id}/cancel`, { method: "POST", key: API_KEY }); // leave no queue behind
   });
 
   it("closes a connection that keeps sending garbage, with a typed error first", async () => {
