@@ -1,6 +1,7 @@
 /**
- * Test tiers: `unit` (pure code, property tests) and `integration` (real processes and
- * sockets on 127.0.0.1, needs `npm run build`). fast-check is configured in test/setup.ts.
+ * Test tiers: `unit` (pure code, property tests), `sim` (multi-volunteer scenarios against an
+ * in-process coordinator) and `integration` (real processes and sockets on 127.0.0.1, needs
+ * `npm run build`). fast-check is configured in test/setup.ts.
  * @module
  */
 import { defineConfig } from "vitest/config";
@@ -14,6 +15,15 @@ export default defineConfig({
           include: ["test/unit/**/*.test.ts", "test/vectors/**/*.test.ts"],
           setupFiles: ["test/setup.ts"],
           testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: "sim",
+          include: ["test/sim/**/*.test.ts"],
+          setupFiles: ["test/setup.ts"],
+          testTimeout: 120_000,
+          fileParallelism: false,
         },
       },
       {

@@ -126,12 +126,9 @@ export class ScriptedWorker {
     return sealResult(assignment, output, this.identity.secretKey, Date.now());
   }
 
-  /** Signs a (possibly tampered) result's commit fields with this worker's key. */
-  resign(result: SpooledResult): SpooledResult {
-    return {
-      ...result,
-      signature: sign(this.identity.secretKey, resultCommitPayload(commitFields(result))),
-    };
+  /** Signs a (possibly tampered) result's commit fields with this worker's key (or another). */
+  resign(result: SpooledResult, secretKey: Uint8Array = this.identity.secretKey): SpooledResult {
+    return { ...result, signature: sign(secretKey, resultCommitPayload(commitFields(result))) };
   }
 
   /** Sends a result commit; answers a challenge with honest openings; returns the verdict. */
