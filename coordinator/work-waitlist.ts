@@ -29,9 +29,17 @@ export class WorkWaitlist {
     return this.parked.size;
   }
 
-  /** Parks the rest of `owner`'s request (replacing an older one) until work comes or parkMs passes. */
+  /**
+   * Parks the rest of `owner`'s request until work comes or parkMs passes. A second request
+   * of the same owner while one is parked adds its slots to it (a worker asks again for each
+   * thread that frees up).
+   */
   park(owner: object, request: ParkedRequest): void {
-    this.cancel(owner);
+    const parked = this.parked.get(owner);
+    if (parked !== undefined) {
+      parked.request.slots += request.slots;
+      return;
+    }
     const timer = setTimeout(() => {
       this.parked.delete(owner);
       request.giveUp();

@@ -7,6 +7,7 @@
  * @module
  */
 import { formatRate } from "../cli/progress.js";
+import { formatTokens } from "../ledger/rewards.js";
 import { type Clock, systemClock, type TimerHandle } from "./clock.js";
 import { createLineLogger, type Logger, type LogLevel } from "./log.js";
 import type { WorkerStatus } from "./status.js";
@@ -53,7 +54,7 @@ export function renderStatusBlock(s: WorkerStatus, width = 80): string[] {
   const totals =
     `${formatRate(s.stepsPerSecond)} steps/s  best E ${best}  ` +
     `submitted ${s.resultsSubmitted}  accepted ${s.resultsAccepted}  ` +
-    `rejected ${s.resultsRejected}  tokens ${s.tokensEarned}  spooled ${s.spooled}`;
+    `rejected ${s.resultsRejected}  tokens ${formatTokens(s.tokensEarned)}  spooled ${s.spooled}`;
   const lines = [head, totals];
   for (let i = 0; i < Math.max(s.threads, s.units.length); i++) {
     const u = s.units[i];
@@ -118,7 +119,7 @@ export function createDisplay(opts: DisplayOptions): Display {
         submitted: s.resultsSubmitted,
         accepted: s.resultsAccepted,
         rejected: s.resultsRejected,
-        tokens: s.tokensEarned,
+        tokens: formatTokens(s.tokensEarned),
         spooled: s.spooled,
       });
     }

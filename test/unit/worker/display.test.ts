@@ -46,7 +46,7 @@ describe("the progress display", () => {
     expect(lines[1]).toContain("1.5M steps/s");
     expect(lines[1]).toContain("best E -9");
     expect(lines[1]).toContain("accepted 2");
-    expect(lines[1]).toContain("tokens 1234");
+    expect(lines[1]).toContain("tokens 0.001234");
     expect(lines[2]).toMatch(/#1 unit u-1 .* 25%\s+1\.5M steps\/s\s+E -7/);
     expect(lines[3]).toContain("#2 idle");
     expect(renderStatusBlock(status, 40).every((l) => l.length <= 40)).toBe(true);
@@ -65,7 +65,7 @@ describe("the progress display", () => {
     clock.advance(10_000);
     expect(chunks).toHaveLength(2);
     expect(chunks[1]).toContain(" info  status {");
-    expect(chunks[1]).toContain('"tokens":"1234"');
+    expect(chunks[1]).toContain('"tokens":"0.001234"');
     display.stop();
     expect(clock.pending).toBe(0);
   });
