@@ -204,7 +204,7 @@ export class ResultIntake {
         ? undefined
         : this.deps.store.recordRejection(bytesToHex(workerKey), strike, this.opts.banAfterStrikes);
     this.deps.onOutcome?.(err.type.action, err.code);
-    (strike ? this.deps.log.warn : this.deps.log.info)("result rejected", {
+    this.deps.log[strike ? "warn" : "info"]("result rejected", {
       worker: keyId(workerKey),
       code: err.code,
       action: err.type.action,

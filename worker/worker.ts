@@ -549,7 +549,12 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
     } else {
       this.rejected++;
       this.deps.metrics?.resultsRejected.inc({ reason: frame.code });
-      this.log.warn("result rejected", { unitId, code: frame.code, message: frame.message });
+      // a stale result (another worker's result for the unit came first) is no fault of ours
+      this.log[frame.code === "RESULT_ERROR_STALE" ? "info" : "warn"]("result rejected", {
+        unitId,
+        code: frame.code,
+        message: frame.message,
+      });
     }
     this.emit("verdict", frame);
   }

@@ -34,8 +34,9 @@ describe("long-polled work requests", () => {
     const list = new WorkWaitlist(5_000);
     const a = request(2, queue);
     const b = request(1, queue);
-    list.park("a", a.parked);
-    list.park("b", b.parked);
+    const [ownerA, ownerB] = [{}, {}];
+    list.park(ownerA, a.parked);
+    list.park(ownerB, b.parked);
     queue.available = 2;
     list.notify();
     expect([a.got.served, b.got.served]).toEqual([2, 0]);
@@ -49,8 +50,9 @@ describe("long-polled work requests", () => {
     const queue = { available: 0 };
     const list = new WorkWaitlist(5_000);
     const first = request(1, queue);
-    list.park("worker", first.parked);
-    list.park("worker", request(1, queue).parked);
+    const owner = {};
+    list.park(owner, first.parked);
+    list.park(owner, request(1, queue).parked);
     queue.available = 5;
     list.notify();
     expect(first.got.served).toBe(2);
@@ -61,9 +63,10 @@ describe("long-polled work requests", () => {
     const list = new WorkWaitlist(5_000);
     const waiting = request(1, queue);
     const gone = request(1, queue);
-    list.park("waiting", waiting.parked);
-    list.park("gone", gone.parked);
-    list.cancel("gone");
+    const [waitingOwner, goneOwner] = [{}, {}];
+    list.park(waitingOwner, waiting.parked);
+    list.park(goneOwner, gone.parked);
+    list.cancel(goneOwner);
     vi.advanceTimersByTime(4_999);
     expect(waiting.got.gaveUp).toBe(0);
     vi.advanceTimersByTime(1);
