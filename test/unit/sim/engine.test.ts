@@ -142,6 +142,17 @@ describe("determinism: canonical state and resume", () => {
     expect(searchState(resumeSearch(bytes))).toEqual(bytes);
   });
 
+  it("has a golden state hash for a fixed 3D work unit (non-regression)", () => {
+    const search = createSearch({
+      sequence: "HPHHPPHHHHPHHHPPHHPPHPHHHPHPHHPPHHPPPHPPPPPPPPHH",
+      lattice: "cubic3d",
+      seed: 42,
+    });
+    search.run(200_000);
+    expect(Buffer.from(searchStateHash(search)).toString("hex")).toMatchSnapshot();
+    expect(search.bestEnergy).toMatchSnapshot();
+  });
+
   it("has a golden state hash for a fixed work unit (non-regression)", () => {
     const search = createSearch({
       sequence: "HPHPPHHPHPPHPHHPPHPH",
