@@ -27,7 +27,7 @@ import {
   collectCoordinatorState,
   createCoordinatorMetrics,
 } from "./metrics.js";
-import { type IntakeOptions, ResultIntake } from "./result-intake.js";
+import { DEFAULT_INTAKE_OPTIONS, type IntakeOptions, ResultIntake } from "./result-intake.js";
 import { DEFAULT_SCHEDULER_OPTIONS, Scheduler, type SchedulerOptions } from "./scheduler.js";
 import { DEFAULT_SPOT_CHECK_POLICY } from "./spot-check.js";
 import { SqliteStore } from "./store/sqlite-store.js";
@@ -151,7 +151,7 @@ export class Coordinator {
     );
     this.verifyPool = createVerifyPool(opts.verifyThreads ?? 1);
     this.intake = new ResultIntake(
-      { spotCheck: DEFAULT_SPOT_CHECK_POLICY, banAfterStrikes: 3, ...opts.intake },
+      { spotCheck: DEFAULT_SPOT_CHECK_POLICY, ...DEFAULT_INTAKE_OPTIONS, ...opts.intake },
       {
         store: this.store,
         scheduler: this.scheduler,

@@ -6,6 +6,7 @@
  * strike when the sender is at fault; enough strikes ban the key.
  * @module
  */
+import { setTimeout as delay } from "node:timers/promises";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { ErrorAction, FoldnetError } from "../common/errors.js";
 import type { Frame, FrameOf } from "../protocol/frames.js";
@@ -36,7 +37,18 @@ export interface IntakeOptions {
   readonly spotCheck: SpotCheckPolicy;
   /** Strikes that ban a key. */
   readonly banAfterStrikes: number;
+  /** When the verification pool is full: wait this long and try again … */
+  readonly busyRetryMs: number;
+  /** … at most this many times, then tell the worker (it keeps its result and re-sends it). */
+  readonly busyRetries: number;
 }
+
+/** Defaults: a strike-3 ban; a full verification pool is retried every second for a minute. */
+export const DEFAULT_INTAKE_OPTIONS: Omit<IntakeOptions, "spotCheck"> = {
+  banAfterStrikes: 3,
+  busyRetryMs: 1_000,
+  busyRetries: 60,
+};
 
 /** What intake needs. */
 export interface IntakeDeps {
@@ -131,20 +143,25 @@ export class ResultIntake {
       return;
     }
     this.pending.delete(assignmentId);
-    try {
-      await this.deps.verify(
-        challengeContext(pending.lease, pending.commit, pending.segments),
-        frame.openings,
-      );
-      this.record(workerKey, pending, sink);
-    } catch (err) {
-      if (err instanceof FoldnetError && !(err instanceof ResultError)) {
-        // the pool is overloaded: not the worker's fault; its spooled result comes back later
-        this.deps.log.warn("verification refused", { worker: keyId(workerKey), code: err.code });
-        sink.send({ kind: "error", code: err.code, message: err.message });
+    const ctx = challengeContext(pending.lease, pending.commit, pending.segments);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.deps.verify(ctx, frame.openings);
+        this.record(workerKey, pending, sink);
         return;
+      } catch (err) {
+        if (err instanceof ResultError || !(err instanceof FoldnetError)) {
+          this.refuse(workerKey, frame.assignmentId, err, sink);
+          return;
+        }
+        // the pool is full: not the worker's fault; wait for room
+        if (attempt >= this.opts.busyRetries) {
+          this.deps.log.warn("verification refused", { worker: keyId(workerKey), code: err.code });
+          sink.send({ kind: "error", code: err.code, message: err.message });
+          return;
+        }
+        await delay(this.opts.busyRetryMs);
       }
-      this.refuse(workerKey, frame.assignmentId, err, sink);
     }
   }
 
