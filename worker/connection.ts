@@ -12,6 +12,7 @@
  * @module
  */
 import { EventEmitter } from "node:events";
+import { equalBytes } from "@noble/curves/utils.js";
 import WebSocket from "ws";
 import { FoldnetError } from "../common/errors.js";
 import { authPayload } from "../protocol/canonical.js";
@@ -70,6 +71,11 @@ export interface ConnectionOptions {
   readonly backoff?: Omit<BackoffOptions, "random">;
   readonly heartbeatTimeoutMs?: number;
   readonly handshakeTimeoutMs?: number;
+  /**
+   * The coordinator's public key, if pinned: a challenge from any other key is not answered
+   * (no signature for an impostor) and the socket is closed.
+   */
+  readonly coordinatorKey?: Uint8Array;
 }
 
 /** Collaborators of a connection (injected in tests). */
@@ -244,6 +250,15 @@ export class WorkerConnection extends EventEmitter<ConnectionEvents> {
     }
     switch (frame.kind) {
       case "authChallenge": {
+        const pinned = this.opts.coordinatorKey;
+        if (pinned !== undefined && !equalBytes(pinned, frame.coordinatorKey)) {
+          this.log.error("the coordinator's key is not the pinned one; not authenticating", {
+            expected: keyId(pinned),
+            got: keyId(frame.coordinatorKey),
+          });
+          ws.close(1008, "unexpected coordinator key");
+          return;
+        }
         const signature = sign(
           this.opts.identity.secretKey,
           authPayload(frame.nonce, frame.coordinatorKey, this.opts.identity.publicKey),

@@ -11,7 +11,7 @@
  * @module
  */
 import { EventEmitter } from "node:events";
-import { bytesToHex } from "@noble/hashes/utils.js";
+import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
 import { FoldnetError, isFoldnetError } from "../common/errors.js";
 import type {
   AssignmentFrame,
@@ -56,6 +56,8 @@ export interface VolunteerWorkerOptions {
   readonly spoolDir: string;
   /** A name shown to the coordinator in the client string. */
   readonly name?: string;
+  /** The coordinator's public key (hex) to insist on; any other coordinator is not answered. */
+  readonly coordinatorKey?: string;
   readonly progressIntervalMs?: number;
   readonly heartbeatTimeoutMs?: number;
   readonly backoff?: Omit<BackoffOptions, "random">;
@@ -189,6 +191,9 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
         identity,
         client: this.opts.name === undefined ? CLIENT_NAME : `${CLIENT_NAME} (${this.opts.name})`,
         threads: this.opts.threads,
+        ...(this.opts.coordinatorKey === undefined
+          ? {}
+          : { coordinatorKey: hexToBytes(this.opts.coordinatorKey) }),
         ...(this.opts.backoff === undefined ? {} : { backoff: this.opts.backoff }),
         ...(this.opts.heartbeatTimeoutMs === undefined
           ? {}

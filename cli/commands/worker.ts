@@ -46,6 +46,8 @@ Options:
   --spool DIR        directory of results awaiting a verdict (default ~/.foldnet/spool);
                      one worker process per directory
   --name NAME        a name for this machine, shown to the coordinator
+  --coordinator-key KEY  the coordinator's public key (hex, from its /api/status): refuse
+                     to authenticate to any other
   --log-level L      debug, info (default), warn or error
   --metrics-port P   serve Prometheus metrics at http://127.0.0.1:P/metrics (0 picks a free
                      port; see docs/metrics.md); off by default
@@ -54,6 +56,7 @@ Options:
   async run(argv) {
     const { values } = parseCommandArgs(argv, {
       coordinator: { type: "string" },
+      "coordinator-key": { type: "string" },
       threads: { type: "string" },
       identity: { type: "string", default: join(FOLDNET_HOME, "identity.json") },
       spool: { type: "string", default: join(FOLDNET_HOME, "spool") },
@@ -80,6 +83,13 @@ Options:
     if (metricsPort !== undefined && (metricsPort < 0 || metricsPort > 65_535))
       throw new UsageError(`--metrics-port must be in 0…65535, got ${metricsPort}`, "metrics-port");
 
+    const pinned = values["coordinator-key"];
+    if (pinned !== undefined && !/^[0-9a-fA-F]{64}$/.test(pinned)) {
+      throw new UsageError(
+        "--coordinator-key must be 64 hex digits (the coordinator's public key)",
+        "coordinator-key",
+      );
+    }
     const display = createDisplay({ stream: process.stderr, level });
     const metrics =
       metricsPort === undefined
@@ -92,6 +102,9 @@ Options:
         identityFile: values.identity,
         spoolDir: values.spool,
         ...(values.name === undefined ? {} : { name: values.name }),
+        ...(values["coordinator-key"] === undefined
+          ? {}
+          : { coordinatorKey: values["coordinator-key"] }),
       },
       { log: display.log, ...(metrics === undefined ? {} : { metrics }) },
     );

@@ -1,0 +1,63 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Coordinator, type CoordinatorAddress } from "../../coordinator/coordinator.js";
+import { generateIdentity } from "../../protocol/identity.js";
+import { WorkerConnection } from "../../worker/connection.js";
+import { createLineLogger, silentLogger } from "../../worker/log.js";
+
+let coordinator: Coordinator;
+let address: CoordinatorAddress;
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), "foldnet-pin-"));
+  coordinator = new Coordinator(
+    { host: "127.0.0.1", port: 0, dbFile: join(dir, "p.db"), apiKeys: ["k"], verifyThreads: 0 },
+    { log: silentLogger },
+  );
+  address = await coordinator.start();
+});
+afterAll(async () => {
+  await coordinator.stop();
+});
+
+/** Connects with `pinned`; resolves "connected" or the first error line logged. */
+function attempt(pinned: Uint8Array): Promise<string> {
+  return new Promise((resolve) => {
+    let connection: WorkerConnection;
+    const log = createLineLogger((line) => {
+      if (line.includes(" error ")) {
+        connection.stop();
+        resolve(line);
+      }
+    });
+    connection = new WorkerConnection(
+      {
+        url: address.wsUrl,
+        identity: generateIdentity(),
+        client: "pin-test",
+        threads: 1,
+        coordinatorKey: pinned,
+      },
+      { log },
+    );
+    connection.on("connected", () => {
+      connection.stop();
+      resolve("connected");
+    });
+    connection.start();
+  });
+}
+
+describe("a worker that pins the coordinator's key", () => {
+  it("authenticates to the coordinator with that key", async () => {
+    expect(await attempt(coordinator.identity.publicKey)).toBe("connected");
+  });
+
+  it("refuses to answer the challenge of any other key", async () => {
+    const line = await attempt(generateIdentity().publicKey);
+    expect(line).toContain("not the pinned one");
+    expect(coordinator.store.listWorkers(10)).toHaveLength(1); // only the first test's worker
+  });
+});
