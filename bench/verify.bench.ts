@@ -147,7 +147,7 @@ for (let b = 0; b < 20; b++) {
       fold: FOLD,
       finalStateHash: new Uint8Array(32),
       merkleRoot: new Uint8Array(32),
-      segmentsChecked: 32,
+      segments: Array.from({ length: 32 }, (_, j) => j * 32),
       reward,
       ...times,
     };

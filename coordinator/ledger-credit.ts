@@ -35,7 +35,7 @@ export function creditFor(ctx: AcceptanceContext, result: AcceptedResult): Ledge
     fold: result.bestFold,
     finalStateHash: result.finalStateHash,
     merkleRoot: result.merkleRoot,
-    segmentsChecked: result.segmentsChecked,
+    segments: result.segments,
     issuedAt: assignment.issuedAt,
     deadline: assignment.deadline,
     acceptedAt: result.at,

@@ -187,7 +187,7 @@ export class ResultIntake {
       finalState: commit.finalState,
       finalStateHash: commit.finalStateHash,
       merkleRoot: commit.merkleRoot,
-      segmentsChecked: segments.length,
+      segments,
       at: this.deps.now(),
     };
     const outcome = this.deps.scheduler.accept(result, (ctx) => creditFor(ctx, result));

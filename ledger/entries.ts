@@ -10,6 +10,7 @@ import { CanonicalReader, CanonicalWriter } from "../protocol/canonical.js";
 import { ProtocolError } from "../protocol/errors.js";
 import {
   HASH_BYTES,
+  MAX_CHALLENGE_SEGMENTS,
   MAX_FOLD_BYTES,
   MAX_ID_BYTES,
   PUBLIC_KEY_BYTES,
@@ -41,8 +42,8 @@ export interface WorkEntry {
   readonly finalStateHash: Uint8Array;
   /** The trajectory commitment the spot check was answered against. */
   readonly merkleRoot: Uint8Array;
-  /** Segments opened and replayed (the challenge evidence). */
-  readonly segmentsChecked: number;
+  /** The segments the coordinator challenged, opened and replayed (the challenge evidence). */
+  readonly segments: readonly number[];
   /** Lease start and deadline, and acceptance time, Unix ms (the quick-return bonus). */
   readonly issuedAt: number;
   readonly deadline: number;
@@ -80,7 +81,7 @@ export function encodeEntry(entry: LedgerEntry): Uint8Array {
       .bytes(entry.signature, "signature", SIGNATURE_BYTES)
       .finish();
   }
-  return new CanonicalWriter(512)
+  const w = new CanonicalWriter(512)
     .tag(LEDGER_TAGS.work)
     .string(entry.jobId, "jobId")
     .string(entry.unitId, "unitId")
@@ -92,7 +93,9 @@ export function encodeEntry(entry: LedgerEntry): Uint8Array {
     .string(entry.fold, "fold")
     .bytes(entry.finalStateHash, "finalStateHash", HASH_BYTES)
     .bytes(entry.merkleRoot, "merkleRoot", HASH_BYTES)
-    .u32(entry.segmentsChecked, "segmentsChecked")
+    .u16(entry.segments.length, "segments");
+  for (const j of entry.segments) w.u32(j, "segments[]");
+  return w
     .u64(entry.issuedAt, "issuedAt")
     .u64(entry.deadline, "deadline")
     .u64(entry.acceptedAt, "acceptedAt")
@@ -147,7 +150,7 @@ export function decodeEntry(bytes: Uint8Array): LedgerEntry {
     fold: r.string(MAX_FOLD_BYTES, "fold"),
     finalStateHash: r.bytes(HASH_BYTES, "finalStateHash"),
     merkleRoot: r.bytes(HASH_BYTES, "merkleRoot"),
-    segmentsChecked: r.u32("segmentsChecked"),
+    segments: readSegments(r),
     issuedAt: r.u64Number("issuedAt"),
     deadline: r.u64Number("deadline"),
     acceptedAt: r.u64Number("acceptedAt"),
@@ -155,6 +158,23 @@ export function decodeEntry(bytes: Uint8Array): LedgerEntry {
   };
   r.end();
   return entry;
+}
+
+/** Reads a challenge's segment list: a u16 count (≤ MAX_CHALLENGE_SEGMENTS) and u32 indices. */
+function readSegments(r: CanonicalReader): number[] {
+  const count = r.u16("segments");
+  if (count > MAX_CHALLENGE_SEGMENTS) {
+    throw new ProtocolError(
+      {
+        code: "CANONICAL_ERROR_LIMIT",
+        field: "segments",
+        limit: MAX_CHALLENGE_SEGMENTS,
+        actual: count,
+      },
+      "too many segments",
+    );
+  }
+  return Array.from({ length: count }, () => r.u32("segments[]"));
 }
 
 /** The Merkle leaf of an entry: sha256 of its canonical bytes (which start with its tag). */

@@ -385,7 +385,7 @@ export class SqliteStore implements Store {
         Buffer.from(result.finalState),
         Buffer.from(result.finalStateHash),
         Buffer.from(result.merkleRoot),
-        result.segmentsChecked,
+        result.segments.length,
         credit.reward.toString(),
         result.at,
       );

@@ -79,7 +79,8 @@ export interface AcceptedResult {
   readonly finalState: Uint8Array;
   readonly finalStateHash: Uint8Array;
   readonly merkleRoot: Uint8Array;
-  readonly segmentsChecked: number;
+  /** The challenged segments that were opened and replayed. */
+  readonly segments: readonly number[];
   readonly at: number;
 }
 

@@ -44,7 +44,7 @@ function work(
     fold,
     finalStateHash: new Uint8Array(32).fill(unit),
     merkleRoot: new Uint8Array(32).fill(unit + 1),
-    segmentsChecked: 32,
+    segments: [0, 7, 300, 1023],
     reward,
     ...base,
   };
