@@ -51,7 +51,7 @@ export class ApiClient {
   }
 
   /**
-   * Calls the API and returns the parsed body (or the text for non-JSON answers).
+   * Calls the API and returns the parsed body (bytes for octet streams, text for other answers).
    * @throws {FoldnetError} with the server's error code, or CLIENT_ERROR_UNREACHABLE.
    */
   async call<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -72,7 +72,11 @@ export class ApiClient {
       );
     }
     const type = res.headers.get("content-type") ?? "";
-    const data = type.includes("json") ? await res.json() : await res.text();
+    const data = type.includes("json")
+      ? await res.json()
+      : type.includes("octet-stream")
+        ? new Uint8Array(await res.arrayBuffer())
+        : await res.text();
     if (!res.ok) {
       const error = (data as { error?: { code?: string; message?: string } }).error;
       throw FoldnetError.fromObject({
@@ -84,6 +88,10 @@ export class ApiClient {
     return data as T;
   }
 
+  /** The coordinator's sealed chain as an export file (ledger/chain-file.ts). */
+  exportChain(): Promise<Uint8Array> {
+    return this.call("GET", "/api/ledger/export");
+  }
   submit(spec: Record<string, unknown>): Promise<JobView> {
     return this.call("POST", "/api/jobs", spec);
   }

@@ -105,11 +105,7 @@ export class Coordinator {
     this.feed = new LiveFeed(DEFAULT_LIVE_FEED_OPTIONS, {
       store: this.store,
       now: this.now,
-      status: () => ({
-        coordinatorKeyId: keyId(this.identity.publicKey),
-        connections: this.endpoint.connections,
-        connectedWorkers: this.endpoint.connectedWorkers(),
-      }),
+      status: () => this.status(),
     });
     const endpointOptions = { ...DEFAULT_ENDPOINT_OPTIONS, ...opts.endpoint };
     this.waitlist = new WorkWaitlist(endpointOptions.parkMs);
@@ -186,12 +182,7 @@ export class Coordinator {
       store: this.store,
       scheduler: this.scheduler,
       onJobsChanged: () => this.feed.changed(),
-      status: () => ({
-        coordinatorKey: bytesToHex(this.identity.publicKey),
-        coordinatorKeyId: keyId(this.identity.publicKey),
-        connections: this.endpoint.connections,
-        connectedWorkers: this.endpoint.connectedWorkers(),
-      }),
+      status: () => this.status(),
     });
     this.server = createServer((req, res) => {
       void this.route(req, res);
@@ -203,6 +194,16 @@ export class Coordinator {
       parkedRequests: () => this.waitlist.size,
       now: this.now,
     });
+  }
+
+  /** Live figures for `/api/status` and the dashboard feed. */
+  private status() {
+    return {
+      coordinatorKey: bytesToHex(this.identity.publicKey),
+      coordinatorKeyId: keyId(this.identity.publicKey),
+      connections: this.endpoint.connections,
+      connectedWorkers: this.endpoint.connectedWorkers(),
+    };
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {

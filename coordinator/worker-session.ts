@@ -19,7 +19,7 @@ import type { Logger } from "../worker/log.js";
 import type { CoordinatorMetrics } from "./metrics.js";
 import type { ResultIntake } from "./result-intake.js";
 import type { Scheduler } from "./scheduler.js";
-import type { Store } from "./store/store.js";
+import type { Lease, Store } from "./store/store.js";
 import type { WorkWaitlist } from "./work-waitlist.js";
 
 /** Limits of one connection. */
@@ -57,6 +57,20 @@ export interface SessionDeps {
 }
 
 type Phase = "hello" | "auth" | "ready" | "closed";
+
+/** The `assignment` frame that hands a lease to its worker. */
+export function assignmentFrame({ assignment, unit, job }: Lease): FrameOf<"assignment"> {
+  return {
+    kind: "assignment",
+    assignmentId: Buffer.from(assignment.id, "hex"),
+    unitId: unit.id,
+    jobId: job.id,
+    startState: unit.startState,
+    steps: unit.steps,
+    checkpointInterval: job.checkpointInterval,
+    deadlineMs: assignment.deadline,
+  };
+}
 
 /** Close code for policy violations (RFC 6455 §7.4.1). */
 const POLICY_VIOLATION = 1008;
@@ -221,18 +235,7 @@ export class WorkerSession {
       this.deps.metrics?.endpoint.assignmentLatencySeconds.observe(
         (this.deps.now() - requestedAt) / 1000,
       );
-    for (const { assignment, unit, job } of leases) {
-      this.send({
-        kind: "assignment",
-        assignmentId: Buffer.from(assignment.id, "hex"),
-        unitId: unit.id,
-        jobId: job.id,
-        startState: unit.startState,
-        steps: unit.steps,
-        checkpointInterval: job.checkpointInterval,
-        deadlineMs: assignment.deadline,
-      });
-    }
+    for (const lease of leases) this.send(assignmentFrame(lease));
     return leases.length;
   }
 

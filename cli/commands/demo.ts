@@ -97,9 +97,7 @@ Options:
     job = await follow(client, job, values.json);
     coordinator.sealer.sealAll();
     const ledgerFile = join(dir, "ledger.fnl");
-    const chain = new Uint8Array(
-      await (await fetch(`${address.url}/api/ledger/export`)).arrayBuffer(),
-    );
+    const chain = await client.exportChain();
     writeFileSync(ledgerFile, chain);
     let ledger: { valid: boolean; blocks: number; issued: string; error?: string };
     try {

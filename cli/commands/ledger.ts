@@ -65,21 +65,9 @@ Options:
           store.close();
         }
       } else {
-        const base = new ApiClient(
+        bytes = await new ApiClient(
           values.coordinator ?? process.env.FOLDNET_COORDINATOR ?? DEFAULT_COORDINATOR,
-        ).base;
-        const res = await fetch(`${base}/api/ledger/export`).catch((err: Error) => {
-          throw new FoldnetError(
-            { code: "CLIENT_ERROR_UNREACHABLE", url: base },
-            `cannot reach ${base}: ${err.message}`,
-          );
-        });
-        if (!res.ok)
-          throw new FoldnetError(
-            { code: `HTTP_${res.status}` },
-            `export failed: HTTP ${res.status}`,
-          );
-        bytes = new Uint8Array(await res.arrayBuffer());
+        ).exportChain();
       }
       writeFileSync(values.out, bytes);
       process.stdout.write(

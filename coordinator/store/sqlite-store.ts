@@ -391,9 +391,9 @@ export class SqliteStore implements Store {
       );
       this.prepare("UPDATE units SET status = 'done' WHERE id = ?").run(unit.id);
       this.prepare(
-        "UPDATE assignments SET status = CASE WHEN id = ? THEN 'completed' ELSE 'revoked' END WHERE unit_id = ? AND status = 'active'",
-      ).run(result.assignmentId, unit.id);
-      // A late result on a revoked lease still completes it: the first valid result wins.
+        "UPDATE assignments SET status = 'revoked' WHERE unit_id = ? AND status = 'active' AND id <> ?",
+      ).run(unit.id, result.assignmentId);
+      // completes this lease even if it had been revoked: the first valid result wins
       this.prepare("UPDATE assignments SET status = 'completed' WHERE id = ?").run(
         result.assignmentId,
       );

@@ -86,21 +86,7 @@ export class ScriptedWorker {
 
   /** The next frame received (of `kind`, failing on any other kind), waiting for it. */
   async next<K extends Frame["kind"]>(kind: K): Promise<FrameOf<K>> {
-    for (;;) {
-      const frame = this.inbox.shift();
-      if (frame !== undefined) {
-        if (frame.kind !== kind)
-          throw new Error(
-            `expected ${kind}, got ${JSON.stringify(frame, (_k, v) => (typeof v === "bigint" ? String(v) : v))}`,
-          );
-        return frame as FrameOf<K>;
-      }
-      if (this.closedWith !== undefined)
-        throw new Error(
-          `socket closed (${this.closedWith.code} ${this.closedWith.reason}) waiting for ${kind}`,
-        );
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
-    }
+    return (await this.nextOf([kind])) as FrameOf<K>;
   }
 
   /** Resolves when the socket is closed. */
@@ -153,12 +139,16 @@ export class ScriptedWorker {
     for (;;) {
       const frame = this.inbox.shift();
       if (frame !== undefined) {
-        if (!kinds.includes(frame.kind))
-          throw new Error(`expected ${kinds.join("|")}, got ${frame.kind}`);
+        if (!kinds.includes(frame.kind)) {
+          const shown = JSON.stringify(frame, (_k, v) => (typeof v === "bigint" ? String(v) : v));
+          throw new Error(`expected ${kinds.join("|")}, got ${shown}`);
+        }
         return frame;
       }
-      if (this.closedWith !== undefined)
-        throw new Error(`socket closed waiting for ${kinds.join("|")}`);
+      if (this.closedWith !== undefined) {
+        const { code, reason } = this.closedWith;
+        throw new Error(`socket closed (${code} ${reason}) waiting for ${kinds.join("|")}`);
+      }
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
   }

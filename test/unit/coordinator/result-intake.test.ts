@@ -6,6 +6,7 @@ import { DEFAULT_SCHEDULER_OPTIONS, Scheduler } from "../../../coordinator/sched
 import { DEFAULT_SPOT_CHECK_POLICY, verifyOpenings } from "../../../coordinator/spot-check.js";
 import { SqliteStore } from "../../../coordinator/store/sqlite-store.js";
 import type { ChallengeVerifier } from "../../../coordinator/verify-pool.js";
+import { assignmentFrame } from "../../../coordinator/worker-session.js";
 import type { Frame, FrameOf } from "../../../protocol/frames.js";
 import { generateIdentity, keyId } from "../../../protocol/identity.js";
 import { silentLogger } from "../../../worker/log.js";
@@ -45,17 +46,8 @@ function setup(verify: ChallengeVerifier) {
   );
   scheduler.submitJob(parseJobSpec({ sequence: "HPHPPHHPHPPH", steps: 4096, trajectories: 1 }));
   const [lease] = scheduler.lease(Buffer.from(worker.publicKey).toString("hex"), 1);
-  const { assignment, unit, job } = lease!;
-  const frame: FrameOf<"assignment"> = {
-    kind: "assignment",
-    assignmentId: Buffer.from(assignment.id, "hex"),
-    unitId: unit.id,
-    jobId: job.id,
-    startState: unit.startState,
-    steps: unit.steps,
-    checkpointInterval: job.checkpointInterval,
-    deadlineMs: assignment.deadline,
-  };
+  const { job } = lease!;
+  const frame = assignmentFrame(lease!);
   const result = sealResult(frame, runUnit(frame), worker.secretKey, Date.now());
   return { store, intake, worker, result, job };
 }
