@@ -53,7 +53,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { ApiClient } from "../cli/api-client.js";
+import { ApiClient } from "../coordinator/api-client.js";
 import { MAX_TRAJECTORIES, SEGMENTS_PER_UNIT } from "../coordinator/job-spec.js";
 import { createLoadIdentity, LoadClient, LoadHub, type LoadStats } from "./lib/load-client.js";
 import { argValue, note, report } from "./lib/report.js";

@@ -9,13 +9,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { Registry } from "prom-client";
+import type { Logger } from "../common/log.js";
 import {
   generateIdentity,
   type Identity,
   keyId,
   loadOrCreateIdentity,
 } from "../protocol/identity.js";
-import type { Logger } from "../worker/log.js";
 import { ensureApiKeys } from "./api-keys.js";
 import { Dashboard } from "./dashboard.js";
 import { JobApi } from "./http-api.js";

@@ -5,9 +5,9 @@
  * @module
  */
 
+import type { Logger } from "../common/log.js";
 import { sealBlock } from "../ledger/blocks.js";
 import type { Identity } from "../protocol/identity.js";
-import type { Logger } from "../worker/log.js";
 import type { Store, StoredBlock } from "./store/store.js";
 
 /** When blocks are sealed. */

@@ -11,7 +11,7 @@
  */
 import { Counter, Gauge, type GaugeConfiguration, Histogram, type Registry } from "prom-client";
 import type { ErrorAction } from "../common/errors.js";
-import { collectProcessMetrics } from "../worker/metrics.js";
+import { collectProcessMetrics } from "../common/process-metrics.js";
 import { jobView } from "./http-api.js";
 import type { JobRecord, Store } from "./store/store.js";
 

@@ -9,9 +9,9 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { ErrorAction, FoldnetError } from "../common/errors.js";
+import type { Logger } from "../common/log.js";
 import type { Frame, FrameOf } from "../protocol/frames.js";
 import { keyId } from "../protocol/identity.js";
-import type { Logger } from "../worker/log.js";
 import { ResultError } from "./errors.js";
 import { creditFor } from "./ledger-credit.js";
 import { checkResultCommit, staleLease } from "./result-check.js";

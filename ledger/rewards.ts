@@ -15,8 +15,6 @@
  * @module
  */
 
-/** Micro-tokens per token: amounts are integers in micro-tokens. */
-export const MICRO_PER_TOKEN = 1_000_000n;
 /** Micro-tokens per 10⁶ work units (steps × residues) in the first epoch. */
 export const INITIAL_RATE = 1_000n;
 /** Work per halving epoch: 10¹⁵ (≈ 7.6 M units of 2 M steps on a 64-mer). */
@@ -61,11 +59,4 @@ export function rewardFor(input: RewardInput): Reward {
       10n +
     (quick ? base / 10n : 0n);
   return { work, base, bonus, reward: base + bonus };
-}
-
-/** "1.234567" from micro-tokens. */
-export function formatTokens(micro: bigint): string {
-  const whole = micro / MICRO_PER_TOKEN;
-  const frac = (micro % MICRO_PER_TOKEN).toString().padStart(6, "0");
-  return `${whole}.${frac}`;
 }

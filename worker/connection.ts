@@ -14,16 +14,16 @@
 import { EventEmitter } from "node:events";
 import { equalBytes } from "@noble/curves/utils.js";
 import WebSocket from "ws";
+import { type Clock, systemClock, type TimerHandle } from "../common/clock.js";
 import { FoldnetError } from "../common/errors.js";
+import { type Logger, silentLogger } from "../common/log.js";
 import { authPayload } from "../protocol/canonical.js";
 import type { Frame } from "../protocol/frames.js";
 import { type Identity, keyId, sign } from "../protocol/identity.js";
 import { MAX_FRAME_BYTES } from "../protocol/limits.js";
 import { decodeFrame, encodeFrame } from "../protocol/wire.js";
 import { Backoff, type BackoffOptions } from "./backoff.js";
-import { type Clock, systemClock, type TimerHandle } from "./clock.js";
 import { WorkerError } from "./errors.js";
-import { type Logger, silentLogger } from "./log.js";
 import type { ConnectionState } from "./status.js";
 
 /** The path of the coordinator's worker endpoint, added when the URL has none. */

@@ -6,10 +6,11 @@
  * (stderr by default in the CLI).
  * @module
  */
-import { formatRate } from "../cli/progress.js";
-import { formatTokens } from "../ledger/rewards.js";
-import { type Clock, systemClock, type TimerHandle } from "./clock.js";
-import { createLineLogger, type Logger, type LogLevel } from "./log.js";
+
+import { type Clock, systemClock, type TimerHandle } from "../common/clock.js";
+import { createLineLogger, type Logger, type LogLevel } from "../common/log.js";
+import { formatRate } from "../common/progress.js";
+import { formatTokens } from "../common/tokens.js";
 import type { WorkerStatus } from "./status.js";
 
 /** Redraw period of the TTY block: smooth enough, and cheap. */

@@ -9,28 +9,9 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Counter, collectDefaultMetrics, Gauge, type Registry } from "prom-client";
+import { Counter, Gauge, type Registry } from "prom-client";
+import { collectProcessMetrics } from "../common/process-metrics.js";
 import type { WorkerStatus } from "./status.js";
-
-/**
- * prom-client's default gauges whose names end in `_total` although they are not counters;
- * `promtool check metrics` flags them. Their per-type series (`nodejs_active_handles{type}`
- * and the like) carry the same figures and stay.
- */
-const NONCONFORMING_DEFAULTS = [
-  "nodejs_active_handles_total",
-  "nodejs_active_requests_total",
-  "nodejs_active_resources_total",
-];
-
-/**
- * Registers Node's process metrics (prom-client's defaults, less the misnamed ones) on
- * `register`.
- */
-export function collectProcessMetrics(register: Registry): void {
-  collectDefaultMetrics({ register });
-  for (const name of NONCONFORMING_DEFAULTS) register.removeSingleMetric(name);
-}
 
 /**
  * Creates the worker's metrics on `register`; `status` is read at every scrape.

@@ -23,12 +23,12 @@ import { randomBytes } from "node:crypto";
 import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
+import { type Logger, silentLogger } from "../common/log.js";
 import { resultCommitPayload } from "../protocol/canonical.js";
 import { verifySignature } from "../protocol/identity.js";
 import { merkleRoot } from "../protocol/merkle.js";
 import { stateHash } from "../sim/state-codec.js";
 import { WorkerError } from "./errors.js";
-import { type Logger, silentLogger } from "./log.js";
 
 /** The format tag of spool files; a different tag is treated as corrupt. */
 export const SPOOL_FORMAT = "foldnet-spool/1";

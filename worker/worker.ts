@@ -12,7 +12,9 @@
  */
 import { EventEmitter } from "node:events";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
+import { type Clock, systemClock, type TimerHandle } from "../common/clock.js";
 import { FoldnetError, isFoldnetError } from "../common/errors.js";
+import { type Logger, silentLogger } from "../common/log.js";
 import type {
   AssignmentFrame,
   ChallengeFrame,
@@ -23,9 +25,7 @@ import type {
 import { type Identity, keyId, loadOrCreateIdentity } from "../protocol/identity.js";
 import { MAX_WORKER_THREADS } from "../protocol/limits.js";
 import type { BackoffOptions } from "./backoff.js";
-import { type Clock, systemClock, type TimerHandle } from "./clock.js";
 import { coordinatorUrl, WorkerConnection } from "./connection.js";
-import { type Logger, silentLogger } from "./log.js";
 import type { WorkerMetrics } from "./metrics.js";
 import { createUnitPool, type UnitPool } from "./pool.js";
 import { type AssignmentInfo, buildOpenings, commitFields, sealResult } from "./result.js";

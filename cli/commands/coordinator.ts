@@ -3,8 +3,9 @@
  * one port with an embedded SQLite database, until SIGINT/SIGTERM.
  * @module
  */
+
+import { createLineLogger } from "../../common/log.js";
 import { Coordinator } from "../../coordinator/coordinator.js";
-import { createLineLogger } from "../../worker/log.js";
 import { type Command, integerOption, parseCommandArgs } from "../command.js";
 
 export const coordinatorCommand: Command = {

@@ -8,13 +8,13 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createLineLogger } from "../../common/log.js";
+import { formatTokens } from "../../common/tokens.js";
+import { ApiClient } from "../../coordinator/api-client.js";
 import { hashApiKey } from "../../coordinator/api-keys.js";
 import { Coordinator } from "../../coordinator/coordinator.js";
-import { formatTokens } from "../../ledger/rewards.js";
 import { verifyChain } from "../../ledger/verify-chain.js";
-import { createLineLogger } from "../../worker/log.js";
 import { VolunteerWorker } from "../../worker/worker.js";
-import { ApiClient } from "../api-client.js";
 import { type Command, integerOption, parseCommandArgs } from "../command.js";
 import { follow } from "./job.js";
 

@@ -5,12 +5,12 @@
  */
 import { writeFileSync } from "node:fs";
 import { bytesToHex } from "@noble/hashes/utils.js";
+import { createProgress } from "../../common/progress.js";
 import { parseLattice } from "../../sim/lattice.js";
 import { renderPdb } from "../../sim/render-pdb.js";
 import { renderSvg } from "../../sim/render-svg.js";
 import { createSearch, searchStateHash, summarize } from "../../sim/search.js";
 import { type Command, integerOption, parseCommandArgs, UsageError } from "../command.js";
-import { createProgress } from "../progress.js";
 
 /** Steps run between two progress updates. */
 const CHUNK_STEPS = 250_000;

@@ -4,9 +4,9 @@
  * @module
  */
 import { writeFileSync } from "node:fs";
-import { ApiClient, DEFAULT_COORDINATOR, type JobView } from "../api-client.js";
+import { createProgress } from "../../common/progress.js";
+import { ApiClient, DEFAULT_COORDINATOR, type JobView } from "../../coordinator/api-client.js";
 import { type Command, integerOption, parseCommandArgs, UsageError } from "../command.js";
-import { createProgress } from "../progress.js";
 
 const HELP = `Usage: foldnet job <submit|status|result|list|cancel> [options]
 

@@ -6,13 +6,13 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { hexToBytes } from "@noble/hashes/utils.js";
 import { FoldnetError } from "../../common/errors.js";
+import { formatTokens } from "../../common/tokens.js";
+import { ApiClient, DEFAULT_COORDINATOR } from "../../coordinator/api-client.js";
 import { exportChain } from "../../coordinator/ledger-api.js";
 import { SqliteStore } from "../../coordinator/store/sqlite-store.js";
 import { decodeHeader } from "../../ledger/blocks.js";
-import { formatTokens } from "../../ledger/rewards.js";
 import { verifyChain } from "../../ledger/verify-chain.js";
 import { keyId } from "../../protocol/identity.js";
-import { ApiClient, DEFAULT_COORDINATOR } from "../api-client.js";
 import { type Command, parseCommandArgs, UsageError } from "../command.js";
 
 export const ledgerCommand: Command = {

@@ -7,10 +7,10 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
-import { formatTokens, MICRO_PER_TOKEN } from "../../ledger/rewards.js";
+import { formatTokens, MICRO_PER_TOKEN } from "../../common/tokens.js";
+import { ApiClient, DEFAULT_COORDINATOR } from "../../coordinator/api-client.js";
 import { transferPayload } from "../../protocol/canonical.js";
 import { keyId, loadIdentity, sign } from "../../protocol/identity.js";
-import { ApiClient, DEFAULT_COORDINATOR } from "../api-client.js";
 import { type Command, parseCommandArgs, UsageError } from "../command.js";
 
 interface AccountView {

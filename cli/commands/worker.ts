@@ -8,9 +8,9 @@
 import { availableParallelism, homedir } from "node:os";
 import { join } from "node:path";
 import { Registry } from "prom-client";
+import type { LogLevel } from "../../common/log.js";
 import { MAX_WORKER_THREADS } from "../../protocol/limits.js";
 import { createDisplay } from "../../worker/display.js";
-import type { LogLevel } from "../../worker/log.js";
 import { createWorkerMetrics, type MetricsServer, serveMetrics } from "../../worker/metrics.js";
 import type { WorkerStatus } from "../../worker/status.js";
 import { VolunteerWorker } from "../../worker/worker.js";

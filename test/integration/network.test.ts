@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ApiClient, type JobView } from "../../cli/api-client.js";
+import { ApiClient, type JobView } from "../../coordinator/api-client.js";
 import { verifyChain } from "../../ledger/verify-chain.js";
 import { foldEnergy } from "../../sim/fold.js";
 import {

@@ -2,10 +2,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLineLogger, silentLogger } from "../../common/log.js";
 import { Coordinator, type CoordinatorAddress } from "../../coordinator/coordinator.js";
 import { generateIdentity } from "../../protocol/identity.js";
 import { WorkerConnection } from "../../worker/connection.js";
-import { createLineLogger, silentLogger } from "../../worker/log.js";
 
 let coordinator: Coordinator;
 let address: CoordinatorAddress;

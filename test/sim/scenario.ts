@@ -9,14 +9,14 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bytesToHex } from "@noble/hashes/utils.js";
+import { silentLogger } from "../../common/log.js";
 import { Coordinator, type CoordinatorAddress } from "../../coordinator/coordinator.js";
 import { parseJobSpec } from "../../coordinator/job-spec.js";
 import type { JobRecord } from "../../coordinator/store/store.js";
 import type { FrameOf } from "../../protocol/frames.js";
 import { generateIdentity } from "../../protocol/identity.js";
-import { silentLogger } from "../../worker/log.js";
+import { runSkipping } from "../../testkit/cheats.js";
 import type { SpooledResult } from "../../worker/spool.js";
-import { runSkipping } from "../helpers/cheats.js";
 import { ScriptedWorker } from "../helpers/scripted-worker.js";
 
 /** What a volunteer does with each unit it leases. */

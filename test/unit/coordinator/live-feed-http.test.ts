@@ -4,9 +4,9 @@
  * The built executable is covered by test/integration/{dashboard,prometheus}.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { silentLogger } from "../../../common/log.js";
 import { Coordinator, type CoordinatorAddress } from "../../../coordinator/coordinator.js";
 import type { Snapshot } from "../../../coordinator/live-feed.js";
-import { silentLogger } from "../../../worker/log.js";
 
 const API_KEY = "fn_feed_test";
 let coordinator: Coordinator;

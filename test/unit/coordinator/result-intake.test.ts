@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FoldnetError } from "../../../common/errors.js";
+import { silentLogger } from "../../../common/log.js";
 import { parseJobSpec } from "../../../coordinator/job-spec.js";
 import { DEFAULT_INTAKE_OPTIONS, ResultIntake } from "../../../coordinator/result-intake.js";
 import { DEFAULT_SCHEDULER_OPTIONS, Scheduler } from "../../../coordinator/scheduler.js";
@@ -9,7 +10,6 @@ import type { ChallengeVerifier } from "../../../coordinator/verify-pool.js";
 import { assignmentFrame } from "../../../coordinator/worker-session.js";
 import type { Frame, FrameOf } from "../../../protocol/frames.js";
 import { generateIdentity, keyId } from "../../../protocol/identity.js";
-import { silentLogger } from "../../../worker/log.js";
 import { buildOpenings, commitFields, sealResult } from "../../../worker/result.js";
 import { runUnit } from "../../../worker/unit-task.js";
 

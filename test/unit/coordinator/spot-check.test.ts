@@ -7,10 +7,10 @@ import {
   verifyOpenings,
 } from "../../../coordinator/spot-check.js";
 import { generateIdentity } from "../../../protocol/identity.js";
+import { runSkipping } from "../../../testkit/cheats.js";
+import { unitFixture } from "../../../testkit/unit-fixture.js";
 import { buildOpenings, commitFields } from "../../../worker/result.js";
 import type { SpooledResult } from "../../../worker/spool.js";
-import { runSkipping } from "../../helpers/cheats.js";
-import { unitFixture } from "../../helpers/unit-fixture.js";
 
 const L = 1024;
 const K = 4;

@@ -1,10 +1,10 @@
 import { createServer } from "node:net";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { createLineLogger } from "../../../common/log.js";
 import { generateIdentity } from "../../../protocol/identity.js";
 import { BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, Backoff } from "../../../worker/backoff.js";
 import { WorkerConnection } from "../../../worker/connection.js";
-import { createLineLogger } from "../../../worker/log.js";
 import { ManualClock } from "./fixtures/manual-clock.js";
 
 /** A local port with nothing listening on it. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { formatLogLine } from "../../../common/log.js";
 import { createDisplay, renderStatusBlock } from "../../../worker/display.js";
-import { formatLogLine } from "../../../worker/log.js";
 import type { WorkerStatus } from "../../../worker/status.js";
 import { ManualClock } from "./fixtures/manual-clock.js";
 

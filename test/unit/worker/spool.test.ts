@@ -4,12 +4,12 @@ import { join } from "node:path";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createLineLogger } from "../../../common/log.js";
 import { resultCommitPayload } from "../../../protocol/canonical.js";
 import { generateIdentity, verifySignature } from "../../../protocol/identity.js";
 import { verifyMerkleProof } from "../../../protocol/merkle.js";
 import { stateHash } from "../../../sim/state-codec.js";
 import { replaySegment } from "../../../sim/work-unit.js";
-import { createLineLogger } from "../../../worker/log.js";
 import { buildOpenings, commitFields, sealResult } from "../../../worker/result.js";
 import {
   CORRUPT_SUFFIX,

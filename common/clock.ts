@@ -1,6 +1,7 @@
 /**
- * The worker's source of time: `now()` and timers, injected so that tests drive backoff,
- * progress throttling and heartbeats without sleeping (STYLE.md "Things to avoid" 5).
+ * The source of time shared by every long-lived component: `now()` and timers, injected so
+ * that tests drive backoff, progress throttling, heartbeats and schedules without
+ * sleeping (docs/design.md "Conventions").
  * @module
  */
 

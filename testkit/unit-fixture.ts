@@ -4,12 +4,12 @@
  * @module
  */
 import { bytesToHex } from "@noble/hashes/utils.js";
-import type { Lease } from "../../coordinator/store/store.js";
-import type { AssignmentFrame } from "../../protocol/frames.js";
-import type { LatticeName } from "../../sim/lattice.js";
-import { resolveSearchParams } from "../../sim/params.js";
-import { initialSnapshot } from "../../sim/search.js";
-import { encodeState } from "../../sim/state-codec.js";
+import type { Lease } from "../coordinator/store/store.js";
+import type { AssignmentFrame } from "../protocol/frames.js";
+import type { LatticeName } from "../sim/lattice.js";
+import { resolveSearchParams } from "../sim/params.js";
+import { initialSnapshot } from "../sim/search.js";
+import { encodeState } from "../sim/state-codec.js";
 
 /** What the unit is. */
 export interface UnitFixtureOptions {

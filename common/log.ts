@@ -1,7 +1,8 @@
 /**
- * Structured logging of the worker: `log.info("result accepted", {unitId, reward})`, one line
+ * Structured logging shared by the worker, the coordinator and the CLI: `log.info("result accepted", {unitId, reward})`, one line
  * per event, `ISO-time level message {json fields}`. Fields are plain data; byte arrays are
- * shown as hex and bigints as decimal strings. Raw frames are never logged (STYLE.md 15).
+ * shown as hex and bigints as decimal strings. Raw frames are never logged (docs/design.md
+ * "Conventions").
  * @module
  */
 
@@ -11,7 +12,7 @@ export type LogLevel = "debug" | "info" | "warn" | "error";
 /** Fields attached to a log line. */
 export type LogFields = Record<string, unknown>;
 
-/** The logger every worker component takes. */
+/** The logger every component takes. */
 export interface Logger {
   debug(message: string, fields?: LogFields): void;
   info(message: string, fields?: LogFields): void;

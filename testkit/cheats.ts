@@ -5,12 +5,12 @@
  * signed as if honest.
  * @module
  */
-import type { FrameOf } from "../../protocol/frames.js";
-import { foldToString } from "../../sim/fold.js";
-import { decodeState, encodeState, stateHash } from "../../sim/state-codec.js";
-import { runWorkUnit } from "../../sim/work-unit.js";
-import { sealResult } from "../../worker/result.js";
-import type { SpooledResult } from "../../worker/spool.js";
+import type { FrameOf } from "../protocol/frames.js";
+import { foldToString } from "../sim/fold.js";
+import { decodeState, encodeState, stateHash } from "../sim/state-codec.js";
+import { runWorkUnit } from "../sim/work-unit.js";
+import { sealResult } from "../worker/result.js";
+import type { SpooledResult } from "../worker/spool.js";
 
 /** A valid state that claims K more steps than `state` without doing them. */
 export function fastForward(state: Uint8Array, steps: number): Uint8Array {
