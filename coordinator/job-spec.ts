@@ -1,6 +1,6 @@
 /**
  * What a researcher asks for when submitting a job, validated field by field, and how it is
- * cut into trajectories and generations of work units (DESIGN.md "Jobs, trajectories,
+ * cut into trajectories and generations of work units (docs/design.md "Jobs, trajectories
  * generations"). Every unit has SEGMENTS_PER_UNIT segments of K = unitSteps / 1024 steps, the
  * spot-check granularity of the proof of useful work.
  * @module

@@ -1,5 +1,5 @@
 /**
- * The work check by spot-check replay (DESIGN.md "Proof of useful work", check 2). After a
+ * The work check by spot-check replay (docs/design.md "Proof of useful work", check 2). After a
  * worker commits to the Merkle root of its trajectory's state hashes, the coordinator picks
  * segments with its CSPRNG — always the first and the last, which bind the commitment to the
  * assigned start state and to the returned final state, plus m random ones — and the worker

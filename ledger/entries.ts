@@ -1,5 +1,5 @@
 /**
- * Ledger entries and their canonical bytes (DESIGN.md "Ledger"): useful-work records, one per
+ * Ledger entries and their canonical bytes (docs/design.md "Ledger and tokens"): useful-work records, one per
  * accepted work unit, and signed token transfers. An entry's bytes begin with its domain tag,
  * which also tells the kinds apart; its Merkle leaf is sha256 of those bytes. Layouts in
  * docs/ledger.md.

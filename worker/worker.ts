@@ -1,6 +1,6 @@
 /**
  * The volunteer's process, wired: identity, connection, thread pool and spool
- * (DESIGN.md "Parts"). `VolunteerWorker` asks the coordinator for as many units as it has
+ * (docs/design.md "Parts and layers"). `VolunteerWorker` asks the coordinator for as many units as it has
  * free threads, runs them, spools each finished result durably *before* committing it, answers
  * spot-check challenges from the spool, and drops a result once its verdict arrives. It keeps
  * running units while disconnected and re-sends every spooled result after each reconnect.

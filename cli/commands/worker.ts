@@ -1,5 +1,5 @@
 /**
- * `foldnet worker`: a volunteer's process (DESIGN.md "Command line"). Connects to a
+ * `foldnet worker`: a volunteer's process (docs/design.md "Command line"). Connects to a
  * coordinator, folds work units on `--threads` threads, spools finished results so none is
  * lost, and shows progress: a redrawn status block on a TTY, log lines otherwise (stderr).
  * SIGINT/SIGTERM stop it gracefully (exit 0); a second signal forces the exit.

@@ -1,5 +1,5 @@
 /**
- * Multi-volunteer scenarios (STYLE.md "test tiers": test/sim, in the spirit of Crucible): a real
+ * Multi-volunteer scenarios (docs/design.md "Conventions", test tiers; in the spirit of Crucible): a real
  * coordinator in this process, a population of scripted volunteers over real sockets — each
  * with a behaviour, honest or cheating — working through a job until it ends, then pluggable
  * assertions over everything that happened (verdicts, balances, the exported ledger).
