@@ -48,8 +48,6 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
-import { setTimeout as sleep } from "node:timers/promises";
 import { ApiClient } from "../coordinator/api-client.js";
 import { MAX_TRAJECTORIES, SEGMENTS_PER_UNIT } from "../coordinator/job-spec.js";
 import {
@@ -58,8 +56,9 @@ import {
   CoordinatorProcess,
   BENCH_HOST as HOST,
 } from "./lib/coordinator-process.js";
-import { type CpuFigures, cpuBetween, rssMiB, sampleCpu } from "./lib/cpu-sample.js";
-import { createLoadIdentity, LoadClient, LoadHub, type LoadStats } from "./lib/load-client.js";
+import { type CpuFigures, rssMiB } from "./lib/cpu-sample.js";
+import { DEFAULT_FLEET_OPTIONS, LoadFleet } from "./lib/load-fleet.js";
+import type { LoadStats } from "./lib/load-hub.js";
 import { argValue, note, report } from "./lib/report.js";
 
 /** The issue's target (issue 5, "Must show (benchmark)"). */
@@ -77,10 +76,6 @@ const PACED_SHARE = 0.5;
 const MIN_PACED_RATE = 5;
 /** Above this share of one core a side is called saturated. */
 const SATURATED_PCT = 85;
-const CONNECT_TIMEOUT_MS = 15_000;
-const QUIESCE_MS = 8_000;
-const QUIET_SAMPLE_MS = 200;
-const QUIET_PCT = 20;
 
 function positiveArg(name: string, fallback: number): number {
   const value = Number(argValue(name, String(fallback)));
@@ -109,8 +104,11 @@ const PROFILE_DIR = argValue("profile", "");
 const WORK_DIR = mkdtempSync(join(tmpdir(), "foldnet-bench-"));
 const API_KEY = `fn_${randomBytes(16).toString("hex")}`;
 
-const hub = new LoadHub();
-const clients: LoadClient[] = [];
+const fleet = new LoadFleet({
+  ...DEFAULT_FLEET_OPTIONS,
+  batch: BATCH,
+  watchedPid: () => coordinator.pid,
+});
 let shuttingDown = false;
 const coordinator = new CoordinatorProcess({
   workDir: WORK_DIR,
@@ -126,8 +124,7 @@ const coordinator = new CoordinatorProcess({
 async function shutdown(code: number): Promise<never> {
   if (!shuttingDown) {
     shuttingDown = true;
-    hub.pause();
-    for (const c of clients) c.close();
+    fleet.close();
     await coordinator.stop();
     if (process.argv.includes("--keep")) note(`kept ${WORK_DIR} (database and coordinator.log)`);
     else rmSync(WORK_DIR, { recursive: true, force: true });
@@ -160,128 +157,6 @@ async function ensureTrajectories(api: ApiClient, needed: number): Promise<void>
     });
     trajectories += MAX_TRAJECTORIES;
   }
-}
-
-/** Opens connections until `n` are up (or have been tried), `BATCH` handshakes at a time. */
-async function rampTo(
-  n: number,
-  wsUrl: string,
-): Promise<{ failed: number; perSec: number; lastError: string }> {
-  const start = performance.now();
-  let toOpen = n - clients.filter((c) => c.alive).length;
-  let failed = 0;
-  let lastError = "";
-  const opened = toOpen;
-  while (toOpen > 0) {
-    const size = Math.min(BATCH, toOpen);
-    toOpen -= size;
-    const settled = await Promise.allSettled(
-      Array.from({ length: size }, () =>
-        LoadClient.connect(wsUrl, createLoadIdentity(), hub, CONNECT_TIMEOUT_MS),
-      ),
-    );
-    for (const s of settled) {
-      if (s.status === "fulfilled") clients.push(s.value);
-      else {
-        failed++;
-        lastError = (s.reason as Error).message;
-      }
-    }
-  }
-  const seconds = (performance.now() - start) / 1000;
-  return { failed, perSec: opened > 0 ? opened / seconds : 0, lastError };
-}
-
-/**
- * Pauses the load and waits, at most QUIESCE_MS, until no cycle is in flight and the
- * coordinator has gone quiet (under QUIET_PCT of a core over QUIET_SAMPLE_MS: its backlog of
- * frames and replays is worked off). Returns the cycles still in flight.
- */
-async function quiesce(): Promise<number> {
-  hub.pause();
-  const until = performance.now() + QUIESCE_MS;
-  let last = sampleCpu(coordinator.pid);
-  for (;;) {
-    await sleep(QUIET_SAMPLE_MS);
-    const now = sampleCpu(coordinator.pid);
-    const busy = clients.filter((c) => c.busy).length;
-    const coordinatorPct = cpuBetween(last, now).processCpuPct ?? 0;
-    last = now;
-    if ((busy === 0 && coordinatorPct < QUIET_PCT) || performance.now() >= until) return busy;
-  }
-}
-
-function percentile(sorted: readonly number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-const round1 = (x: number | null) => (x === null ? null : Math.round(x * 10) / 10);
-
-interface WindowFigures {
-  seconds: number;
-  assignmentsPerSec: number;
-  resultsPerSec: number;
-  requestsPerSec: number;
-  p50Ms: number | null;
-  p99Ms: number | null;
-  maxMs: number | null;
-  latencySamples: number;
-  /** Requests of the window still unanswered at the end, counted with their age then. */
-  unanswered: number;
-  clientLoopDelayP99Ms: number;
-  stats: LoadStats;
-  cpu: CpuFigures;
-}
-
-const loopDelay = monitorEventLoopDelay({ resolution: 5 });
-loopDelay.enable();
-
-/** Measures one window of `seconds` in the hub's current mode, then pauses and quiesces. */
-async function measureWindow(
-  seconds: number,
-  warmupSeconds: number,
-): Promise<{ w: WindowFigures; stillBusy: number }> {
-  hub.newWindow();
-  await sleep(warmupSeconds * 1000);
-  const stats = hub.newWindow();
-  loopDelay.reset();
-  const a = sampleCpu(coordinator.pid);
-  await sleep(seconds * 1000);
-  const b = sampleCpu(coordinator.pid);
-  const clientLoopDelayP99Ms = loopDelay.percentile(99) / 1e6;
-  hub.newWindow(); // arrivals after the window no longer count toward its rates
-  const stillBusy = await quiesce();
-  const now = performance.now();
-  const latencies = [...stats.latenciesMs];
-  let unanswered = 0;
-  for (const c of clients) {
-    const age = c.waitingSince(stats, now);
-    if (age !== undefined) {
-      latencies.push(age);
-      unanswered++;
-    }
-  }
-  latencies.sort((x, y) => x - y);
-  const wall = (b.at - a.at) / 1000;
-  const cpu = cpuBetween(a, b);
-  return {
-    w: {
-      seconds: Math.round(wall * 10) / 10,
-      assignmentsPerSec: Math.round((stats.assignments / wall) * 10) / 10,
-      resultsPerSec: Math.round((stats.results / wall) * 10) / 10,
-      requestsPerSec: Math.round((stats.requests / wall) * 10) / 10,
-      p50Ms: round1(percentile(latencies, 50)),
-      p99Ms: round1(percentile(latencies, 99)),
-      maxMs: round1(latencies.at(-1) ?? null),
-      latencySamples: latencies.length,
-      unanswered,
-      clientLoopDelayP99Ms: Math.round(clientLoopDelayP99Ms * 10) / 10,
-      stats,
-      cpu,
-    },
-    stillBusy,
-  };
 }
 
 function bottleneck(cpu: CpuFigures): string {
@@ -350,18 +225,18 @@ async function runLevel(
   address: CoordinatorAddress,
   api: ApiClient,
 ): Promise<LevelFigures> {
-  const previous = clients.filter((c) => c.alive).length;
+  const previous = fleet.alive;
   await ensureTrajectories(api, Math.ceil(1.25 * n) + previous + MAX_TRAJECTORIES);
   note(`N = ${n}: connecting ${n - previous} more workers…`);
-  const ramp = await rampTo(n, address.wsUrl);
-  const connected = clients.filter((c) => c.alive).length;
+  const ramp = await fleet.rampTo(n, address.wsUrl);
+  const connected = fleet.alive;
   if (ramp.failed > 0) note(`  ${ramp.failed} connections failed (last: ${ramp.lastError})`);
   const active = Math.min(n, ACTIVE);
   note(
     `N = ${n}: ${connected} connected; closed loop of ${active} (${WARMUP_S} s warm-up + ${SECONDS} s), then ½ load over all (1 s + ${SECONDS} s)…`,
   );
-  hub.closedLoop(active);
-  const closed = await measureWindow(SECONDS, WARMUP_S);
+  fleet.hub.closedLoop(active);
+  const closed = await fleet.measureWindow(SECONDS, WARMUP_S);
   if (closed.stillBusy > 0) note(`  ${closed.stillBusy} cycles still in flight after the pause`);
   const coordinatorRssMiB =
     coordinator.pid === undefined ? null : (rssMiB(coordinator.pid) ?? null);
@@ -369,8 +244,8 @@ async function runLevel(
   // units whose results then fail), or of the best level so far if this one collapsed.
   bestResultsPerSec = Math.max(bestResultsPerSec, closed.w.resultsPerSec);
   const rate = Math.max(MIN_PACED_RATE, PACED_SHARE * bestResultsPerSec);
-  hub.paced(rate);
-  const paced = await measureWindow(SECONDS, 1);
+  fleet.hub.paced(rate);
+  const paced = await fleet.measureWindow(SECONDS, 1);
   const c = closed.w;
   return {
     workers: n,
