@@ -11,7 +11,9 @@ import { encodeEntry, type TransferEntry } from "../ledger/entries.js";
 import { LedgerState, transferProblem } from "../ledger/verify-chain.js";
 import { keyId } from "../protocol/identity.js";
 import { ApiError } from "./errors.js";
+import { fundJob } from "./escrow-api.js";
 import { answerError, notFound, readJson, send } from "./http-util.js";
+import { bodyObject, field, hex, u64 } from "./json-fields.js";
 import type { Account, Store } from "./store/store.js";
 
 /** Most blocks one export holds. */
@@ -23,29 +25,6 @@ const accountView = (a: Account) => ({
   balance: a.balance.toString(),
   nonce: a.nonce.toString(),
 });
-
-function field<T>(body: Record<string, unknown>, name: string, parse: (v: string) => T): T {
-  const value = body[name];
-  try {
-    if (typeof value !== "string") throw new TypeError("missing");
-    return parse(value);
-  } catch {
-    throw new ApiError(
-      { code: "API_ERROR_BAD_REQUEST", status: 400, field: name },
-      `${name} is missing or malformed`,
-    );
-  }
-}
-
-const hex = (length: number) => (v: string) => {
-  const bytes = hexToBytes(v);
-  if (bytes.length !== length) throw new RangeError("length");
-  return bytes;
-};
-const u64 = (v: string) => {
-  if (!/^\d{1,20}$/.test(v) || BigInt(v) >= 2n ** 64n) throw new RangeError("u64");
-  return BigInt(v);
-};
 
 /** The sealed chain as an export file (ledger/chain-file.ts). */
 export function exportChain(store: Store, producer: Uint8Array): Uint8Array {
@@ -62,13 +41,7 @@ export function exportChain(store: Store, producer: Uint8Array): Uint8Array {
 
 /** Parses a transfer request body (hex keys and signature, decimal amount and nonce). */
 export function parseTransfer(body: unknown): TransferEntry {
-  if (typeof body !== "object" || body === null) {
-    throw new ApiError(
-      { code: "API_ERROR_BAD_REQUEST", status: 400, field: "body" },
-      "the body must be a JSON object",
-    );
-  }
-  const b = body as Record<string, unknown>;
+  const b = bodyObject(body);
   return {
     kind: "transfer",
     from: field(b, "from", hex(32)),
@@ -153,6 +126,12 @@ export class LedgerApi {
       }
       this.deps.onTransfer?.();
       send(res, 201, { pending: true, from: accountView(store.account(from)) });
+      return;
+    }
+    if (method === "POST" && what === "escrows") {
+      const escrow = fundJob(store, this.deps.producer, await readJson(req));
+      this.deps.onTransfer?.();
+      send(res, 201, { pending: true, escrow });
       return;
     }
     throw notFound(`${method} ${url.pathname}`);

@@ -16,8 +16,10 @@
  * - result:   tag `foldnet/v1/result`   ‖ assignment id 16 ‖ str unit id ‖ str best fold ‖
  *             i32 best energy ‖ u64 steps ‖ final state hash 32 ‖ Merkle root 32
  * - transfer: tag `foldnet/v1/transfer` ‖ from key 32 ‖ to key 32 ‖ u64 amount ‖ u64 nonce
+ * - network:  tag `foldnet/v1/network`  ‖ coordinator key 32 (its sha256 is the network id)
  * @module
  */
+import { sha256 } from "@noble/hashes/sha2.js";
 import { ProtocolError } from "./errors.js";
 import { ASSIGNMENT_ID_BYTES, AUTH_NONCE_BYTES, HASH_BYTES, PUBLIC_KEY_BYTES } from "./limits.js";
 
@@ -26,6 +28,7 @@ export const TAGS = {
   auth: "foldnet/v1/auth",
   result: "foldnet/v1/result",
   transfer: "foldnet/v1/transfer",
+  network: "foldnet/v1/network",
 } as const;
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -396,3 +399,12 @@ export function transferPayload(t: Transfer): Uint8Array {
     .u64(t.nonce, "nonce")
     .finish();
 }
+
+/** The id (32 bytes) a signed payload names to be valid on one network only: sha256 of the tagged coordinator key. */
+export const networkId = (coordinatorKey: Uint8Array): Uint8Array =>
+  sha256(
+    new CanonicalWriter(52)
+      .tag(TAGS.network)
+      .bytes(coordinatorKey, "key", PUBLIC_KEY_BYTES)
+      .finish(),
+  );

@@ -6,6 +6,8 @@
  * does it in one transaction.
  * @module
  */
+import type { EscrowEntry, EscrowKindEntry } from "../../ledger/escrow-entries.js";
+import type { EscrowAccount, Problem } from "../../ledger/escrow-rules.js";
 import type { LatticeName } from "../../sim/lattice.js";
 
 /** Lifecycle of a job. */
@@ -176,8 +178,20 @@ export interface StoreCounts {
   readonly workers: number;
 }
 
+/** The contract layer's storage: job escrows, bounties and refunds (escrow-store.ts). */
+export interface EscrowLedger {
+  /** The escrow of a job, if it has one. */
+  escrow(jobId: string): EscrowAccount | undefined;
+  /** Funds a running job whose budget is the escrow's; the refusal or problem instead. */
+  fund(entry: EscrowEntry, network: Uint8Array): Problem<string> | undefined;
+  /** The gate of every escrow-kind entry: appends it if the ledger's rules allow it. */
+  append(entry: EscrowKindEntry, network: Uint8Array, improvement?: number): Problem | undefined;
+}
+
 /** The coordinator's storage. */
 export interface Store {
+  /** Escrows: a unit of an escrowed job is paid its bounty on acceptance, the rest refunded when the job ends. */
+  readonly escrows: EscrowLedger;
   /** Inserts a job with its generation-0 units. */
   createJob(job: JobRecord, units: readonly UnitRecord[]): void;
   getJob(id: string): JobRecord | undefined;
