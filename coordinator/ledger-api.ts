@@ -1,7 +1,9 @@
 /**
  * The ledger over HTTP under `/api/ledger`: the whole chain as an export file anyone can
- * re-verify, recent blocks, balances, and signed token transfers (checked for signature,
- * nonce and cover before they are appended, in one store transaction). See docs/api.md.
+ * re-verify, recent blocks, balances, signed token transfers (checked for signature, nonce
+ * and cover before they are appended, in one store transaction) and job escrows
+ * (escrow-api.ts), and the explorer's block, history and search reads (ledger-explorer.ts).
+ * See docs/api.md.
  * @module
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -14,6 +16,7 @@ import { ApiError } from "./errors.js";
 import { fundJob } from "./escrow-api.js";
 import { answerError, notFound, readJson, send } from "./http-util.js";
 import { bodyObject, field, hex, u64 } from "./json-fields.js";
+import { blockView, findBlock, historyOf, search } from "./ledger-explorer.js";
 import type { Account, Store } from "./store/store.js";
 
 /** Most blocks one export holds. */
@@ -81,6 +84,25 @@ export class LedgerApi {
         })),
       });
       send(res, 200, file, "application/octet-stream");
+      return;
+    }
+    if (method === "GET" && what === "blocks" && key !== undefined) {
+      const block = findBlock(store, key);
+      if (block === undefined) throw notFound(`block ${key}`);
+      send(res, 200, blockView(block));
+      return;
+    }
+    if (method === "GET" && what === "history" && key !== undefined) {
+      const account = accountView(store.account(bytesToHex(field({ key }, "key", hex(32)))));
+      const limit = Math.min(
+        1000,
+        Math.max(1, Number(url.searchParams.get("limit") ?? 100) || 100),
+      );
+      send(res, 200, { ...account, history: historyOf(store, account.key, limit) });
+      return;
+    }
+    if (method === "GET" && what === "search") {
+      send(res, 200, search(store, url.searchParams.get("q") ?? ""));
       return;
     }
     if (method === "GET" && what === "blocks") {
