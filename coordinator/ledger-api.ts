@@ -16,7 +16,7 @@ import { ApiError } from "./errors.js";
 import { fundJob } from "./escrow-api.js";
 import { answerError, notFound, readJson, send } from "./http-util.js";
 import { bodyObject, field, hex, u64 } from "./json-fields.js";
-import { blockView, findBlock, historyOf, search } from "./ledger-explorer.js";
+import { blockView, findBlock, foldPicture, historyOf, search } from "./ledger-explorer.js";
 import type { Account, Store } from "./store/store.js";
 
 /** Most blocks one export holds. */
@@ -70,7 +70,7 @@ export class LedgerApi {
   }
 
   private async route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const [, , what, key] = url.pathname.split("/").filter((p) => p !== "");
+    const [, , what, key, sub] = url.pathname.split("/").filter((p) => p !== "");
     const method = req.method ?? "GET";
     const { store } = this.deps;
     if (method === "GET" && what === "export") {
@@ -84,6 +84,12 @@ export class LedgerApi {
         })),
       });
       send(res, 200, file, "application/octet-stream");
+      return;
+    }
+    if (method === "GET" && what === "blocks" && key !== undefined && sub !== undefined) {
+      const svg = foldPicture(store, Number(key), sub);
+      if (svg === undefined) throw notFound(`a work entry ${key}/${sub}`);
+      send(res, 200, svg, "image/svg+xml");
       return;
     }
     if (method === "GET" && what === "blocks" && key !== undefined) {

@@ -8,6 +8,7 @@
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { decodeEntry, type LedgerEntry } from "../ledger/entries.js";
 import { keyId } from "../protocol/identity.js";
+import { renderSvg } from "../sim/render-svg.js";
 import type { Store, StoredBlock } from "./store/store.js";
 
 /** Most blocks an explorer scan reads. */
@@ -76,6 +77,19 @@ export function findBlock(store: Store, ref: string): StoredBlock | undefined {
     return store.listBlocks(Number(ref), 1).find((b) => b.height === Number(ref));
   const hash = ref.toLowerCase();
   return store.listBlocks(0, SCAN_LIMIT).find((b) => bytesToHex(b.hash) === hash);
+}
+
+/** The fold picture of work entry `name` (`INDEX.svg`) of block `height`, if it is one. */
+export function foldPicture(store: Store, height: number, name: string): string | undefined {
+  const index = /^(\d{1,6})\.svg$/.exec(name)?.[1];
+  if (index === undefined || !Number.isSafeInteger(height)) return undefined;
+  const bytes = store.listBlocks(height, 1).find((b) => b.height === height)?.entries[
+    Number(index)
+  ];
+  const entry = bytes === undefined ? undefined : decodeEntry(bytes);
+  if (entry?.kind !== "work") return undefined;
+  const title = `unit ${entry.unitId} — E = ${entry.bestEnergy}`;
+  return renderSvg(entry.sequence, entry.fold, entry.lattice, { title });
 }
 
 /** What a search term names: a block, a key, or nothing. */
