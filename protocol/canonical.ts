@@ -12,7 +12,7 @@
  * - fields follow in the documented order, nothing is optional, nothing trails.
  *
  * Layouts:
- * - auth:     tag `foldnet/v1/auth`     ‖ nonce 32 ‖ coordinator key 32 ‖ worker key 32
+ * - auth:     tag `foldnet/v1/auth`     ‖ nonce 32 ‖ coordinator key 32 ‖ worker key 32 ‖ str team
  * - result:   tag `foldnet/v1/result`   ‖ assignment id 16 ‖ str unit id ‖ str best fold ‖
  *             i32 best energy ‖ u64 steps ‖ final state hash 32 ‖ Merkle root 32
  * - transfer: tag `foldnet/v1/transfer` ‖ from key 32 ‖ to key 32 ‖ u64 amount ‖ u64 nonce
@@ -326,19 +326,22 @@ function checkBytes(value: Uint8Array, field: string, length?: number): void {
 /**
  * What a worker signs to answer an auth challenge: it binds the coordinator's fresh nonce, the
  * coordinator's key (so a signature cannot be relayed to another coordinator) and the worker's
- * own key. Layout: tag `foldnet/v1/auth` ‖ nonce 32 ‖ coordinator key 32 ‖ worker key 32.
+ * own key, and the team it counts for. Layout: tag `foldnet/v1/auth` ‖ nonce 32 ‖
+ * coordinator key 32 ‖ worker key 32 ‖ str team.
  * @throws {TypeError|RangeError} when an argument is not a Uint8Array of its exact length.
  */
 export function authPayload(
   nonce: Uint8Array,
   coordinatorPublicKey: Uint8Array,
   workerPublicKey: Uint8Array,
+  team = "",
 ): Uint8Array {
-  return new CanonicalWriter(16 + AUTH_NONCE_BYTES + 2 * PUBLIC_KEY_BYTES)
+  return new CanonicalWriter(84 + AUTH_NONCE_BYTES + 2 * PUBLIC_KEY_BYTES)
     .tag(TAGS.auth)
     .bytes(nonce, "nonce", AUTH_NONCE_BYTES)
     .bytes(coordinatorPublicKey, "coordinatorPublicKey", PUBLIC_KEY_BYTES)
     .bytes(workerPublicKey, "workerPublicKey", PUBLIC_KEY_BYTES)
+    .string(team, "team")
     .finish();
 }
 

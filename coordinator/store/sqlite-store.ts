@@ -10,6 +10,7 @@ import Database from "better-sqlite3";
 import { improvementOf } from "../../ledger/rewards.js";
 import type { LatticeName } from "../../sim/lattice.js";
 import { EscrowStore } from "./escrow-store.js";
+import { StatsStore } from "./stats-store.js";
 import type {
   AcceptanceContext,
   AcceptancePlan,
@@ -149,6 +150,7 @@ const accountFromRow = (r: Row): Account => ({
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   readonly escrows: EscrowStore;
+  readonly stats: StatsStore;
 
   /** Opens (creating if needed) the database at `file` (":memory:" for tests). */
   constructor(file: string) {
@@ -159,6 +161,7 @@ export class SqliteStore implements Store {
     this.db.pragma("busy_timeout = 5000");
     this.db.exec(SCHEMA);
     this.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '1')").run();
+    this.stats = new StatsStore(this.db);
     this.escrows = new EscrowStore({
       db: this.db,
       account: (key) => this.account(key),
