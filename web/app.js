@@ -9,6 +9,7 @@
  */
 import { $, ago, h, inlineSvg, plural, SVG_NS, setText, whole } from "./dom.js";
 import { rotatableFold } from "./fold3d.js";
+import { refreshLeaderboard } from "./leaderboard.js";
 import { refreshLedger } from "./ledger.js";
 import { drawEnergyPlot } from "./plot.js";
 
@@ -58,6 +59,7 @@ function render(snapshot) {
   renderJobs(snapshot);
   renderWorkers(snapshot);
   void refreshLedger();
+  void refreshLeaderboard();
 }
 
 /** Job id → its card's nodes and what they show. */

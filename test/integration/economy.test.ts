@@ -5,7 +5,8 @@ import { bytesToHex } from "@noble/hashes/utils.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../common/log.js";
 import { Coordinator, type CoordinatorAddress } from "../../coordinator/coordinator.js";
-import { generateIdentity, keyId, saveIdentity } from "../../protocol/identity.js";
+import { authPayload } from "../../protocol/canonical.js";
+import { generateIdentity, keyId, saveIdentity, sign } from "../../protocol/identity.js";
 import { runFoldnet } from "../helpers/cli.js";
 import { signedEscrow } from "../helpers/ledger.js";
 import { ScriptedWorker } from "../helpers/scripted-worker.js";
@@ -203,6 +204,42 @@ describe("the token economy over a real coordinator and the command line", () =>
     });
     expect((await api(`/api/jobs/${open.id}`)).body.bounty).toBeNull();
     rich.close();
+  });
+
+  it("counts a worker for the team its hello names only when its auth signature covers that team", async () => {
+    const signedFor = async (declared: string, signed: string) => {
+      const w = await ScriptedWorker.open(address.wsUrl);
+      w.send({
+        kind: "hello",
+        publicKey: w.identity.publicKey,
+        client: "t",
+        threads: 1,
+        team: declared,
+      });
+      const challenge = await w.next("authChallenge");
+      const payload = authPayload(
+        challenge.nonce,
+        challenge.coordinatorKey,
+        w.identity.publicKey,
+        signed,
+      );
+      w.send({ kind: "authResponse", signature: sign(w.identity.secretKey, payload) });
+      return w;
+    };
+    const forged = await signedFor("Team Rocket", "");
+    expect((await forged.next("error")).code).toBe("AUTH_ERROR_BAD_SIGNATURE");
+    const honest = await signedFor("Team Rocket", "Team Rocket");
+    await honest.next("welcome");
+    const stats = (await api("/api/stats")).body;
+    const me = stats.keys.find(
+      (k: { key: string }) => k.key === bytesToHex(honest.identity.publicKey),
+    );
+    expect(me.team).toBe("Team Rocket");
+    expect(
+      stats.keys.find((k: { key: string }) => k.key === bytesToHex(forged.identity.publicKey)),
+    ).toBeUndefined();
+    honest.close();
+    forged.close();
   });
 
   it("transfers by key id, and backs a wallet up and restores it with a passphrase", async () => {

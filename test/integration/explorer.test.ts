@@ -3,13 +3,15 @@
  * playwright-core) loads `/` from a coordinator process whose worker process folded a short
  * job, goes from a block to its entries, from a work entry to its unit and fold picture
  * (the coordinator's renderer, one circle per residue), and from a key to its history, by
- * clicking and by searching for a key id and a block height.
+ * clicking and by searching for a key id and a block height. The worker declares a team: it
+ * leads the leaderboard, and `foldnet stats --out-dir` writes the day's export files.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keyId, loadIdentity } from "../../protocol/identity.js";
+import { runFoldnet } from "../helpers/cli.js";
 import {
   type CoordinatorProc,
   type Proc,
@@ -23,6 +25,7 @@ const CHROMIUM = "/usr/bin/chromium";
 const KEY = "fn_explorer_test";
 const SEQ = "HPHPPHHPHPPHPHHPPHPH";
 const WAIT = { timeout: 45_000 } as const;
+const TEAM = "Folding Friends";
 
 let coordinator: CoordinatorProc | undefined;
 let worker: Proc | undefined;
@@ -34,7 +37,7 @@ beforeAll(async () => {
     throw new Error(`this test needs Debian's chromium at ${CHROMIUM} (.ci/run installs it)`);
   dir = tempDir("explorer");
   coordinator = await startCoordinator(join(dir, "c.db"), 0, KEY);
-  worker = startWorker(coordinator.wsUrl, join(dir, "w0"));
+  worker = startWorker(coordinator.wsUrl, join(dir, "w0"), 1, ["--team", TEAM]);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"],
@@ -48,7 +51,7 @@ afterAll(async () => {
 });
 
 describe("the ledger explorer in headless Chromium", () => {
-  it("goes from a block to a unit's fold picture, and from a key to its history", async () => {
+  it("goes from a block to a unit's fold picture and from a key to its history; the team leads the leaderboard", async () => {
     const c = coordinator!;
     const res = await fetch(`${c.url}/api/jobs`, {
       method: "POST",
@@ -98,6 +101,28 @@ describe("the ledger explorer in headless Chromium", () => {
     await page.press("#explorer-q", "Enter");
     await page.waitForSelector('#explorer[data-view="block"] li', WAIT);
     expect(await page.textContent("#explorer h3")).toBe("Block 0");
+    // the worker's team (signed in its hello) leads the leaderboard, and the day's export files
+    await page.waitForSelector("#leaderboard-teams:not([hidden]) tbody tr", WAIT);
+    expect(await page.textContent("#leaderboard-teams tbody tr")).toContain(TEAM);
+    expect(await page.textContent("#leaderboard-keys tbody tr")).toContain(workerKeyId);
+    const exported = await runFoldnet([
+      "stats",
+      "--coordinator",
+      c.url,
+      "--out-dir",
+      join(dir, "stats"),
+      "--json",
+    ]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const [json, keysCsv, teamsCsv] = JSON.parse(exported.stdout).files as string[];
+    expect(JSON.parse(readFileSync(json!, "utf8")).teams[0]).toMatchObject({
+      team: TEAM,
+      members: 1,
+    });
+    expect(readFileSync(keysCsv!, "utf8").split("\r\n")[1]).toMatch(
+      new RegExp(`^1,[0-9a-f]{64},${workerKeyId},${TEAM},`),
+    );
+    expect(readFileSync(teamsCsv!, "utf8")).toContain(`1,${TEAM},1,`);
     expect(problems).toEqual([]);
     await page.close();
   });
