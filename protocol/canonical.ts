@@ -12,7 +12,8 @@
  * - fields follow in the documented order, nothing is optional, nothing trails.
  *
  * Layouts:
- * - auth:     tag `foldnet/v1/auth`     ‖ nonce 32 ‖ coordinator key 32 ‖ worker key 32 ‖ str team
+ * - auth:     tag `foldnet/v1/auth`     ‖ nonce 32 ‖ coordinator key 32 ‖ worker key 32
+ *             (with a team: tag `foldnet/v1/team-auth`, the same fields ‖ str team)
  * - result:   tag `foldnet/v1/result`   ‖ assignment id 16 ‖ str unit id ‖ str best fold ‖
  *             i32 best energy ‖ u64 steps ‖ final state hash 32 ‖ Merkle root 32
  * - transfer: tag `foldnet/v1/transfer` ‖ from key 32 ‖ to key 32 ‖ u64 amount ‖ u64 nonce
@@ -29,6 +30,7 @@ export const TAGS = {
   result: "foldnet/v1/result",
   transfer: "foldnet/v1/transfer",
   network: "foldnet/v1/network",
+  teamAuth: "foldnet/v1/team-auth",
 } as const;
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -326,8 +328,8 @@ function checkBytes(value: Uint8Array, field: string, length?: number): void {
 /**
  * What a worker signs to answer an auth challenge: it binds the coordinator's fresh nonce, the
  * coordinator's key (so a signature cannot be relayed to another coordinator) and the worker's
- * own key, and the team it counts for. Layout: tag `foldnet/v1/auth` ‖ nonce 32 ‖
- * coordinator key 32 ‖ worker key 32 ‖ str team.
+ * own key. Layout: tag `foldnet/v1/auth` ‖ nonce 32 ‖ coordinator key 32 ‖ worker key 32; a
+ * worker that names a team signs tag `foldnet/v1/team-auth`, the same fields ‖ str team.
  * @throws {TypeError|RangeError} when an argument is not a Uint8Array of its exact length.
  */
 export function authPayload(
@@ -336,13 +338,12 @@ export function authPayload(
   workerPublicKey: Uint8Array,
   team = "",
 ): Uint8Array {
-  return new CanonicalWriter(84 + AUTH_NONCE_BYTES + 2 * PUBLIC_KEY_BYTES)
-    .tag(TAGS.auth)
+  const w = new CanonicalWriter(88 + AUTH_NONCE_BYTES + 2 * PUBLIC_KEY_BYTES)
+    .tag(team === "" ? TAGS.auth : TAGS.teamAuth)
     .bytes(nonce, "nonce", AUTH_NONCE_BYTES)
     .bytes(coordinatorPublicKey, "coordinatorPublicKey", PUBLIC_KEY_BYTES)
-    .bytes(workerPublicKey, "workerPublicKey", PUBLIC_KEY_BYTES)
-    .string(team, "team")
-    .finish();
+    .bytes(workerPublicKey, "workerPublicKey", PUBLIC_KEY_BYTES);
+  return (team === "" ? w : w.string(team, "team")).finish();
 }
 
 /** The claims of a result that its signature covers (a `resultCommit` frame has them all). */

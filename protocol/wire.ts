@@ -127,10 +127,15 @@ function bytes(min: number, max = min): Codec<Uint8Array> {
 /** A UTF-16 surrogate not in a pair (`\p{Cs}` matches only those under the `u` flag). */
 const LONE_SURROGATE = /\p{Cs}/u;
 
-/** A string a frame may leave out: sent as "" when absent, read back as "". */
+/** A string a frame may leave out: "" and absent are the same, left out on the wire. */
 function optionalText(max: number): Codec<string | undefined> {
   const inner = text(0, max);
-  return { ...inner, toWire: (value, path) => inner.toWire(value ?? "", path) };
+  const absent = (value: unknown) => value === undefined || value === "";
+  return {
+    ...inner,
+    fromWire: (value, path) => (absent(value) ? undefined : inner.fromWire(value, path)),
+    toWire: (value, path) => (absent(value) ? undefined : inner.toWire(value, path)),
+  };
 }
 
 /** A string of `min…max` UTF-8 bytes without lone surrogates (UTF-8 cannot carry them). */
