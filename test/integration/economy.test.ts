@@ -147,28 +147,21 @@ describe("the token economy over a real coordinator and the command line", () =>
     const poor = generateIdentity();
     saveIdentity(join(dir, "poor.json"), poor);
     const spec = ["--seq", SEQ, "--steps", "65536", "--trajectories", "1", "--unit-steps", "65536"];
-    const overdraft = await foldnet([
-      "job",
-      "submit",
-      ...spec,
-      "--bounty",
-      "1",
-      "--wallet",
-      join(dir, "poor.json"),
-    ]);
+    const submit = (...extra: string[]) =>
+      foldnet([
+        "job",
+        "submit",
+        ...spec,
+        "--bounty",
+        "1",
+        "--wallet",
+        join(dir, "poor.json"),
+        ...extra,
+      ]);
+    const overdraft = await submit();
     expect(overdraft.code).toBe(1);
     expect(overdraft.stderr).toContain("API_ERROR_ESCROW_REFUSED");
-    const wrongKey = await foldnet([
-      "job",
-      "submit",
-      ...spec,
-      "--bounty",
-      "1",
-      "--wallet",
-      join(dir, "poor.json"),
-      "--coordinator-key",
-      bytesToHex(generateIdentity().publicKey),
-    ]);
+    const wrongKey = await submit("--coordinator-key", bytesToHex(generateIdentity().publicKey));
     expect(wrongKey.stderr).toContain("CLIENT_ERROR_WRONG_COORDINATOR");
     const jobs = (await api("/api/jobs")).body.jobs as { status: string }[];
     expect(jobs.filter((j) => j.status === "running")).toEqual([]);

@@ -14,6 +14,15 @@ const NETWORK = networkId(producer.publicKey);
 const people = [generateIdentity(), generateIdentity(), generateIdentity()];
 const hex = (who: Identity) => bytesToHex(who.publicKey);
 
+/** A bounty of 1 from `job`'s escrow for `unitId` (a unit of another job). */
+const stolenBounty = (job: JobRecord, unitId: string, worker: Identity) => ({
+  kind: "bounty" as const,
+  jobId: job.id,
+  unitId,
+  worker: worker.publicKey,
+  amount: 1n,
+});
+
 const person = fc.integer({ min: 0, max: people.length - 1 });
 const op = fc.oneof(
   {
@@ -171,13 +180,7 @@ describe("escrow store: funding, bounties, refunds", () => {
     net.unit(worker, FOLD);
     const otherUnit = store.listUnits(other.id)[0]!.id;
     pending = store.pendingEntries();
-    const stolen = {
-      kind: "bounty" as const,
-      jobId: job.id,
-      unitId: otherUnit,
-      worker: worker.publicKey,
-      amount: 1n,
-    };
+    const stolen = stolenBounty(job, otherUnit, worker);
     expect(store.escrows.append(stolen, NETWORK)?.code).toBe("LEDGER_ERROR_ESCROW_CLOSED");
     const escrow = store.escrows.escrow(job.id)!;
     expect(escrow.paid + (escrow.refunded ?? 0n)).toBe(escrow.amount);
@@ -198,13 +201,7 @@ describe("escrow store: funding, bounties, refunds", () => {
     net.unit(worker, FOLD); // the other job's unit
     const otherUnit = store.listUnits(other.id)[0]!.id;
     const pending = store.pendingEntries();
-    const stolen = {
-      kind: "bounty" as const,
-      jobId: job.id,
-      unitId: otherUnit,
-      worker: worker.publicKey,
-      amount: 1n,
-    };
+    const stolen = stolenBounty(job, otherUnit, worker);
     expect(store.escrows.append(stolen, NETWORK)?.code).toBe("LEDGER_ERROR_BOUNTY_WRONG_UNIT");
     expect(store.pendingEntries()).toBe(pending);
     expect(store.escrows.escrow(job.id)?.paid).toBe(0n);
