@@ -19,7 +19,8 @@ export function parseEscrow(body: unknown): EscrowEntry {
     kind: "escrow",
     funder: field(b, "funder", hex(32)),
     jobId: field(b, "jobId", (v) => {
-      if (v.length === 0 || Buffer.byteLength(v) > MAX_ID_BYTES) throw new RangeError("jobId");
+      // job ids are printable ASCII (the coordinator makes them): nothing else can name one
+      if (!/^[\x21-\x7e]+$/.test(v) || v.length > MAX_ID_BYTES) throw new RangeError("jobId");
       return v;
     }),
     amount: field(b, "amount", u64),

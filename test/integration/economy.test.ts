@@ -196,6 +196,20 @@ describe("the token economy over a real coordinator and the command line", () =>
       reason: "LEDGER_ERROR_BAD_ESCROW_SIGNATURE",
     });
     expect((await api(`/api/jobs/${open.id}`)).body.bounty).toBeNull();
+    // malformed bodies are a 400 naming the field, never a 500
+    for (const [bad, field] of [
+      [{}, "funder"],
+      [{ ...body, jobId: "\ud800" }, "jobId"],
+      [{ ...body, amount: "-1" }, "amount"],
+      [{ ...body, signature: "zz" }, "signature"],
+    ] as const) {
+      const res = await api("/api/ledger/escrows", bad);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ code: "API_ERROR_BAD_REQUEST", field });
+    }
+    for (const path of ["blocks/x9", "blocks/0/zz.svg", "history/nothex", "search?q=%00"]) {
+      expect((await api(`/api/ledger/${path}`)).status).toBeLessThan(500);
+    }
     rich.close();
   });
 
