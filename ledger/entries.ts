@@ -1,7 +1,6 @@
 /**
- * Ledger entries and their canonical bytes: useful-work records, one per accepted work unit,
- * signed token transfers, and the contract layer's escrow, bounty and refund entries
- * (ledger/escrow-entries.ts). An entry's bytes begin with its domain tag,
+ * Ledger entries and their canonical bytes (DESIGN.md "Ledger"): useful-work records, one per
+ * accepted work unit, and signed token transfers. An entry's bytes begin with its domain tag,
  * which also tells the kinds apart; its Merkle leaf is sha256 of those bytes. Layouts in
  * docs/ledger.md.
  * @module
@@ -70,7 +69,7 @@ export interface TransferEntry {
   readonly signature: Uint8Array;
 }
 
-/** Any ledger entry. */
+/** Any ledger entry: work, transfer, or the contract layer's escrow, bounty and refund (ledger/escrow-entries.ts). */
 export type LedgerEntry = WorkEntry | TransferEntry | EscrowKindEntry;
 
 /** Largest encoded entry (a work entry with the longest ids, sequence and fold). */
