@@ -1,10 +1,11 @@
 /**
  * The dashboard's ledger pane and block explorer: recent blocks and the largest balances
  * (refreshed while the coordinator answers /api/ledger/blocks), and an explorer that goes
- * from a block to its entries, from a work entry to its unit, job and fold picture, and from
+ * from a block to its entries, from a work entry to its unit and fold picture and on to its
+ * job (progress, bounty, best fold), and from
  * a key to its history of rewards, bounties, transfers, escrows and refunds; a search box
  * takes a key id, a key, a block height or a block hash. Links are buttons with data
- * attributes (`data-block`, `data-entry`, `data-key`) handled by one listener.
+ * attributes (`data-block`, `data-entry`, `data-key`, `data-job`) handled by one listener.
  * @module
  */
 import { $, ago, h, inlineSvg, setText, tokens } from "./dom.js";
@@ -91,11 +92,12 @@ function wire() {
   ledger.wired = true;
   $("ledger").addEventListener("click", (event) => {
     const target = event.target.closest(
-      "button[data-block], button[data-entry], button[data-key], button[data-close]",
+      "button[data-block], button[data-entry], button[data-key], button[data-job], button[data-close]",
     );
     if (target === null) return;
-    const { block, entry, key, close } = target.dataset;
+    const { block, entry, key, job, close } = target.dataset;
     if (close !== undefined) show(null);
+    else if (job !== undefined) void showJob(job);
     else if (entry !== undefined) void showEntry(...entry.split(":").map(Number));
     else if (block !== undefined) void showBlock(block);
     else if (key !== undefined) void showKey(key);
@@ -203,9 +205,8 @@ async function showEntry(height, index) {
       h(
         "dd",
         {},
-        job === null
-          ? entry.jobId
-          : `${job.name || job.id} · ${job.status} · best E = ${job.bestEnergy}`,
+        link({ "data-job": entry.jobId }, job?.name || entry.jobId),
+        job === null ? "" : ` · ${job.status} · best E = ${job.bestEnergy}`,
       ),
       h("dt", {}, "worker"),
       h("dd", {}, keyLink(entry.worker)),
@@ -216,9 +217,48 @@ async function showEntry(height, index) {
     ),
     h("figure", { class: "fold" }, pic, h("figcaption", {}, `fold of unit ${entry.unitId}`)),
   );
-  const res = await fetch(`/api/ledger/blocks/${height}/${index}.svg`, { cache: "no-store" });
+  await loadPicture(pic, `/api/ledger/blocks/${height}/${index}.svg`);
+}
+
+/** Puts the coordinator's SVG picture at `path` into `pic` (nothing if there is none). */
+async function loadPicture(pic, path) {
+  const res = await fetch(path, { cache: "no-store" });
   const svg = res.ok ? inlineSvg(await res.text()) : null;
   if (svg !== null) pic.replaceChildren(svg);
+}
+
+/** A job: its progress, bounty and the picture of its best fold so far. */
+async function showJob(id) {
+  const job = await getJson(`/api/jobs/${encodeURIComponent(id)}`);
+  if (job === null) return show("none", h("p", { class: "empty" }, `no job ${id}`));
+  const pic = h("div", { class: "fold-pic" });
+  const { bounty } = job;
+  const refund = bounty?.refunded == null ? "" : ` · ${tokens(bounty.refunded)} refunded`;
+  show(
+    "job",
+    h("h3", {}, `Job ${job.name || job.id}`),
+    h(
+      "dl",
+      { class: "facts" },
+      h("dt", {}, "status"),
+      h("dd", {}, `${job.status} · ${job.unitsVerified} units verified · ${job.stepsDone} steps`),
+      h("dt", {}, "sequence"),
+      h("dd", {}, `${job.sequence.length} residues (${job.lattice})`),
+      h("dt", {}, "best"),
+      h("dd", {}, job.bestEnergy === null ? "—" : `E = ${job.bestEnergy}`),
+      h("dt", {}, "bounty"),
+      h(
+        "dd",
+        {},
+        bounty == null
+          ? "none"
+          : `${tokens(bounty.amount)} escrowed · ${tokens(bounty.paid)} paid${refund}`,
+      ),
+    ),
+    h("figure", { class: "fold" }, pic, h("figcaption", {}, "the job's best fold")),
+  );
+  if (job.bestFold !== null)
+    await loadPicture(pic, `/api/jobs/${encodeURIComponent(id)}/result.svg`);
 }
 
 async function showKey(key) {

@@ -86,6 +86,23 @@ describe("the ledger explorer in headless Chromium", () => {
     );
     expect(await page.textContent("#explorer .facts")).toContain(`on ${SEQ.length} residues`);
 
+    // unit → its job, with the job's best fold; then back to the unit
+    const unitView = await page.textContent("#explorer h3");
+    await page.click("#explorer .facts button[data-job]");
+    await page.waitForFunction(
+      (n) =>
+        document.querySelectorAll('#explorer[data-view="job"] .fold-pic svg circle').length === n,
+      SEQ.length,
+      WAIT,
+    );
+    expect(await page.textContent("#explorer .facts")).toContain("bounty");
+    await page.click("#blocks button[data-block]");
+    await page.click('#explorer li[data-kind="work"] button[data-entry]');
+    await page.waitForFunction(
+      (title) => document.querySelector('#explorer[data-view="entry"] h3')?.textContent === title,
+      unitView,
+      WAIT,
+    );
     // entry → the worker's key → its history of rewards
     await page.click("#explorer .facts button[data-key]");
     await page.waitForSelector('#explorer[data-view="key"] tr[data-kind="work"]', WAIT);
@@ -128,4 +145,7 @@ describe("the ledger explorer in headless Chromium", () => {
   });
 });
 
-declare const document: { querySelectorAll(selector: string): ArrayLike<unknown> };
+declare const document: {
+  querySelectorAll(selector: string): ArrayLike<unknown>;
+  querySelector(selector: string): { textContent: string | null } | null;
+};
