@@ -19,6 +19,7 @@ import {
 import { ensureApiKeys } from "./api-keys.js";
 import { Dashboard } from "./dashboard.js";
 import { JobApi } from "./http-api.js";
+import { answerError } from "./http-util.js";
 import { LedgerApi } from "./ledger-api.js";
 import { DEFAULT_SEALER_OPTIONS, LedgerSealer, type SealerOptions } from "./ledger-sealer.js";
 import { DEFAULT_LIVE_FEED_OPTIONS, LiveFeed } from "./live-feed.js";
@@ -30,6 +31,7 @@ import {
 import { DEFAULT_INTAKE_OPTIONS, type IntakeOptions, ResultIntake } from "./result-intake.js";
 import { DEFAULT_SCHEDULER_OPTIONS, Scheduler, type SchedulerOptions } from "./scheduler.js";
 import { DEFAULT_SPOT_CHECK_POLICY } from "./spot-check.js";
+import { serveStats } from "./stats-api.js";
 import { SqliteStore } from "./store/sqlite-store.js";
 import type { Store } from "./store/store.js";
 import { createVerifyPool, type VerifyPool } from "./verify-pool.js";
@@ -213,6 +215,13 @@ export class Coordinator {
       if (path === "/api/events") return this.feed.handle(req, res);
       if (path.startsWith("/api/ledger/")) {
         return await this.ledgerApi.handle(req, res, new URL(req.url ?? "/", "http://localhost"));
+      }
+      if ((path === "/api/stats" || path.startsWith("/api/stats/")) && req.method === "GET") {
+        try {
+          return serveStats(this.store, this.now(), res, path);
+        } catch (err) {
+          return answerError(res, err);
+        }
       }
       if (path === "/api" || path.startsWith("/api/")) return await this.api.handle(req, res, path);
       if (await this.dashboard.handle(req, res, path)) return;

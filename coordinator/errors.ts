@@ -14,6 +14,8 @@ export type ApiErrorType =
   | { code: "API_ERROR_CONFLICT"; status: 409 }
   /** A transfer the ledger cannot take; `reason` is the ledger's code (nonce, overdraft, signature). */
   | { code: "API_ERROR_TRANSFER_REFUSED"; status: 409; reason: string }
+  /** An escrow the ledger cannot take; `reason` is the ledger's code (signature, nonce, overdraft, job). */
+  | { code: "API_ERROR_ESCROW_REFUSED"; status: 409; reason: string }
   | { code: "API_ERROR_TOO_LARGE"; status: 413 };
 
 /** An error the HTTP API answers with its status and a JSON body. */

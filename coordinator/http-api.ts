@@ -10,6 +10,7 @@ import { renderPdb } from "../sim/render-pdb.js";
 import { renderSvg } from "../sim/render-svg.js";
 import { hashApiKey } from "./api-keys.js";
 import { ApiError } from "./errors.js";
+import { escrowView } from "./escrow-api.js";
 import { answerError, notFound, readJson, send } from "./http-util.js";
 import { parseJobSpec } from "./job-spec.js";
 import type { Scheduler } from "./scheduler.js";
@@ -86,6 +87,12 @@ export class JobApi {
     return job;
   }
 
+  /** A job's view with its bounty escrow (null when none). */
+  private detail(job: JobRecord): Record<string, unknown> {
+    const escrow = this.deps.store.escrows.escrow(job.id);
+    return { ...jobView(job), bounty: escrow === undefined ? null : escrowView(job.id, escrow) };
+  }
+
   private async route(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const method = req.method ?? "GET";
     const parts = path
@@ -117,7 +124,7 @@ export class JobApi {
       if (method === "GET")
         return send(res, 200, { jobs: this.deps.store.listJobs(LIST_LIMIT).map(jobView) });
     } else if (action === undefined && method === "GET") {
-      return send(res, 200, jobView(this.job(id)));
+      return send(res, 200, this.detail(this.job(id)));
     } else if (action === "cancel" && method === "POST") {
       this.authorize(req);
       const job = this.job(id);
@@ -128,7 +135,7 @@ export class JobApi {
         );
       }
       this.deps.onJobsChanged?.();
-      return send(res, 200, jobView(this.job(id)));
+      return send(res, 200, this.detail(this.job(id)));
     } else if (action === "units" && method === "GET") {
       const units = this.deps.store
         .listUnits(this.job(id).id)

@@ -83,6 +83,8 @@ export class WorkerSession {
   private badFrames = 0;
   /** Threads the worker announced in hello. */
   private threads = 1;
+  /** The team the worker declared in hello (signed with its auth response). */
+  private team = "";
   private tokens: number;
   private refilledAt: number;
 
@@ -178,6 +180,7 @@ export class WorkerSession {
   private onHello(frame: FrameOf<"hello">): void {
     this.workerKey = frame.publicKey;
     this.threads = frame.threads;
+    this.team = frame.team ?? "";
     this.nonce = randomBytes(AUTH_NONCE_BYTES);
     this.phase = "auth";
     this.send({
@@ -188,7 +191,7 @@ export class WorkerSession {
   }
 
   private onAuthResponse(frame: FrameOf<"authResponse">): void {
-    const payload = authPayload(this.nonce, this.deps.coordinatorKey, this.workerKey);
+    const payload = authPayload(this.nonce, this.deps.coordinatorKey, this.workerKey, this.team);
     if (!verifySignature(this.workerKey, payload, frame.signature)) {
       this.close(
         "AUTH_ERROR_BAD_SIGNATURE",
@@ -202,6 +205,7 @@ export class WorkerSession {
       this.close("AUTH_ERROR_BANNED", "this key is banned after repeated rejected results");
       return;
     }
+    this.deps.store.stats.setTeam(bytesToHex(this.workerKey), this.team, this.deps.now());
     this.phase = "ready";
     this.send({ kind: "welcome", workerId: id });
     this.deps.log.info("worker connected", { worker: id });

@@ -3,20 +3,28 @@
  * producer key): every block's height, previous hash, signature (strict RFC 8032) and entries
  * root; every work entry's fold (valid, self-avoiding, energy as recorded), its reward
  * (recomputed from the chain, ledger/rewards.ts) and its unit's uniqueness; every transfer's
- * signature, nonce (the sender's next) and cover (no overdraft). Returns the balances it
- * computed, or the first failure naming its block and entry.
+ * signature, nonce (the sender's next) and cover (no overdraft); every escrow, bounty and
+ * refund by the contract layer's rules (ledger/escrow-rules.ts, bound to the network of the
+ * file's producer). Returns the balances it computed, or the first failure naming its block
+ * and entry.
  * @module
  */
 import { equalBytes } from "@noble/curves/utils.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { FoldnetError } from "../common/errors.js";
-import { transferPayload } from "../protocol/canonical.js";
+import { networkId, transferPayload } from "../protocol/canonical.js";
 import { verifySignature } from "../protocol/identity.js";
 import { foldEnergy } from "../sim/fold.js";
 import { blockHash, decodeHeader, entriesRoot, GENESIS_PREV_HASH } from "./blocks.js";
 import { readChainFile } from "./chain-file.js";
 import { decodeEntry, type TransferEntry, type WorkEntry } from "./entries.js";
-import { rewardFor } from "./rewards.js";
+import {
+  applyEscrowKind,
+  EscrowBook,
+  type EscrowFailureCode,
+  missingBounty,
+} from "./escrow-rules.js";
+import { improvementOf, rewardFor } from "./rewards.js";
 
 /** Codes of verification failures. */
 export type ChainFailureCode =
@@ -34,7 +42,7 @@ export type ChainFailureCode =
   | "LEDGER_ERROR_DUPLICATE_UNIT"
   | "LEDGER_ERROR_BAD_TRANSFER_SIGNATURE"
   | "LEDGER_ERROR_BAD_NONCE"
-  | "LEDGER_ERROR_OVERDRAFT";
+  | EscrowFailureCode;
 
 /** The first thing wrong with a chain. */
 export class ChainError extends FoldnetError<{
@@ -49,6 +57,8 @@ export class LedgerState {
   readonly nonces = new Map<string, bigint>();
   readonly jobBest = new Map<string, number>();
   readonly units = new Set<string>();
+  /** Escrows, bounties and refunds. */
+  readonly book = new EscrowBook();
   work = 0n;
   issued = 0n;
 
@@ -66,6 +76,12 @@ export class LedgerState {
     const best = this.jobBest.get(entry.jobId);
     if (best === undefined || entry.bestEnergy < best)
       this.jobBest.set(entry.jobId, entry.bestEnergy);
+    this.book.recordUnit(entry.unitId, {
+      jobId: entry.jobId,
+      worker: key,
+      steps: entry.steps,
+      improvement: improvementOf(best ?? null, entry.bestEnergy),
+    });
   }
 
   /** Applies a checked transfer. */
@@ -116,6 +132,11 @@ export interface ChainSummary {
   readonly workEntries: number;
   readonly transfers: number;
   readonly issued: bigint;
+  /** Tokens ever escrowed, paid out as bounties, refunded, and still held by open escrows. */
+  readonly escrowed: bigint;
+  readonly paidOut: bigint;
+  readonly refunded: bigint;
+  readonly held: bigint;
   readonly work: bigint;
   readonly balances: ReadonlyMap<string, bigint>;
   readonly headHash: string | null;
@@ -134,10 +155,12 @@ export function verifyChain(bytes: Uint8Array, pinnedProducer?: Uint8Array): Cha
     );
   }
   const state = new LedgerState();
+  const network = networkId(file.producer);
   let prevHash: Uint8Array = GENESIS_PREV_HASH;
   let prevTime = 0;
   let entryCount = 0;
   let transfers = 0;
+  let workEntries = 0;
   let height = 0;
   for (const raw of file.blocks) {
     const fail = (code: ChainFailureCode, message: string, entry: number | null = null) =>
@@ -174,6 +197,15 @@ export function verifyChain(bytes: Uint8Array, pinnedProducer?: Uint8Array): Cha
         entry = decodeEntry(bytes);
       } catch (err) {
         throw fail("LEDGER_ERROR_BAD_ENTRY", (err as Error).message, i);
+      }
+      if (entry.kind !== "work" && entry.kind !== "transfer") {
+        const problem = applyEscrowKind(state, state.book, entry, network);
+        if (problem !== undefined) throw fail(problem.code, problem.message, i);
+        return;
+      }
+      if (state.book.owed !== null) {
+        const problem = missingBounty(state.book);
+        throw fail(problem.code, problem.message, i);
       }
       if (entry.kind === "transfer") {
         const problem = transferProblem(state, entry);
@@ -213,6 +245,7 @@ export function verifyChain(bytes: Uint8Array, pinnedProducer?: Uint8Array): Cha
           i,
         );
       state.credit(entry, reward.work);
+      workEntries++;
     });
     entryCount += raw.entries.length;
     prevHash = blockHash(raw.headerBytes);
@@ -223,9 +256,13 @@ export function verifyChain(bytes: Uint8Array, pinnedProducer?: Uint8Array): Cha
     producer: bytesToHex(file.producer),
     blocks: height,
     entries: entryCount,
-    workEntries: entryCount - transfers,
+    workEntries,
     transfers,
     issued: state.issued,
+    escrowed: state.book.escrowed,
+    paidOut: state.book.paidOut,
+    refunded: state.book.refunded,
+    held: state.book.held(),
     work: state.work,
     balances: state.balances,
     headHash: height === 0 ? null : bytesToHex(prevHash),

@@ -13,11 +13,14 @@
  *
  * Layouts:
  * - auth:     tag `foldnet/v1/auth`     ‖ nonce 32 ‖ coordinator key 32 ‖ worker key 32
+ *             (with a team: tag `foldnet/v1/team-auth`, the same fields ‖ str team)
  * - result:   tag `foldnet/v1/result`   ‖ assignment id 16 ‖ str unit id ‖ str best fold ‖
  *             i32 best energy ‖ u64 steps ‖ final state hash 32 ‖ Merkle root 32
  * - transfer: tag `foldnet/v1/transfer` ‖ from key 32 ‖ to key 32 ‖ u64 amount ‖ u64 nonce
+ * - network:  tag `foldnet/v1/network`  ‖ coordinator key 32 (its sha256 is the network id)
  * @module
  */
+import { sha256 } from "@noble/hashes/sha2.js";
 import { ProtocolError } from "./errors.js";
 import { ASSIGNMENT_ID_BYTES, AUTH_NONCE_BYTES, HASH_BYTES, PUBLIC_KEY_BYTES } from "./limits.js";
 
@@ -26,6 +29,8 @@ export const TAGS = {
   auth: "foldnet/v1/auth",
   result: "foldnet/v1/result",
   transfer: "foldnet/v1/transfer",
+  network: "foldnet/v1/network",
+  teamAuth: "foldnet/v1/team-auth",
 } as const;
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -323,20 +328,22 @@ function checkBytes(value: Uint8Array, field: string, length?: number): void {
 /**
  * What a worker signs to answer an auth challenge: it binds the coordinator's fresh nonce, the
  * coordinator's key (so a signature cannot be relayed to another coordinator) and the worker's
- * own key. Layout: tag `foldnet/v1/auth` ‖ nonce 32 ‖ coordinator key 32 ‖ worker key 32.
+ * own key. Layout: tag `foldnet/v1/auth` ‖ nonce 32 ‖ coordinator key 32 ‖ worker key 32; a
+ * worker that names a team signs tag `foldnet/v1/team-auth`, the same fields ‖ str team.
  * @throws {TypeError|RangeError} when an argument is not a Uint8Array of its exact length.
  */
 export function authPayload(
   nonce: Uint8Array,
   coordinatorPublicKey: Uint8Array,
   workerPublicKey: Uint8Array,
+  team = "",
 ): Uint8Array {
-  return new CanonicalWriter(16 + AUTH_NONCE_BYTES + 2 * PUBLIC_KEY_BYTES)
-    .tag(TAGS.auth)
+  const w = new CanonicalWriter(88 + AUTH_NONCE_BYTES + 2 * PUBLIC_KEY_BYTES)
+    .tag(team === "" ? TAGS.auth : TAGS.teamAuth)
     .bytes(nonce, "nonce", AUTH_NONCE_BYTES)
     .bytes(coordinatorPublicKey, "coordinatorPublicKey", PUBLIC_KEY_BYTES)
-    .bytes(workerPublicKey, "workerPublicKey", PUBLIC_KEY_BYTES)
-    .finish();
+    .bytes(workerPublicKey, "workerPublicKey", PUBLIC_KEY_BYTES);
+  return (team === "" ? w : w.string(team, "team")).finish();
 }
 
 /** The claims of a result that its signature covers (a `resultCommit` frame has them all). */
@@ -396,3 +403,12 @@ export function transferPayload(t: Transfer): Uint8Array {
     .u64(t.nonce, "nonce")
     .finish();
 }
+
+/** The id (32 bytes) a signed payload names to be valid on one network only: sha256 of the tagged coordinator key. */
+export const networkId = (coordinatorKey: Uint8Array): Uint8Array =>
+  sha256(
+    new CanonicalWriter(52)
+      .tag(TAGS.network)
+      .bytes(coordinatorKey, "key", PUBLIC_KEY_BYTES)
+      .finish(),
+  );

@@ -56,6 +56,8 @@ export interface VolunteerWorkerOptions {
   readonly spoolDir: string;
   /** A name shown to the coordinator in the client string. */
   readonly name?: string;
+  /** The team this worker's results count for (signed in hello). */
+  readonly team?: string;
   /** The coordinator's public key (hex) to insist on; any other coordinator is not answered. */
   readonly coordinatorKey?: string;
   readonly progressIntervalMs?: number;
@@ -191,6 +193,7 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
         identity,
         client: this.opts.name === undefined ? CLIENT_NAME : `${CLIENT_NAME} (${this.opts.name})`,
         threads: this.opts.threads,
+        ...(this.opts.team === undefined ? {} : { team: this.opts.team }),
         ...(this.opts.coordinatorKey === undefined
           ? {}
           : { coordinatorKey: hexToBytes(this.opts.coordinatorKey) }),

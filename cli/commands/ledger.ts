@@ -89,12 +89,13 @@ Options:
         }));
         if (values.json) {
           process.stdout.write(
-            `${JSON.stringify({ valid: true, producer: s.producer, blocks: s.blocks, entries: s.entries, workEntries: s.workEntries, transfers: s.transfers, issued: s.issued.toString(), work: s.work.toString(), headHash: s.headHash, balances })}\n`,
+            `${JSON.stringify({ valid: true, producer: s.producer, blocks: s.blocks, entries: s.entries, workEntries: s.workEntries, transfers: s.transfers, issued: s.issued.toString(), work: s.work.toString(), escrowed: s.escrowed.toString(), paidOut: s.paidOut.toString(), refunded: s.refunded.toString(), held: s.held.toString(), headHash: s.headHash, balances })}\n`,
           );
         } else {
           process.stdout.write(
             `valid: ${s.blocks} blocks, ${s.entries} entries (${s.workEntries} work, ${s.transfers} transfers), producer ${keyId(hexToBytes(s.producer))}\n` +
               `issued ${formatTokens(s.issued)} tokens for ${s.work} work units; head ${s.headHash ?? "—"}\n` +
+              `bounties: ${formatTokens(s.escrowed)} escrowed = ${formatTokens(s.paidOut)} paid + ${formatTokens(s.refunded)} refunded + ${formatTokens(s.held)} held\n` +
               balances
                 .map((b) => `  ${b.keyId}  ${formatTokens(BigInt(b.balance)).padStart(16)}\n`)
                 .join(""),

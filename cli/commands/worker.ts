@@ -9,7 +9,7 @@ import { availableParallelism, homedir } from "node:os";
 import { join } from "node:path";
 import { Registry } from "prom-client";
 import type { LogLevel } from "../../common/log.js";
-import { MAX_WORKER_THREADS } from "../../protocol/limits.js";
+import { MAX_TEAM_BYTES, MAX_WORKER_THREADS } from "../../protocol/limits.js";
 import { createDisplay } from "../../worker/display.js";
 import { createWorkerMetrics, type MetricsServer, serveMetrics } from "../../worker/metrics.js";
 import type { WorkerStatus } from "../../worker/status.js";
@@ -46,6 +46,8 @@ Options:
   --spool DIR        directory of results awaiting a verdict (default ~/.foldnet/spool);
                      one worker process per directory
   --name NAME        a name for this machine, shown to the coordinator
+  --team NAME        the team your results count for in the coordinator's stats (signed
+                     with your key in hello; up to ${MAX_TEAM_BYTES} bytes)
   --coordinator-key KEY  the coordinator's public key (hex, from its /api/status): refuse
                      to authenticate to any other
   --log-level L      debug, info (default), warn or error
@@ -61,6 +63,7 @@ Options:
       identity: { type: "string", default: join(FOLDNET_HOME, "identity.json") },
       spool: { type: "string", default: join(FOLDNET_HOME, "spool") },
       name: { type: "string" },
+      team: { type: "string" },
       "log-level": { type: "string", default: "info" },
       "metrics-port": { type: "string" },
     });
@@ -83,6 +86,8 @@ Options:
     if (metricsPort !== undefined && (metricsPort < 0 || metricsPort > 65_535))
       throw new UsageError(`--metrics-port must be in 0…65535, got ${metricsPort}`, "metrics-port");
 
+    if (values.team !== undefined && Buffer.byteLength(values.team) > MAX_TEAM_BYTES)
+      throw new UsageError(`--team must be at most ${MAX_TEAM_BYTES} bytes`, "team");
     const pinned = values["coordinator-key"];
     if (pinned !== undefined && !/^[0-9a-fA-F]{64}$/.test(pinned)) {
       throw new UsageError(
@@ -102,6 +107,7 @@ Options:
         identityFile: values.identity,
         spoolDir: values.spool,
         ...(values.name === undefined ? {} : { name: values.name }),
+        ...(values.team === undefined ? {} : { team: values.team }),
         ...(values["coordinator-key"] === undefined
           ? {}
           : { coordinatorKey: values["coordinator-key"] }),

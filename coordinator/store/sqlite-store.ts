@@ -7,7 +7,10 @@
 
 import { randomBytes } from "node:crypto";
 import Database from "better-sqlite3";
+import { improvementOf } from "../../ledger/rewards.js";
 import type { LatticeName } from "../../sim/lattice.js";
+import { EscrowStore } from "./escrow-store.js";
+import { StatsStore } from "./stats-store.js";
 import type {
   AcceptanceContext,
   AcceptancePlan,
@@ -146,6 +149,8 @@ const accountFromRow = (r: Row): Account => ({
 /** SQLite implementation of `Store`. */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
+  readonly escrows: EscrowStore;
+  readonly stats: StatsStore;
 
   /** Opens (creating if needed) the database at `file` (":memory:" for tests). */
   constructor(file: string) {
@@ -156,6 +161,15 @@ export class SqliteStore implements Store {
     this.db.pragma("busy_timeout = 5000");
     this.db.exec(SCHEMA);
     this.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '1')").run();
+    this.stats = new StatsStore(this.db);
+    this.escrows = new EscrowStore({
+      db: this.db,
+      account: (key) => this.account(key),
+      setAccount: (key, balance, nonce) =>
+        this.adjustAccount(key, balance - this.account(key).balance, nonce),
+      appendPending: (entry) =>
+        this.prepare("INSERT INTO ledger_pending (entry) VALUES (?)").run(Buffer.from(entry)),
+    });
   }
 
   /** Prepared statements by SQL text: compiling one costs more than running it. */
@@ -216,6 +230,7 @@ export class SqliteStore implements Store {
       ).run(at, id).changes;
       if (changed === 0) return false;
       this.endOpenUnits(id);
+      this.escrows.close(id);
       return true;
     })();
   }
@@ -416,6 +431,7 @@ export class SqliteStore implements Store {
       this.prepare(
         "UPDATE workers SET accepted = accepted + 1, steps_verified = steps_verified + ?, last_seen = MAX(last_seen, ?) WHERE key = ?",
       ).run(result.steps, result.at, result.workerKey);
+      this.escrows.payUnit(job.id, unit.id, improvementOf(job.bestEnergy, result.bestEnergy));
       if (decision.nextUnit !== null) this.insertUnit(decision.nextUnit);
       let jobFinished = decision.finishJob;
       if (!jobFinished && decision.nextUnit === null) {
@@ -428,6 +444,7 @@ export class SqliteStore implements Store {
       }
       if (jobFinished) {
         this.endOpenUnits(job.id);
+        this.escrows.close(job.id);
         this.db
           .prepare("UPDATE jobs SET status = 'done', finished_at = ? WHERE id = ?")
           .run(result.at, job.id);

@@ -6,6 +6,8 @@
  * does it in one transaction.
  * @module
  */
+import type { EscrowEntry, EscrowKindEntry } from "../../ledger/escrow-entries.js";
+import type { EscrowAccount, Problem } from "../../ledger/escrow-rules.js";
 import type { LatticeName } from "../../sim/lattice.js";
 
 /** Lifecycle of a job. */
@@ -176,8 +178,58 @@ export interface StoreCounts {
   readonly workers: number;
 }
 
+/** The contract layer's storage: job escrows, bounties and refunds (escrow-store.ts). */
+export interface EscrowLedger {
+  /** The escrow of a job, if it has one. */
+  escrow(jobId: string): EscrowAccount | undefined;
+  /** Funds a running job whose budget is the escrow's; the refusal or problem instead. */
+  fund(entry: EscrowEntry, network: Uint8Array): Problem<string> | undefined;
+  /** The gate of every escrow-kind entry: appends it if the ledger's rules allow it. */
+  append(entry: EscrowKindEntry, network: Uint8Array, improvement?: number): Problem | undefined;
+}
+
+/** A worker key's standing (coordinator/store/stats-store.ts). */
+export interface KeyStats {
+  readonly key: string;
+  readonly keyId: string;
+  /** The team its last hello declared, null for none. */
+  readonly team: string | null;
+  /** Micro-tokens earned: work rewards plus bounties. */
+  readonly tokens: bigint;
+  readonly results: number;
+  readonly stepsVerified: number;
+  /** Jobs whose best fold is one this key found. */
+  readonly jobBests: number;
+  /** The lowest energy of its results (any sequence), null before its first. */
+  readonly bestEnergy: number | null;
+}
+
+/** A team's standing: its members' totals. */
+export interface TeamStats {
+  readonly team: string;
+  readonly members: number;
+  readonly tokens: bigint;
+  readonly results: number;
+  readonly stepsVerified: number;
+  readonly jobBests: number;
+}
+
+/** Teams and standings. */
+export interface StatsLedger {
+  /** Records the team a key declared in its signed hello ("" leaves its team). */
+  setTeam(key: string, team: string, at: number): void;
+  /** Every known key's standing, best first. */
+  keyStats(): KeyStats[];
+  /** Every team's standing, best first. */
+  teamStats(): TeamStats[];
+}
+
 /** The coordinator's storage. */
 export interface Store {
+  /** Teams and standings. */
+  readonly stats: StatsLedger;
+  /** Escrows: a unit of an escrowed job is paid its bounty on acceptance, the rest refunded when the job ends. */
+  readonly escrows: EscrowLedger;
   /** Inserts a job with its generation-0 units. */
   createJob(job: JobRecord, units: readonly UnitRecord[]): void;
   getJob(id: string): JobRecord | undefined;

@@ -4,74 +4,20 @@ import { describe, expect, it } from "vitest";
 import { FoldnetError } from "../../../common/errors.js";
 import { sealBlock } from "../../../ledger/blocks.js";
 import { encodeChainFile } from "../../../ledger/chain-file.js";
-import { encodeEntry, type TransferEntry, type WorkEntry } from "../../../ledger/entries.js";
+import { encodeEntry } from "../../../ledger/entries.js";
 import { HALVING_WORK, rewardFor } from "../../../ledger/rewards.js";
 import { LedgerState, transferProblem, verifyChain } from "../../../ledger/verify-chain.js";
-import { transferPayload } from "../../../protocol/canonical.js";
 import { generateIdentity, type Identity, sign } from "../../../protocol/identity.js";
 import { expectFoldnetError } from "../../helpers/errors.js";
+import { FOLD, signedTransfer, workEntry } from "../../helpers/ledger.js";
 
 const producer = generateIdentity();
 const alice = generateIdentity();
 const bob = generateIdentity();
-const SEQ = "HPHPPHHPHPPHPHHPPHPH";
-const FOLD = "LDDRURDRDRUULURULLD"; // E = -9
-
-/** A work entry with the reward the rules give it after `state`. */
-function work(
-  state: LedgerState,
-  worker: Identity,
-  unit: number,
-  bestEnergy = -9,
-  fold = FOLD,
-): WorkEntry {
-  const base = { steps: 1_048_576, issuedAt: 1_000, deadline: 121_000, acceptedAt: 2_000 };
-  const { reward, work: w } = rewardFor({
-    ...base,
-    length: SEQ.length,
-    workBefore: state.work,
-    previousBest: state.jobBest.get("j1") ?? null,
-    bestEnergy,
-  });
-  const entry: WorkEntry = {
-    kind: "work",
-    jobId: "j1",
-    unitId: `j1.t0.g${unit}`,
-    worker: worker.publicKey,
-    sequence: SEQ,
-    lattice: "square2d",
-    bestEnergy,
-    fold,
-    finalStateHash: new Uint8Array(32).fill(unit),
-    merkleRoot: new Uint8Array(32).fill(unit + 1),
-    segments: [0, 7, 300, 1023],
-    reward,
-    ...base,
-  };
-  state.credit(entry, w);
-  return entry;
-}
-
-function transfer(
-  state: LedgerState,
-  from: Identity,
-  to: Identity,
-  amount: bigint,
-  nonce?: bigint,
-): TransferEntry {
-  const t = {
-    from: from.publicKey,
-    to: to.publicKey,
-    amount,
-    nonce: nonce ?? (state.nonces.get(bytesToHex(from.publicKey)) ?? 0n) + 1n,
-  };
-  const entry: TransferEntry = {
-    kind: "transfer",
-    ...t,
-    signature: sign(from.secretKey, transferPayload(t)),
-  };
-  return entry;
-}
+/** A work entry of unit `unit` of job j1 with the reward the rules give it after `state`. */
+const work = (state: LedgerState, worker: Identity, unit: number, bestEnergy = -9, fold = FOLD) =>
+  workEntry(state, { jobId: "j1", unitId: `j1.t0.g${unit}`, worker, bestEnergy, fold });
+const transfer = signedTransfer;
 
 /** A three-block chain: work for alice and bob, a transfer alice → bob. */
 function buildChain() {

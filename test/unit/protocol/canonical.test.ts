@@ -192,6 +192,21 @@ describe("signed payloads", () => {
     });
   });
 
+  it("sign a worker's team under their own tag, with the team as its last field", () => {
+    const plain = authPayload(key(1), key(2), key(3));
+    const team = authPayload(key(1), key(2), key(3), "Folders");
+    expect(authPayload(key(1), key(2), key(3), "")).toEqual(plain);
+    const r = new CanonicalReader(team).tag(TAGS.teamAuth);
+    expect([r.bytes(32, "n"), r.bytes(32, "c"), r.bytes(32, "w")]).toEqual([
+      key(1),
+      key(2),
+      key(3),
+    ]);
+    expect(r.string(64, "team")).toBe("Folders");
+    r.end();
+    expect(() => new CanonicalReader(team).tag(TAGS.auth)).toThrow();
+  });
+
   it("bind every field: changing any one changes the bytes", () => {
     const base = SAMPLE_FRAMES.resultCommit;
     const variants = [
