@@ -18,7 +18,9 @@ import {
 } from "../protocol/identity.js";
 import { ensureApiKeys } from "./api-keys.js";
 import { Dashboard } from "./dashboard.js";
+import { ApiError } from "./errors.js";
 import { JobApi } from "./http-api.js";
+import { abandon, answerError, notFound, requestUrl } from "./http-util.js";
 import { LedgerApi } from "./ledger-api.js";
 import { DEFAULT_SEALER_OPTIONS, LedgerSealer, type SealerOptions } from "./ledger-sealer.js";
 import { DEFAULT_LIVE_FEED_OPTIONS, LiveFeed } from "./live-feed.js";
@@ -207,21 +209,20 @@ export class Coordinator {
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    let path = "?";
     try {
+      const url = requestUrl(req.url);
+      path = url.pathname;
       if (path === "/metrics") return await this.serveMetrics(req, res);
       if (path === "/api/events") return this.feed.handle(req, res);
-      if (path.startsWith("/api/ledger/")) {
-        return await this.ledgerApi.handle(req, res, new URL(req.url ?? "/", "http://localhost"));
-      }
+      if (path.startsWith("/api/ledger/")) return await this.ledgerApi.handle(req, res, url);
       if (path === "/api" || path.startsWith("/api/")) return await this.api.handle(req, res, path);
       if (await this.dashboard.handle(req, res, path)) return;
-      res.writeHead(404, { "content-type": "application/json" });
-      res.end(
-        `${JSON.stringify({ error: { code: "API_ERROR_NOT_FOUND", message: `${path} not found` } })}\n`,
-      );
+      throw notFound(path);
     } catch (err) {
+      if (err instanceof ApiError && !res.headersSent) return answerError(res, err);
       this.deps.log.error("request failed", { err, path });
+      abandon(res);
     }
   }
 

@@ -9,6 +9,7 @@ import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
 import { MAX_FRAME_BYTES } from "../protocol/limits.js";
+import { requestUrl } from "./http-util.js";
 import { type SessionDeps, type SessionOptions, WorkerSession } from "./worker-session.js";
 
 /** Options of the endpoint. */
@@ -39,6 +40,11 @@ export const DEFAULT_ENDPOINT_OPTIONS: EndpointOptions = {
   maxLeasesPerThread: 2,
   noWorkRetryMs: 1_000,
 };
+
+/** Answers an upgrade request with an HTTP error status and closes the socket. */
+function refuse(socket: Duplex, status: string): void {
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
 
 /** The `/ws` endpoint. */
 export class WorkerEndpoint {
@@ -81,19 +87,36 @@ export class WorkerEndpoint {
   /** Takes over upgrade requests for `/ws` on the server and starts the heartbeat. */
   attach(server: Server): void {
     server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      const path = new URL(req.url ?? "/", "http://localhost").pathname;
-      if (path !== "/ws") {
-        socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
-        return;
+      // the HTTP server has let go of an upgraded socket: its errors are ours from here
+      socket.on("error", () => socket.destroy());
+      try {
+        this.upgrade(req, socket, head);
+      } catch (err) {
+        this.deps.log.error("upgrade failed", { err });
+        refuse(socket, "500 Internal Server Error");
       }
-      if (this.sessions.size >= this.opts.maxConnections) {
-        socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n");
-        return;
-      }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.connected(ws));
     });
     this.heartbeat = setInterval(() => this.beat(), this.opts.heartbeatMs / HEARTBEAT_SLICES);
     this.heartbeat.unref();
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const refusal = this.refusal(req);
+    if (refusal !== undefined) refuse(socket, refusal);
+    else this.wss.handleUpgrade(req, socket, head, (ws) => this.connected(ws));
+  }
+
+  /** Why an upgrade request is refused (an HTTP status line), if it is. */
+  private refusal(req: IncomingMessage): string | undefined {
+    let path: string;
+    try {
+      path = requestUrl(req.url).pathname;
+    } catch {
+      return "400 Bad Request";
+    }
+    if (path !== "/ws") return "404 Not Found";
+    if (this.sessions.size >= this.opts.maxConnections) return "503 Service Unavailable";
+    return undefined;
   }
 
   private connected(ws: WebSocket): void {

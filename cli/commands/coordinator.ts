@@ -7,6 +7,7 @@
 import { createLineLogger } from "../../common/log.js";
 import { Coordinator } from "../../coordinator/coordinator.js";
 import { type Command, integerOption, parseCommandArgs } from "../command.js";
+import { installCrashPolicy } from "../crash-policy.js";
 
 export const coordinatorCommand: Command = {
   name: "coordinator",
@@ -39,6 +40,7 @@ Options:
       "verify-threads": { type: "string" },
     });
     const log = createLineLogger((line) => process.stderr.write(`${line}\n`));
+    installCrashPolicy(log, "coordinator");
     const apiKeys = [
       ...(values["api-key"] ?? []),
       ...(process.env.FOLDNET_API_KEY ? [process.env.FOLDNET_API_KEY] : []),
