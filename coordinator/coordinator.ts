@@ -17,6 +17,7 @@ import {
   loadOrCreateIdentity,
 } from "../protocol/identity.js";
 import { ensureApiKeys } from "./api-keys.js";
+import { challengeKey } from "./challenge-draw.js";
 import { Dashboard } from "./dashboard.js";
 import { ApiError } from "./errors.js";
 import { JobApi } from "./http-api.js";
@@ -154,6 +155,7 @@ export class Coordinator {
         store: this.store,
         scheduler: this.scheduler,
         verify: this.verifyPool.verify,
+        challengeKey: challengeKey(this.identity.secretKey),
         onOutcome: (outcome, code) => {
           this.metrics.intake.observeOutcome(outcome, code);
           this.feed.changed();
@@ -173,11 +175,10 @@ export class Coordinator {
       now: this.now,
       metrics: this.metrics,
       onWorkerConnected: () => this.feed.changed(),
-      onDisconnect: (key) => {
+      onDisconnect: (session) => {
         this.feed.changed();
-        if (key === undefined) return;
-        this.scheduler.workerDisconnected(bytesToHex(key));
-        this.intake.dropWorker(key);
+        this.scheduler.sessionClosed(session.leasedAssignments);
+        this.intake.dropSession(session);
       },
     });
     this.api = new JobApi({

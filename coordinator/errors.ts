@@ -33,6 +33,8 @@ export type ResultErrorCode =
   | "RESULT_ERROR_BEST_MISMATCH"
   | "RESULT_ERROR_WORK_MISMATCH"
   | "RESULT_ERROR_BAD_OPENINGS"
+  /** The assignment was already committed to another Merkle root (a re-rolled challenge). */
+  | "RESULT_ERROR_ROOT_CHANGED"
   | "RESULT_ERROR_STALE"
   | "RESULT_ERROR_BANNED";
 

@@ -175,9 +175,12 @@ export class Scheduler {
     return leases;
   }
 
-  /** A worker went away: its leases end after the grace period unless it comes back and submits. */
-  workerDisconnected(workerKey: string): void {
-    this.deps.store.shortenLeases(workerKey, this.deps.now() + this.opts.disconnectGraceMs);
+  /**
+   * A worker's session went away: the leases it was handed end after the grace period unless
+   * the worker comes back and submits. Other sessions of the same key keep theirs.
+   */
+  sessionClosed(assignmentIds: readonly string[]): void {
+    this.deps.store.shortenLeases(assignmentIds, this.deps.now() + this.opts.disconnectGraceMs);
   }
 
   /** Puts expired leases back in the queue now; returns the reissued unit ids. */

@@ -1,8 +1,9 @@
 /**
  * The WebSocket endpoint for workers at `/ws` on the coordinator's HTTP server: accepts
  * upgrades, bounds every message at the protocol's largest frame (ws `maxPayload`), runs a
- * ping/terminate heartbeat, and gives each connection a WorkerSession. Disconnects shorten
- * the worker's leases to the grace period and drop its open challenges.
+ * ping/terminate heartbeat, and gives each connection a WorkerSession. A closed connection
+ * shortens the leases handed out on it to the grace period and drops its open challenges;
+ * other connections of the same key keep theirs.
  * @module
  */
 import type { IncomingMessage, Server } from "node:http";
@@ -62,7 +63,7 @@ export class WorkerEndpoint {
 
   constructor(
     private readonly opts: EndpointOptions,
-    private readonly deps: SessionDeps & { onDisconnect(workerKey: Uint8Array | undefined): void },
+    private readonly deps: SessionDeps & { onDisconnect(session: WorkerSession): void },
   ) {
     this.wss = new WebSocketServer({
       noServer: true,
@@ -131,11 +132,10 @@ export class WorkerEndpoint {
     });
     ws.on("error", () => ws.terminate());
     ws.on("close", () => {
-      const key = session.workerKeyHex;
       session.closed();
       this.sessions.delete(ws);
       slice.delete(ws);
-      this.deps.onDisconnect(key === undefined ? undefined : Buffer.from(key, "hex"));
+      this.deps.onDisconnect(session);
     });
   }
 

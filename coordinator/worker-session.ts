@@ -85,6 +85,8 @@ export class WorkerSession {
   private threads = 1;
   private tokens: number;
   private refilledAt: number;
+  /** Assignments (hex ids) handed out on this connection and not yet answered by a verdict. */
+  private readonly leased = new Set<string>();
 
   constructor(
     private readonly socket: WebSocket,
@@ -102,11 +104,19 @@ export class WorkerSession {
       : undefined;
   }
 
+  /** Assignments handed out on this connection still awaiting their verdict (hex ids). */
+  get leasedAssignments(): readonly string[] {
+    return [...this.leased];
+  }
+
   /** Sends a frame if the socket is open. */
   send(frame: Frame): void {
     if (this.socket.readyState === this.socket.OPEN) this.socket.send(encodeFrame(frame));
-    if (frame.kind === "verdict")
-      this.deps.metrics?.intake.verdictSent(bytesToHex(frame.assignmentId), frame.accepted);
+    if (frame.kind === "verdict") {
+      const id = bytesToHex(frame.assignmentId);
+      this.leased.delete(id);
+      this.deps.metrics?.intake.verdictSent(id, frame.accepted);
+    }
   }
 
   /** Handles one WebSocket message; never throws. */
@@ -235,7 +245,10 @@ export class WorkerSession {
       this.deps.metrics?.endpoint.assignmentLatencySeconds.observe(
         (this.deps.now() - requestedAt) / 1000,
       );
-    for (const lease of leases) this.send(assignmentFrame(lease));
+    for (const lease of leases) {
+      this.leased.add(lease.assignment.id);
+      this.send(assignmentFrame(lease));
+    }
     return leases.length;
   }
 

@@ -16,6 +16,7 @@ import type {
   Account,
   AssignmentRecord,
   ChainHead,
+  CommitBinding,
   JobRecord,
   JobStatus,
   Lease,
@@ -47,6 +48,8 @@ CREATE TABLE IF NOT EXISTS assignments (
   issued_at INTEGER NOT NULL, deadline INTEGER NOT NULL, status TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS assignments_active ON assignments (status, deadline);
 CREATE INDEX IF NOT EXISTS assignments_worker ON assignments (worker_key, status);
+CREATE TABLE IF NOT EXISTS commits (
+  assignment_id TEXT PRIMARY KEY, merkle_root BLOB NOT NULL, segments INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS results (
   unit_id TEXT PRIMARY KEY REFERENCES units(id), assignment_id TEXT NOT NULL UNIQUE,
   worker_key TEXT NOT NULL, best_energy INTEGER NOT NULL, best_fold TEXT NOT NULL, steps INTEGER NOT NULL,
@@ -336,10 +339,23 @@ export class SqliteStore implements Store {
     ).n;
   }
 
-  shortenLeases(workerKey: string, deadline: number): void {
+  shortenLeases(assignmentIds: readonly string[], deadline: number): void {
+    const shorten = this.prepare(
+      "UPDATE assignments SET deadline = MIN(deadline, ?) WHERE id = ? AND status = 'active'",
+    );
+    this.db.transaction(() => {
+      for (const id of assignmentIds) shorten.run(deadline, id);
+    })();
+  }
+
+  bindCommit(assignmentId: string, merkleRoot: Uint8Array, segments: number): CommitBinding {
     this.prepare(
-      "UPDATE assignments SET deadline = MIN(deadline, ?) WHERE worker_key = ? AND status = 'active'",
-    ).run(deadline, workerKey);
+      "INSERT OR IGNORE INTO commits (assignment_id, merkle_root, segments) VALUES (?, ?, ?)",
+    ).run(assignmentId, Buffer.from(merkleRoot), segments);
+    const row = this.prepare(
+      "SELECT merkle_root, segments FROM commits WHERE assignment_id = ?",
+    ).get(assignmentId) as { merkle_root: Buffer; segments: number };
+    return { merkleRoot: new Uint8Array(row.merkle_root), segments: row.segments };
   }
 
   acceptResult(

@@ -168,6 +168,12 @@ export interface WorkerRecord {
   readonly stepsVerified: number;
 }
 
+/** The root an assignment was first committed to, and the m of its challenge. */
+export interface CommitBinding {
+  readonly merkleRoot: Uint8Array;
+  readonly segments: number;
+}
+
 /** Counts for the status endpoint and metrics. */
 export interface StoreCounts {
   readonly jobs: Record<JobStatus, number>;
@@ -196,8 +202,8 @@ export interface Store {
   getLease(assignmentId: string): Lease | undefined;
   /** Puts units whose lease passed its deadline back in the queue; returns their ids. */
   expireLeases(at: number): string[];
-  /** Shortens the worker's active leases to end by `deadline` (on disconnect). */
-  shortenLeases(workerKey: string, deadline: number): void;
+  /** Shortens these assignments, where still active, to end by `deadline` (their session closed). */
+  shortenLeases(assignmentIds: readonly string[], deadline: number): void;
   /** Leases of the worker still active (running, or committed and awaiting their verdict). */
   activeLeaseCount(workerKey: string): number;
   /**
@@ -208,6 +214,12 @@ export interface Store {
     result: AcceptedResult,
     plan: (ctx: AcceptanceContext) => AcceptancePlan,
   ): AcceptOutcome;
+  /**
+   * Binds an assignment to the first Merkle root committed for it and the number m of random
+   * segments its challenge opens; returns the binding as stored (the first one wins, also
+   * across restarts).
+   */
+  bindCommit(assignmentId: string, merkleRoot: Uint8Array, segments: number): CommitBinding;
   /** The accepted result of an assignment, if any. */
   getResultByAssignment(assignmentId: string): ResultRecord | undefined;
   /** Marks a worker as seen (creating it); returns its record. */
