@@ -121,9 +121,8 @@ export class ResultIntake {
       }
       checkResultCommit(lease, commit, workerKey);
       const segments = this.challenge(lease, commit, workerKey);
-      let open = this.pending.get(sink);
-      if (open === undefined) this.pending.set(sink, (open = new Map()));
-      open.set(assignmentId, { lease, commit, segments });
+      const open = this.pending.get(sink) ?? new Map<string, Pending>();
+      this.pending.set(sink, open.set(assignmentId, { lease, commit, segments }));
       sink.send({ kind: "challenge", assignmentId: commit.assignmentId, segments });
     } catch (err) {
       this.refuse(workerKey, commit.assignmentId, err, sink);
