@@ -225,6 +225,7 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
     while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
     await this.pool?.close();
     await this.connection?.stop();
+    await this.spool?.close();
     this.log.info("worker stopped", { spooled: this.awaiting.size });
   }
 

@@ -11,10 +11,14 @@ import { merkleRoot, verifyMerkleProof } from "../../../protocol/merkle.js";
 import { stateHash } from "../../../sim/state-codec.js";
 import { replaySegment, runWorkUnit } from "../../../sim/work-unit.js";
 import { coordinatorUrl } from "../../../worker/connection.js";
+import { LOCK_FILE } from "../../../worker/spool-lock.js";
 import { VolunteerWorker, type VolunteerWorkerEvents } from "../../../worker/worker.js";
 import { expectFoldnetError } from "../../helpers/errors.js";
 import { FakeCoordinator, type FakeSession } from "./fixtures/fake-coordinator.js";
 import { hex, SMALL_UNIT, TASK_LOADER } from "./fixtures/unit.js";
+
+/** The spool's result files (its lock file aside). */
+const spoolFiles = async (dir: string) => (await readdir(dir)).filter((n) => n !== LOCK_FILE);
 
 const reference = runWorkUnit(SMALL_UNIT);
 const identity = generateIdentity();
@@ -154,7 +158,7 @@ describe("the volunteer worker against a scripted coordinator (real sockets)", (
       expect(p.stepsDone).toBeLessThan(a.steps);
     }
     // The result is durable before it was committed.
-    expect(await readdir(spoolDir)).toEqual([`${hex(a.assignmentId)}.json`]);
+    expect(await spoolFiles(spoolDir)).toEqual([`${hex(a.assignmentId)}.json`]);
 
     await challengeAndVerify(session, commit, [0, 2, 3]);
     const verdict = once(worker, "verdict");
@@ -167,7 +171,7 @@ describe("the volunteer worker against a scripted coordinator (real sockets)", (
       message: "",
     });
     await verdict;
-    expect(await readdir(spoolDir)).toEqual([]);
+    expect(await spoolFiles(spoolDir)).toEqual([]);
     const status = worker.status();
     expect(status).toMatchObject({
       connection: "connected",
@@ -232,7 +236,7 @@ describe("the volunteer worker against a scripted coordinator (real sockets)", (
     });
     await verdict;
     expect(worker.status()).toMatchObject({ resultsRejected: 1, spooled: 0, reconnects: 1 });
-    expect(await readdir(spoolDir)).toEqual([]);
+    expect(await spoolFiles(spoolDir)).toEqual([]);
   });
 
   it("finishes a unit while the coordinator is down and submits it once it is back", async () => {
@@ -279,7 +283,7 @@ describe("the volunteer worker against a scripted coordinator (real sockets)", (
     await worker.stop();
     expect((await session.closed).code).toBe(1000);
     expect(session.frames.some((f) => f.kind === "resultCommit")).toBe(false);
-    expect(await readdir(spoolDir)).toEqual([]);
+    expect(await spoolFiles(spoolDir)).toEqual([]);
     expect(logs.some((l) => l.includes("unit aborted"))).toBe(true);
   });
 
@@ -294,7 +298,7 @@ describe("the volunteer worker against a scripted coordinator (real sockets)", (
     s1.send(a);
     await s1.next("resultCommit");
     await w1.stop();
-    expect(await readdir(spoolDir)).toEqual([`${hex(a.assignmentId)}.json`]);
+    expect(await spoolFiles(spoolDir)).toEqual([`${hex(a.assignmentId)}.json`]);
 
     const w2 = newWorker(coordinator.port);
     await w2.start();
