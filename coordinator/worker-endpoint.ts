@@ -3,18 +3,23 @@
  * upgrades, bounds every message at the protocol's largest frame (ws `maxPayload`), runs a
  * ping/terminate heartbeat, and gives each connection a WorkerSession. A closed connection
  * shortens the leases handed out on it to the grace period and drops its open challenges;
- * other connections of the same key keep theirs.
+ * other connections of the same key keep theirs. Before authentication a connection is
+ * bounded twice: per address (address-limits.ts: HTTP 429 beyond the limits) and in time
+ * (closed `authTimeoutMs` after its upgrade).
  * @module
  */
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
 import { MAX_FRAME_BYTES } from "../protocol/limits.js";
+import { type AddressLimitOptions, AddressLimits } from "./address-limits.js";
 import { requestUrl } from "./http-util.js";
 import { type SessionDeps, type SessionOptions, WorkerSession } from "./worker-session.js";
 
 /** Options of the endpoint. */
-export interface EndpointOptions extends SessionOptions {
+export interface EndpointOptions extends SessionOptions, AddressLimitOptions {
+  /** A connection that has not authenticated this long after its upgrade is closed. */
+  readonly authTimeoutMs: number;
   /** Interval of pings; a connection that has not answered the previous ping is terminated. */
   readonly heartbeatMs: number;
   /** Most simultaneous connections; more are refused with HTTP 503. */
@@ -32,6 +37,10 @@ const HEARTBEAT_SLICES = 15;
 /** Defaults, with their reasons in docs/limits.md. */
 export const DEFAULT_ENDPOINT_OPTIONS: EndpointOptions = {
   heartbeatMs: 15_000,
+  authTimeoutMs: 10_000,
+  maxUnauthenticatedPerAddress: 64,
+  handshakesPerSecond: 10,
+  handshakeBurst: 64,
   maxConnections: 20_000,
   parkMs: 5_000,
   maxBadFrames: 10,
@@ -60,6 +69,7 @@ export class WorkerEndpoint {
   private nextSlice = 0;
   private tick = 0;
   private heartbeat: NodeJS.Timeout | undefined;
+  private readonly limits: AddressLimits;
 
   constructor(
     private readonly opts: EndpointOptions,
@@ -70,6 +80,12 @@ export class WorkerEndpoint {
       maxPayload: MAX_FRAME_BYTES,
       perMessageDeflate: false,
     });
+    this.limits = new AddressLimits(opts, deps.now);
+  }
+
+  /** Connections that have not authenticated yet. */
+  get unauthenticated(): number {
+    return this.limits.unauthenticated;
   }
 
   /** Connected sockets (authenticated or not). */
@@ -102,9 +118,20 @@ export class WorkerEndpoint {
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const refusal = this.refusal(req);
-    if (refusal !== undefined) refuse(socket, refusal);
-    else this.wss.handleUpgrade(req, socket, head, (ws) => this.connected(ws));
+    const address = req.socket.remoteAddress ?? "";
+    const refusal = this.refusal(req) ?? this.limits.admit(address);
+    if (refusal !== undefined) {
+      refuse(socket, refusal);
+      return;
+    }
+    let handed = false; // a handshake ws refuses never reaches connected(): settle it here
+    socket.once("close", () => {
+      if (!handed) this.limits.settled(address);
+    });
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      handed = true;
+      this.connected(ws, address);
+    });
   }
 
   /** Why an upgrade request is refused (an HTTP status line), if it is. */
@@ -120,8 +147,22 @@ export class WorkerEndpoint {
     return undefined;
   }
 
-  private connected(ws: WebSocket): void {
-    const session = new WorkerSession(ws, this.opts, this.deps);
+  private connected(ws: WebSocket, address: string): void {
+    let pending = true; // counted against its address until it authenticates or closes
+    const settle = () => {
+      if (pending) this.limits.settled(address);
+      pending = false;
+      clearTimeout(deadline);
+    };
+    const deadline = setTimeout(() => ws.terminate(), this.opts.authTimeoutMs);
+    deadline.unref();
+    const session = new WorkerSession(ws, this.opts, {
+      ...this.deps,
+      onWorkerConnected: (key) => {
+        settle();
+        this.deps.onWorkerConnected?.(key);
+      },
+    });
     this.sessions.set(ws, session);
     this.alive.add(ws);
     const slice = this.slices[this.nextSlice++ % HEARTBEAT_SLICES]!;
@@ -132,6 +173,7 @@ export class WorkerEndpoint {
     });
     ws.on("error", () => ws.terminate());
     ws.on("close", () => {
+      settle();
       session.closed();
       this.sessions.delete(ws);
       slice.delete(ws);
@@ -141,6 +183,7 @@ export class WorkerEndpoint {
 
   /** One heartbeat tick: pings one slice; a socket that missed its last ping is terminated. */
   private beat(): void {
+    if (this.tick % HEARTBEAT_SLICES === 0) this.limits.prune();
     for (const ws of this.slices[this.tick++ % HEARTBEAT_SLICES]!) {
       if (!this.alive.has(ws)) {
         ws.terminate();

@@ -27,6 +27,7 @@ Options:
   --lease-seconds S    shortest lease of a work unit (default 120)
   --grace-seconds S    how long a disconnected worker keeps its leases (default 30)
   --verify-threads N   verification threads checking spot-check openings (default 1)
+  --auth-timeout-seconds S  close worker connections not authenticated after S (default 10)
   -h, --help           this help
 `,
   async run(argv) {
@@ -38,6 +39,7 @@ Options:
       "lease-seconds": { type: "string" },
       "grace-seconds": { type: "string" },
       "verify-threads": { type: "string" },
+      "auth-timeout-seconds": { type: "string" },
     });
     const log = createLineLogger((line) => process.stderr.write(`${line}\n`));
     installCrashPolicy(log, "coordinator");
@@ -52,6 +54,10 @@ Options:
         dbFile: values.db,
         apiKeys,
         verifyThreads: integerOption(values["verify-threads"], "verify-threads", 1),
+        endpoint: {
+          authTimeoutMs:
+            integerOption(values["auth-timeout-seconds"], "auth-timeout-seconds", 10) * 1000,
+        },
         scheduler: {
           minLeaseMs: integerOption(values["lease-seconds"], "lease-seconds", 120) * 1000,
           disconnectGraceMs: integerOption(values["grace-seconds"], "grace-seconds", 30) * 1000,
