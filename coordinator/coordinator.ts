@@ -20,7 +20,7 @@ import { ensureApiKeys } from "./api-keys.js";
 import { challengeKey } from "./challenge-draw.js";
 import { Dashboard } from "./dashboard.js";
 import { ApiError } from "./errors.js";
-import { JobApi } from "./http-api.js";
+import { DEFAULT_JOB_QUOTA, JobApi, type JobQuota } from "./http-api.js";
 import { abandon, answerError, notFound, requestUrl } from "./http-util.js";
 import { LedgerApi } from "./ledger-api.js";
 import { DEFAULT_SEALER_OPTIONS, LedgerSealer, type SealerOptions } from "./ledger-sealer.js";
@@ -60,6 +60,8 @@ export interface CoordinatorOptions {
   readonly endpoint?: Partial<EndpointOptions>;
   readonly intake?: Partial<IntakeOptions>;
   readonly sealer?: Partial<SealerOptions>;
+  /** Per-API-key bounds on running jobs. */
+  readonly jobQuota?: Partial<JobQuota>;
 }
 
 /** What the coordinator takes from its surroundings. */
@@ -182,6 +184,7 @@ export class Coordinator {
       },
     });
     this.api = new JobApi({
+      quota: { ...DEFAULT_JOB_QUOTA, ...opts.jobQuota },
       store: this.store,
       scheduler: this.scheduler,
       onJobsChanged: () => this.feed.changed(),

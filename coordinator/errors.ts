@@ -14,7 +14,9 @@ export type ApiErrorType =
   | { code: "API_ERROR_CONFLICT"; status: 409 }
   /** A transfer the ledger cannot take; `reason` is the ledger's code (nonce, overdraft, signature). */
   | { code: "API_ERROR_TRANSFER_REFUSED"; status: 409; reason: string }
-  | { code: "API_ERROR_TOO_LARGE"; status: 413 };
+  | { code: "API_ERROR_TOO_LARGE"; status: 413 }
+  /** The account (API key) is at its quota of running jobs or trajectories. */
+  | { code: "API_ERROR_QUOTA"; status: 429; limit: string };
 
 /** An error the HTTP API answers with its status and a JSON body. */
 export class ApiError extends FoldnetError<ApiErrorType> {}

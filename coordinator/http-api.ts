@@ -11,15 +11,27 @@ import { renderSvg } from "../sim/render-svg.js";
 import { hashApiKey } from "./api-keys.js";
 import { ApiError } from "./errors.js";
 import { answerError, notFound, readJson, send } from "./http-util.js";
-import { parseJobSpec } from "./job-spec.js";
+import { type JobSpec, parseJobSpec } from "./job-spec.js";
 import type { Scheduler } from "./scheduler.js";
 import type { JobRecord, Store } from "./store/store.js";
 
 /** Most jobs or workers one list returns. */
 const LIST_LIMIT = 500;
 
+/** Per-account (API key) bounds on running work: every running job holds rows and queue. */
+export interface JobQuota {
+  /** Most running jobs per API key. */
+  readonly runningJobs: number;
+  /** Most trajectories (units in flight at once) over an API key's running jobs. */
+  readonly runningTrajectories: number;
+}
+
+/** Defaults: 16 running jobs and 1,024 trajectories per API key. */
+export const DEFAULT_JOB_QUOTA: JobQuota = { runningJobs: 16, runningTrajectories: 1_024 };
+
 /** What the API serves from. */
 export interface ApiDeps {
+  readonly quota: JobQuota;
   readonly store: Store;
   readonly scheduler: Scheduler;
   /** Live figures for /api/status (connected workers, coordinator key). */
@@ -69,15 +81,37 @@ export class JobApi {
     }
   }
 
-  private authorize(req: IncomingMessage): void {
+  /** Checks the request's API key; returns its hash (the account). */
+  private authorize(req: IncomingMessage): string {
     const header = req.headers.authorization ?? "";
     const key = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
-    if (key === "" || !this.deps.store.hasApiKey(hashApiKey(key))) {
+    const hash = key === "" ? "" : hashApiKey(key);
+    if (hash === "" || !this.deps.store.hasApiKey(hash)) {
       throw new ApiError(
         { code: "API_ERROR_UNAUTHORIZED", status: 401 },
         "a valid API key is required (Authorization: Bearer KEY)",
       );
     }
+    return hash;
+  }
+
+  /** Submits a job for an account within its quota. */
+  private submit(owner: string, spec: JobSpec): JobRecord {
+    const { quota, store, scheduler } = this.deps;
+    const load = store.limits.ownerLoad(owner);
+    const over = (limit: string, message: string) =>
+      new ApiError({ code: "API_ERROR_QUOTA", status: 429, limit }, message);
+    if (load.jobs >= quota.runningJobs)
+      throw over("runningJobs", `at most ${quota.runningJobs} running jobs per API key`);
+    if (load.trajectories + spec.trajectories > quota.runningTrajectories) {
+      throw over(
+        "runningTrajectories",
+        `at most ${quota.runningTrajectories} trajectories over an API key's running jobs`,
+      );
+    }
+    const job = scheduler.submitJob(spec);
+    store.limits.ownJob(job.id, owner);
+    return job;
   }
 
   private job(id: string): JobRecord {
@@ -108,9 +142,8 @@ export class JobApi {
     if (resource !== "jobs") throw notFound(`/api/${parts.join("/")}`);
     if (id === undefined) {
       if (method === "POST") {
-        this.authorize(req);
-        const spec = parseJobSpec(await readJson(req));
-        const job = this.deps.scheduler.submitJob(spec);
+        const owner = this.authorize(req);
+        const job = this.submit(owner, parseJobSpec(await readJson(req)));
         this.deps.onJobsChanged?.();
         return send(res, 201, jobView(job));
       }

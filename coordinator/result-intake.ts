@@ -3,7 +3,8 @@
  * without penalty, run the structural check, challenge the worker to open segments of its
  * committed trajectory, check the openings by replay, and record the result — in one store
  * transaction — before the verdict (the acknowledgement) is sent. A rejected result earns a
- * strike when the sender is at fault; enough strikes ban the key.
+ * strike when the sender is at fault, which also ends its lease at once and drops the key's
+ * lease quota; enough strikes ban the key.
  * @module
  */
 import { setTimeout as delay } from "node:timers/promises";
@@ -248,6 +249,8 @@ export class ResultIntake {
       this.deps.store.getWorker(bytesToHex(workerKey)) === undefined
         ? undefined
         : this.deps.store.recordRejection(bytesToHex(workerKey), strike, this.opts.banAfterStrikes);
+    if (strike && worker !== undefined)
+      this.deps.scheduler.rejected(bytesToHex(assignmentId), bytesToHex(workerKey));
     this.deps.onOutcome?.(err.type.action, err.code);
     this.deps.log[strike ? "warn" : "info"]("result rejected", {
       worker: keyId(workerKey),

@@ -238,7 +238,8 @@ export class WorkerSession {
   private serve(slots: number, requestedAt: number): number {
     const key = bytesToHex(this.workerKey);
     const room =
-      this.threads * this.opts.maxLeasesPerThread - this.deps.store.activeLeaseCount(key);
+      Math.min(this.threads * this.opts.maxLeasesPerThread, this.deps.scheduler.leaseQuota(key)) -
+      this.deps.store.activeLeaseCount(key);
     if (room <= 0) return 0;
     const leases = this.deps.scheduler.lease(key, Math.min(slots, room));
     for (let i = 0; i < leases.length; i++)

@@ -8,6 +8,7 @@
 import { randomBytes } from "node:crypto";
 import Database from "better-sqlite3";
 import type { LatticeName } from "../../sim/lattice.js";
+import { SqliteLimits } from "./sqlite-limits.js";
 import type {
   AcceptanceContext,
   AcceptancePlan,
@@ -17,6 +18,7 @@ import type {
   AssignmentRecord,
   ChainHead,
   CommitBinding,
+  ExpiredLease,
   JobRecord,
   JobStatus,
   Lease,
@@ -149,6 +151,7 @@ const accountFromRow = (r: Row): Account => ({
 /** SQLite implementation of `Store`. */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
+  readonly limits: SqliteLimits;
 
   /** Opens (creating if needed) the database at `file` (":memory:" for tests). */
   constructor(file: string) {
@@ -159,6 +162,7 @@ export class SqliteStore implements Store {
     this.db.pragma("busy_timeout = 5000");
     this.db.exec(SCHEMA);
     this.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '1')").run();
+    this.limits = new SqliteLimits(this.db);
   }
 
   /** Prepared statements by SQL text: compiling one costs more than running it. */
@@ -311,19 +315,20 @@ export class SqliteStore implements Store {
     return { assignment, unit, job: this.getJob(unit.jobId)! };
   }
 
-  expireLeases(at: number): string[] {
+  expireLeases(at: number): ExpiredLease[] {
     return this.db.transaction(() => {
       const expired = this.prepare(
-        "SELECT id, unit_id FROM assignments WHERE status = 'active' AND deadline <= ?",
-      ).all(at) as { id: string; unit_id: string }[];
+        "SELECT id, unit_id, worker_key FROM assignments WHERE status = 'active' AND deadline <= ?",
+      ).all(at) as { id: string; unit_id: string; worker_key: string }[];
       const revoke = this.prepare("UPDATE assignments SET status = 'revoked' WHERE id = ?");
       const requeue = this.prepare(
         "UPDATE units SET status = 'queued' WHERE id = ? AND status = 'leased'",
       );
-      const requeued: string[] = [];
+      const requeued: ExpiredLease[] = [];
       for (const a of expired) {
         revoke.run(a.id);
-        if (requeue.run(a.unit_id).changes > 0) requeued.push(a.unit_id);
+        if (requeue.run(a.unit_id).changes > 0)
+          requeued.push({ unitId: a.unit_id, workerKey: a.worker_key });
       }
       return requeued;
     })();

@@ -174,6 +174,30 @@ export interface CommitBinding {
   readonly segments: number;
 }
 
+/** The running jobs of an API key (an account) and their trajectories. */
+export interface OwnerLoad {
+  readonly jobs: number;
+  readonly trajectories: number;
+}
+
+/** What bounds a key's or an account's take (store/sqlite-limits.ts). */
+export interface LimitStore {
+  /** The key's lease quota, if one was ever set. */
+  leaseQuota(workerKey: string): number | undefined;
+  setLeaseQuota(workerKey: string, quota: number): void;
+  /** Records the API key (its hash) a job was submitted with. */
+  ownJob(jobId: string, owner: string): void;
+  ownerLoad(owner: string): OwnerLoad;
+  /** Revokes an active lease of `workerKey` and queues its unit again; true if it was requeued. */
+  revokeLease(assignmentId: string, workerKey: string): boolean;
+}
+
+/** A lease the sweep ended. */
+export interface ExpiredLease {
+  readonly unitId: string;
+  readonly workerKey: string;
+}
+
 /** Counts for the status endpoint and metrics. */
 export interface StoreCounts {
   readonly jobs: Record<JobStatus, number>;
@@ -184,6 +208,8 @@ export interface StoreCounts {
 
 /** The coordinator's storage. */
 export interface Store {
+  /** Quotas and ownership (abuse limits). */
+  readonly limits: LimitStore;
   /** Inserts a job with its generation-0 units. */
   createJob(job: JobRecord, units: readonly UnitRecord[]): void;
   getJob(id: string): JobRecord | undefined;
@@ -200,8 +226,8 @@ export interface Store {
   ): Lease[];
   /** The assignment with its unit and job. */
   getLease(assignmentId: string): Lease | undefined;
-  /** Puts units whose lease passed its deadline back in the queue; returns their ids. */
-  expireLeases(at: number): string[];
+  /** Puts units whose lease passed its deadline back in the queue; returns those leases. */
+  expireLeases(at: number): ExpiredLease[];
   /** Shortens these assignments, where still active, to end by `deadline` (their session closed). */
   shortenLeases(assignmentIds: readonly string[], deadline: number): void;
   /** Leases of the worker still active (running, or committed and awaiting their verdict). */
