@@ -220,7 +220,7 @@ export class Coordinator {
       if (path === "/metrics") return await this.serveMetrics(req, res);
       if (path === "/api/events") return this.feed.handle(req, res);
       if (path.startsWith("/api/ledger/")) return await this.ledgerApi.handle(req, res, url);
-      if (path === "/api" || path.startsWith("/api/")) return await this.api.handle(req, res, path);
+      if (path === "/api" || path.startsWith("/api/")) return await this.api.handle(req, res, url);
       if (await this.dashboard.handle(req, res, path)) return;
       throw notFound(path);
     } catch (err) {

@@ -13,7 +13,7 @@ import { ApiError } from "./errors.js";
 import { answerError, notFound, readJson, send } from "./http-util.js";
 import { type JobSpec, parseJobSpec } from "./job-spec.js";
 import type { Scheduler } from "./scheduler.js";
-import type { JobRecord, Store } from "./store/store.js";
+import type { JobRecord, Page, Store } from "./store/store.js";
 
 /** Most jobs or workers one list returns. */
 const LIST_LIMIT = 500;
@@ -28,6 +28,25 @@ export interface JobQuota {
 
 /** Defaults: 16 running jobs and 1,024 trajectories per API key. */
 export const DEFAULT_JOB_QUOTA: JobQuota = { runningJobs: 16, runningTrajectories: 1_024 };
+
+/** The page a list request asks for: `?offset=` (default 0) and `?limit=` (default and most LIST_LIMIT). */
+export function pageOf(url: URL): Page {
+  const int = (name: string, fallback: number, max: number) => {
+    const raw = url.searchParams.get(name);
+    const value = raw === null ? fallback : Number(raw);
+    if (!Number.isSafeInteger(value) || value < 0 || value > max) {
+      throw new ApiError(
+        { code: "API_ERROR_BAD_REQUEST", status: 400, field: name },
+        `${name} must be an integer in [0, ${max}]`,
+      );
+    }
+    return value;
+  };
+  return {
+    offset: int("offset", 0, Number.MAX_SAFE_INTEGER),
+    limit: int("limit", LIST_LIMIT, LIST_LIMIT),
+  };
+}
 
 /** What the API serves from. */
 export interface ApiDeps {
@@ -73,9 +92,9 @@ export class JobApi {
   constructor(private readonly deps: ApiDeps) {}
 
   /** Handles a request under /api; resolves when the response is sent. */
-  async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     try {
-      await this.route(req, res, path);
+      await this.route(req, res, url);
     } catch (err) {
       answerError(res, err);
     }
@@ -120,9 +139,9 @@ export class JobApi {
     return job;
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  private async route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = req.method ?? "GET";
-    const parts = path
+    const parts = url.pathname
       .split("/")
       .filter((p) => p !== "")
       .slice(1); // drop "api"
@@ -163,13 +182,15 @@ export class JobApi {
       this.deps.onJobsChanged?.();
       return send(res, 200, jobView(this.job(id)));
     } else if (action === "units" && method === "GET") {
+      const page = pageOf(url);
       const units = this.deps.store
-        .listUnits(this.job(id).id)
+        .listUnits(this.job(id).id, page)
         .map(({ startState: _s, result, ...u }) => ({
           ...u,
           result: result === null ? null : { ...result, reward: result.reward.toString() },
         }));
-      return send(res, 200, { units });
+      const next = units.length === page.limit ? page.offset + page.limit : null;
+      return send(res, 200, { units, offset: page.offset, next });
     } else if (action?.startsWith("result") === true && method === "GET") {
       return this.result(res, this.job(id), action);
     }

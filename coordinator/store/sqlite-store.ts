@@ -22,6 +22,7 @@ import type {
   JobRecord,
   JobStatus,
   Lease,
+  Page,
   ResultRecord,
   Store,
   StoreCounts,
@@ -238,15 +239,26 @@ export class SqliteStore implements Store {
     ).run(jobId);
   }
 
-  listUnits(jobId: string): (UnitRecord & { result: ResultRecord | null })[] {
+  listUnits(jobId: string, page?: Page): (UnitRecord & { result: ResultRecord | null })[] {
     const rows = this.prepare(
-      "SELECT * FROM units WHERE job_id = ? ORDER BY trajectory, generation",
-    ).all(jobId) as Row[];
+      "SELECT * FROM units WHERE job_id = ? ORDER BY trajectory, generation LIMIT ? OFFSET ?",
+    ).all(jobId, page?.limit ?? -1, page?.offset ?? 0) as Row[];
     const result = this.prepare("SELECT * FROM results WHERE unit_id = ?");
     return rows.map((r) => {
       const res = result.get(r.id) as Row | undefined;
       return { ...unitFromRow(r), result: res === undefined ? null : resultFromRow(res) };
     });
+  }
+
+  energyHistory(jobId: string, limit: number): { acceptedAt: number; bestEnergy: number }[] {
+    const rows = this.prepare(
+      `SELECT accepted_at AS acceptedAt, best_energy AS bestEnergy FROM (
+         SELECT r.accepted_at, r.best_energy, MIN(r.best_energy) OVER (
+           ORDER BY r.accepted_at ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before
+         FROM results r JOIN units u ON u.id = r.unit_id WHERE u.job_id = ?)
+       WHERE before IS NULL OR best_energy < before ORDER BY accepted_at DESC LIMIT ?`,
+    ).all(jobId, limit) as { acceptedAt: number; bestEnergy: number }[];
+    return rows.reverse();
   }
 
   leaseUnits(
@@ -535,13 +547,11 @@ export class SqliteStore implements Store {
   }
 
   accounts(limit: number): Account[] {
-    const rows = this.prepare("SELECT * FROM accounts").all() as Row[];
-    return rows
-      .map(accountFromRow)
-      .sort((a, b) =>
-        b.balance > a.balance ? 1 : b.balance < a.balance ? -1 : a.key.localeCompare(b.key),
-      )
-      .slice(0, limit);
+    // balances are non-negative decimal text without leading zeros: longer is larger
+    const rows = this.prepare(
+      "SELECT * FROM accounts ORDER BY length(balance) DESC, balance DESC, key LIMIT ?",
+    ).all(limit) as Row[];
+    return rows.map(accountFromRow);
   }
 
   /** Adds `delta` to a key's balance and, when given, sets its nonce. */

@@ -13,6 +13,12 @@ export type JobStatus = "running" | "done" | "cancelled";
 /** Lifecycle of a work unit. */
 export type UnitStatus = "queued" | "leased" | "done" | "cancelled";
 
+/** A window of a list. */
+export interface Page {
+  readonly offset: number;
+  readonly limit: number;
+}
+
 /** A job as stored. */
 export interface JobRecord {
   readonly id: string;
@@ -216,7 +222,13 @@ export interface Store {
   listJobs(limit: number): JobRecord[];
   /** Cancels a running job: queued and leased units are cancelled. False if not running. */
   cancelJob(id: string, at: number): boolean;
-  listUnits(jobId: string): (UnitRecord & { result: ResultRecord | null })[];
+  /** A job's units with their results, by trajectory and generation; a page of them when given. */
+  listUnits(jobId: string, page?: Page): (UnitRecord & { result: ResultRecord | null })[];
+  /**
+   * The accepted results of a job that improved on every earlier one (acceptance order), the
+   * most recent `limit` of them: a job's best-energy history without reading its units.
+   */
+  energyHistory(jobId: string, limit: number): { acceptedAt: number; bestEnergy: number }[];
   /** Leases up to `slots` queued units to a worker, oldest job first. */
   leaseUnits(
     workerKey: string,
