@@ -28,6 +28,9 @@ export const MAX_JOB_STEPS = 1e12;
 export const MAX_UNIT_STEPS = 2 ** 30;
 /** Most independent trajectories of one job. */
 export const MAX_TRAJECTORIES = 256;
+/** C0 and C1 controls, DEL, and the Unicode line and paragraph separators. */
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
 /** Longest job name. */
 export const MAX_NAME_LENGTH = 100;
 
@@ -99,6 +102,10 @@ export function parseJobSpec(body: unknown): JobSpec {
   const name = b.name ?? "";
   if (typeof name !== "string" || name.length > MAX_NAME_LENGTH) {
     throw badField("name", `name must be a string of at most ${MAX_NAME_LENGTH} characters`);
+  }
+  if (CONTROL_CHARACTERS.test(name)) {
+    // a name ends up in titles, logs and the PDB file's header lines
+    throw badField("name", "name must not hold control characters or line breaks");
   }
   return { name, sequence, lattice, steps, trajectories, unitSteps, replicas, targetEnergy };
 }

@@ -34,6 +34,8 @@ export type ChainFailureCode =
   | "LEDGER_ERROR_DUPLICATE_UNIT"
   | "LEDGER_ERROR_BAD_TRANSFER_SIGNATURE"
   | "LEDGER_ERROR_BAD_NONCE"
+  /** A transfer of nothing (0). */
+  | "LEDGER_ERROR_BAD_AMOUNT"
   | "LEDGER_ERROR_OVERDRAFT";
 
 /** The first thing wrong with a chain. */
@@ -99,7 +101,10 @@ export function transferProblem(
       code: "LEDGER_ERROR_BAD_NONCE",
       message: `the sender's next nonce is ${expected}, not ${t.nonce}`,
     };
-  if (t.amount <= 0n || t.amount > state.balance(from)) {
+  if (t.amount <= 0n) {
+    return { code: "LEDGER_ERROR_BAD_AMOUNT", message: "a transfer moves a positive amount" };
+  }
+  if (t.amount > state.balance(from)) {
     return {
       code: "LEDGER_ERROR_OVERDRAFT",
       message: `the sender has ${state.balance(from)}, the transfer moves ${t.amount}`,

@@ -194,6 +194,10 @@ describe("ledger: export and re-verification", () => {
     expect(transferProblem(state, transfer(state, bob, alice, 1n))?.code).toBe(
       "LEDGER_ERROR_OVERDRAFT",
     );
+    // a transfer of 0 is not an overdraft: it is refused for its amount
+    expect(transferProblem(state, transfer(state, alice, bob, 0n))?.code).toBe(
+      "LEDGER_ERROR_BAD_AMOUNT",
+    );
     const ok = transfer(state, alice, bob, 10n);
     expect(transferProblem(state, ok)).toBeUndefined();
     state.transfer(ok);
