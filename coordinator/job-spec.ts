@@ -29,7 +29,8 @@ export const MAX_UNIT_STEPS = 2 ** 30;
 /** Most independent trajectories of one job. */
 export const MAX_TRAJECTORIES = 256;
 /** C0 and C1 controls, DEL, and the Unicode line and paragraph separators. */
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const isControl = (c: number) =>
+  c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029;
 
 /** Longest job name. */
 export const MAX_NAME_LENGTH = 100;
@@ -103,7 +104,7 @@ export function parseJobSpec(body: unknown): JobSpec {
   if (typeof name !== "string" || name.length > MAX_NAME_LENGTH) {
     throw badField("name", `name must be a string of at most ${MAX_NAME_LENGTH} characters`);
   }
-  if (CONTROL_CHARACTERS.test(name)) {
+  if ([...name].some((ch) => isControl(ch.codePointAt(0)!))) {
     // a name ends up in titles, logs and the PDB file's header lines
     throw badField("name", "name must not hold control characters or line breaks");
   }
