@@ -34,6 +34,8 @@ export type ChainFailureCode =
   | "LEDGER_ERROR_DUPLICATE_UNIT"
   | "LEDGER_ERROR_BAD_TRANSFER_SIGNATURE"
   | "LEDGER_ERROR_BAD_NONCE"
+  /** The chain does not end at the head the verifier pinned (blocks cut off, or another chain). */
+  | "LEDGER_ERROR_HEAD_MISMATCH"
   /** A transfer of nothing (0). */
   | "LEDGER_ERROR_BAD_AMOUNT"
   | "LEDGER_ERROR_OVERDRAFT";
@@ -124,6 +126,20 @@ export interface ChainSummary {
   readonly work: bigint;
   readonly balances: ReadonlyMap<string, bigint>;
   readonly headHash: string | null;
+}
+
+/**
+ * Checks that a verified chain ends at the pinned head (block hash, hex): a valid chain with
+ * its last blocks cut off verifies on its own, but not against the head its reader expects.
+ * @throws {ChainError} LEDGER_ERROR_HEAD_MISMATCH.
+ */
+export function expectHead(summary: ChainSummary, head: string): void {
+  if (summary.headHash !== head.toLowerCase()) {
+    throw new ChainError(
+      { code: "LEDGER_ERROR_HEAD_MISMATCH", block: summary.blocks - 1, entry: null },
+      `the chain ends at ${summary.headHash ?? "no block"}, not at the pinned head ${head}`,
+    );
+  }
 }
 
 /**

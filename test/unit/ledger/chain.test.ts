@@ -6,7 +6,12 @@ import { sealBlock } from "../../../ledger/blocks.js";
 import { encodeChainFile } from "../../../ledger/chain-file.js";
 import { encodeEntry, type TransferEntry, type WorkEntry } from "../../../ledger/entries.js";
 import { HALVING_WORK, rewardFor } from "../../../ledger/rewards.js";
-import { LedgerState, transferProblem, verifyChain } from "../../../ledger/verify-chain.js";
+import {
+  expectHead,
+  LedgerState,
+  transferProblem,
+  verifyChain,
+} from "../../../ledger/verify-chain.js";
 import { transferPayload } from "../../../protocol/canonical.js";
 import { generateIdentity, type Identity, sign } from "../../../protocol/identity.js";
 import { expectFoldnetError } from "../../helpers/errors.js";
@@ -182,6 +187,19 @@ describe("ledger: export and re-verification", () => {
       code: "LEDGER_ERROR_DUPLICATE_UNIT",
       entry: 1,
     });
+  });
+
+  it("fails a chain with its last block cut off against the pinned head", async () => {
+    const { sealed } = buildChain();
+    const whole = verifyChain(encodeChainFile({ producer: producer.publicKey, blocks: sealed }));
+    expectHead(whole, whole.headHash!.toUpperCase());
+    const cut = encodeChainFile({ producer: producer.publicKey, blocks: sealed.slice(0, 2) });
+    const summary = verifyChain(cut, producer.publicKey); // valid on its own …
+    expect(summary.blocks).toBe(2);
+    await expectFoldnetError(() => expectHead(summary, whole.headHash!), {
+      code: "LEDGER_ERROR_HEAD_MISMATCH",
+      block: 1,
+    }); // … but not the chain its reader expects
   });
 
   it("refuses transfers that overdraw, reuse a nonce or are signed by someone else", () => {
