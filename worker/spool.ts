@@ -39,6 +39,24 @@ const FILE_SUFFIX = ".json";
 const TEMP_MARK = ".tmp-";
 const ASSIGNMENT_ID_BYTES = 16;
 
+/**
+ * Default bound on the spool space one unit may take: a coordinator (or an impostor on plain
+ * ws://) cannot make a worker fill its disk with one assignment.
+ */
+export const DEFAULT_MAX_UNIT_SPOOL_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Spool bytes a unit's result will take, about: one state per segment plus the final one,
+ * base64 (4/3), each at least as large as the start state.
+ */
+export function unitSpoolBytes(a: {
+  steps: number;
+  checkpointInterval: number;
+  startState: Uint8Array;
+}): number {
+  return Math.ceil(((a.steps / a.checkpointInterval + 1) * a.startState.length * 4) / 3);
+}
+
 /** A finished, signed result waiting for its verdict. */
 export interface SpooledResult {
   /** 16 bytes, from the assignment. */

@@ -12,7 +12,11 @@ import { stateHash } from "../../../sim/state-codec.js";
 import { replaySegment, runWorkUnit } from "../../../sim/work-unit.js";
 import { coordinatorUrl } from "../../../worker/connection.js";
 import { LOCK_FILE } from "../../../worker/spool-lock.js";
-import { VolunteerWorker, type VolunteerWorkerEvents } from "../../../worker/worker.js";
+import {
+  VolunteerWorker,
+  type VolunteerWorkerEvents,
+  type VolunteerWorkerOptions,
+} from "../../../worker/worker.js";
 import { expectFoldnetError } from "../../helpers/errors.js";
 import { FakeCoordinator, type FakeSession } from "./fixtures/fake-coordinator.js";
 import { hex, SMALL_UNIT, TASK_LOADER } from "./fixtures/unit.js";
@@ -116,7 +120,11 @@ async function listen(port = 0): Promise<FakeCoordinator> {
   return c;
 }
 
-function newWorker(port: number, heartbeatTimeoutMs?: number): VolunteerWorker {
+function newWorker(
+  port: number,
+  heartbeatTimeoutMs?: number,
+  extra: Partial<VolunteerWorkerOptions> = {},
+): VolunteerWorker {
   const w = new VolunteerWorker(
     {
       coordinator: `ws://127.0.0.1:${port}`,
@@ -126,6 +134,7 @@ function newWorker(port: number, heartbeatTimeoutMs?: number): VolunteerWorker {
       progressIntervalMs: 0,
       backoff: { initialMs: 10, maxMs: 50 },
       ...(heartbeatTimeoutMs === undefined ? {} : { heartbeatTimeoutMs }),
+      ...extra,
     },
     {
       identity,
@@ -193,6 +202,20 @@ describe("the volunteer worker against a scripted coordinator (real sockets)", (
     session.send({ kind: "noWork", retryAfterMs: 600_000 });
     await worker.stop();
     expect((await session.closed).code).toBe(1000);
+  });
+
+  it("refuses an assignment whose result would need more spool than its bound", async () => {
+    const coordinator = await listen();
+    const worker = newWorker(coordinator.port, undefined, { maxUnitSpoolBytes: 100 });
+    await worker.start();
+    const session = await coordinator.accept();
+    await session.handshake(coordinator, "w-big");
+    await session.next("workRequest");
+    session.send(assignment("unit-huge"));
+    const refusal = await session.next("error");
+    expect(refusal.code).toBe("WORKER_ERROR_BAD_ASSIGNMENT");
+    expect(worker.status().units).toHaveLength(0);
+    expect(await spoolFiles(spoolDir)).toEqual([]);
   });
 
   it("keeps its result through a coordinator crash and re-sends it after reconnecting", async () => {
