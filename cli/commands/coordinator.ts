@@ -6,6 +6,7 @@
 
 import { createLineLogger } from "../../common/log.js";
 import { Coordinator } from "../../coordinator/coordinator.js";
+import { apiKeysFrom } from "../api-key-option.js";
 import { type Command, integerOption, parseCommandArgs } from "../command.js";
 import { installCrashPolicy } from "../crash-policy.js";
 
@@ -23,7 +24,9 @@ Options:
   --host H             address to listen on (default 127.0.0.1)
   --port P             port (default 7700; 0 picks a free one)
   --db FILE            SQLite database (default foldnet.db)
-  --api-key KEY        accept this researcher API key (repeatable; also FOLDNET_API_KEY)
+  --api-key-file FILE  accept the researcher API keys in FILE (one per line)
+  --api-key KEY        accept this key too (repeatable; also FOLDNET_API_KEY); visible
+                       in ps, so prefer the file or the variable
   --lease-seconds S    shortest lease of a work unit (default 120)
   --grace-seconds S    how long a disconnected worker keeps its leases (default 30)
   --verify-threads N   verification threads checking spot-check openings (default 1)
@@ -36,6 +39,7 @@ Options:
       port: { type: "string", default: "7700" },
       db: { type: "string", default: "foldnet.db" },
       "api-key": { type: "string", multiple: true },
+      "api-key-file": { type: "string" },
       "lease-seconds": { type: "string" },
       "grace-seconds": { type: "string" },
       "verify-threads": { type: "string" },
@@ -43,10 +47,7 @@ Options:
     });
     const log = createLineLogger((line) => process.stderr.write(`${line}\n`));
     installCrashPolicy(log, "coordinator");
-    const apiKeys = [
-      ...(values["api-key"] ?? []),
-      ...(process.env.FOLDNET_API_KEY ? [process.env.FOLDNET_API_KEY] : []),
-    ];
+    const apiKeys = apiKeysFrom(values);
     const coordinator = new Coordinator(
       {
         host: values.host,

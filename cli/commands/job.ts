@@ -1,11 +1,12 @@
 /**
  * `foldnet job submit|status|result|list|cancel`: a researcher's client of the coordinator's
- * HTTP API. The API key comes from `--api-key` or FOLDNET_API_KEY.
+ * HTTP API. The API key comes from `--api-key-file`, FOLDNET_API_KEY or `--api-key`.
  * @module
  */
 import { writeFileSync } from "node:fs";
 import { createProgress } from "../../common/progress.js";
 import { ApiClient, DEFAULT_COORDINATOR, type JobView } from "../../coordinator/api-client.js";
+import { apiKeysFrom } from "../api-key-option.js";
 import { type Command, integerOption, parseCommandArgs, UsageError } from "../command.js";
 
 const HELP = `Usage: foldnet job <submit|status|result|list|cancel> [options]
@@ -19,7 +20,8 @@ const HELP = `Usage: foldnet job <submit|status|result|list|cancel> [options]
 
 Options for every subcommand:
   --coordinator URL  the coordinator (default ${DEFAULT_COORDINATOR}, or FOLDNET_COORDINATOR)
-  --api-key KEY      researcher API key for submit and cancel (or FOLDNET_API_KEY)
+  --api-key-file F   file holding the researcher API key for submit and cancel
+                     (or FOLDNET_API_KEY; --api-key KEY works too but shows in ps)
   --json             print exactly one JSON object
   -h, --help         this help
 
@@ -50,6 +52,7 @@ export const jobCommand: Command = {
       {
         coordinator: { type: "string" },
         "api-key": { type: "string" },
+        "api-key-file": { type: "string" },
         json: { type: "boolean", default: false },
         seq: { type: "string" },
         lattice: { type: "string" },
@@ -68,7 +71,7 @@ export const jobCommand: Command = {
     const [action, id] = positionals;
     const client = new ApiClient(
       values.coordinator ?? process.env.FOLDNET_COORDINATOR ?? DEFAULT_COORDINATOR,
-      values["api-key"] ?? process.env.FOLDNET_API_KEY,
+      apiKeysFrom(values)[0],
     );
     const print = (job: JobView) =>
       process.stdout.write(values.json ? `${JSON.stringify(job)}\n` : describe(job));

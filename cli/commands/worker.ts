@@ -48,6 +48,7 @@ Options:
   --name NAME        a name for this machine, shown to the coordinator
   --coordinator-key KEY  the coordinator's public key (hex, from its /api/status): refuse
                      to authenticate to any other
+  --max-unit-spool-mb MB  refuse units whose result would need more spool (default 64)
   --log-level L      debug, info (default), warn or error
   --metrics-port P   serve Prometheus metrics at http://127.0.0.1:P/metrics (0 picks a free
                      port; see docs/metrics.md); off by default
@@ -63,6 +64,7 @@ Options:
       name: { type: "string" },
       "log-level": { type: "string", default: "info" },
       "metrics-port": { type: "string" },
+      "max-unit-spool-mb": { type: "string" },
     });
     if (values.coordinator === undefined)
       throw new UsageError("--coordinator is required", "coordinator");
@@ -101,6 +103,8 @@ Options:
         threads,
         identityFile: values.identity,
         spoolDir: values.spool,
+        maxUnitSpoolBytes:
+          integerOption(values["max-unit-spool-mb"], "max-unit-spool-mb", 64) * 1024 * 1024,
         ...(values.name === undefined ? {} : { name: values.name }),
         ...(values["coordinator-key"] === undefined
           ? {}
