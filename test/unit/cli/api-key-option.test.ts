@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { apiKeysFrom } from "../../../cli/api-key-option.js";
+import { expectFoldnetError } from "../../helpers/errors.js";
 import { tempDir } from "../../helpers/network.js";
 
 afterEach(() => {
@@ -21,9 +22,12 @@ describe("API keys of a command", () => {
     ]);
   });
 
-  it("name the option when the file cannot be read", () => {
+  it("name the option when the file cannot be read", async () => {
     vi.stubEnv("FOLDNET_API_KEY", "");
-    expect(() => apiKeysFrom({ "api-key-file": "/nonexistent/keys" })).toThrow(/--api-key-file/);
+    await expectFoldnetError(() => apiKeysFrom({ "api-key-file": "/nonexistent/keys" }), {
+      code: "CLI_ERROR_USAGE",
+      option: "api-key-file",
+    });
     expect(apiKeysFrom({})).toEqual([]);
   });
 });
