@@ -164,7 +164,7 @@ export class LedgerApi {
           const state = new LedgerState();
           state.balances.set(from, sender.balance);
           state.nonces.set(from, sender.nonce);
-          return transferProblem(state, transfer);
+          return transferProblem(state, transfer, this.deps.producer);
         },
       );
       if (problem !== undefined) {

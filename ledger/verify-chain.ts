@@ -83,14 +83,16 @@ export class LedgerState {
 }
 
 /**
- * Why a transfer cannot be applied to `state`, or undefined when it can.
- * Shared by the coordinator (accepting a transfer) and the verifier.
+ * Why a transfer cannot be applied to `state` of the network whose producer key is
+ * `network`, or undefined when it can. Shared by the coordinator (accepting a transfer) and
+ * the verifier.
  */
 export function transferProblem(
   state: LedgerState,
   t: TransferEntry,
+  network: Uint8Array,
 ): { code: ChainFailureCode; message: string } | undefined {
-  if (!verifySignature(t.from, transferPayload(t), t.signature)) {
+  if (!verifySignature(t.from, transferPayload(t, network), t.signature)) {
     return {
       code: "LEDGER_ERROR_BAD_TRANSFER_SIGNATURE",
       message: "the transfer is not signed by its sender",
@@ -197,7 +199,7 @@ export function verifyChain(bytes: Uint8Array, pinnedProducer?: Uint8Array): Cha
         throw fail("LEDGER_ERROR_BAD_ENTRY", (err as Error).message, i);
       }
       if (entry.kind === "transfer") {
-        const problem = transferProblem(state, entry);
+        const problem = transferProblem(state, entry, file.producer);
         if (problem !== undefined) throw fail(problem.code, problem.message, i);
         state.transfer(entry);
         transfers++;

@@ -15,7 +15,8 @@
  * - auth:     tag `foldnet/v1/auth`     ‖ nonce 32 ‖ coordinator key 32 ‖ worker key 32
  * - result:   tag `foldnet/v1/result`   ‖ assignment id 16 ‖ str unit id ‖ str best fold ‖
  *             i32 best energy ‖ u64 steps ‖ final state hash 32 ‖ Merkle root 32
- * - transfer: tag `foldnet/v1/transfer` ‖ from key 32 ‖ to key 32 ‖ u64 amount ‖ u64 nonce
+ * - transfer: tag `foldnet/v2/transfer` ‖ network key 32 ‖ from key 32 ‖ to key 32 ‖
+ *   u64 amount ‖ u64 nonce
  * @module
  */
 import { ProtocolError } from "./errors.js";
@@ -25,7 +26,7 @@ import { ASSIGNMENT_ID_BYTES, AUTH_NONCE_BYTES, HASH_BYTES, PUBLIC_KEY_BYTES } f
 export const TAGS = {
   auth: "foldnet/v1/auth",
   result: "foldnet/v1/result",
-  transfer: "foldnet/v1/transfer",
+  transfer: "foldnet/v2/transfer",
 } as const;
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -383,13 +384,16 @@ export interface Transfer {
 }
 
 /**
- * What a sender signs for a token transfer. Layout: tag `foldnet/v1/transfer` ‖ from 32 ‖
- * to 32 ‖ u64 amount ‖ u64 nonce.
+ * What a sender signs for a token transfer on the network whose ledger `network` (the
+ * producer's public key) signs: a transfer signed for one network does not verify on
+ * another. Layout: tag `foldnet/v2/transfer` ‖ network 32 ‖ from 32 ‖ to 32 ‖ u64 amount ‖
+ * u64 nonce.
  * @throws {TypeError|RangeError} naming the first field that cannot be encoded.
  */
-export function transferPayload(t: Transfer): Uint8Array {
-  return new CanonicalWriter(20 + 2 * PUBLIC_KEY_BYTES + 16)
+export function transferPayload(t: Transfer, network: Uint8Array): Uint8Array {
+  return new CanonicalWriter(20 + 3 * PUBLIC_KEY_BYTES + 16)
     .tag(TAGS.transfer)
+    .bytes(network, "network", PUBLIC_KEY_BYTES)
     .bytes(t.from, "from", PUBLIC_KEY_BYTES)
     .bytes(t.to, "to", PUBLIC_KEY_BYTES)
     .u64(t.amount, "amount")

@@ -90,7 +90,12 @@ Options:
       const from = bytesToHex(me.publicKey);
       const nonce = BigInt((await account(from)).nonce) + 1n;
       const transfer = { from: me.publicKey, to: hexToBytes(values.to), amount, nonce };
-      const signature = sign(me.secretKey, transferPayload(transfer));
+      // signed for this network only: its ledger's producer key
+      const { producer } = await client.call<{ producer: string }>(
+        "GET",
+        "/api/ledger/blocks?limit=1",
+      );
+      const signature = sign(me.secretKey, transferPayload(transfer, hexToBytes(producer)));
       const answer = await client.call<{ from: AccountView }>("POST", "/api/ledger/transfers", {
         from,
         to: values.to.toLowerCase(),

@@ -73,7 +73,7 @@ function transfer(
   const entry: TransferEntry = {
     kind: "transfer",
     ...t,
-    signature: sign(from.secretKey, transferPayload(t)),
+    signature: sign(from.secretKey, transferPayload(t, producer.publicKey)),
   };
   return entry;
 }
@@ -86,7 +86,7 @@ function buildChain() {
     { entries: [work(state, alice, 2)].map(encodeEntry) },
   ];
   const t = transfer(state, alice, bob, 1000n);
-  expect(transferProblem(state, t)).toBeUndefined();
+  expect(transferProblem(state, t, producer.publicKey)).toBeUndefined();
   state.transfer(t);
   blocks.push({ entries: [encodeEntry(t), encodeEntry(work(state, bob, 3))] });
   let prev: { height: number; hash: Uint8Array } | undefined;
@@ -189,6 +189,16 @@ describe("ledger: export and re-verification", () => {
     });
   });
 
+  it("refuses a transfer signed for another network (another producer key)", () => {
+    const state = new LedgerState();
+    work(state, alice, 0);
+    const t = transfer(state, alice, bob, 10n); // signed for producer's network
+    expect(transferProblem(state, t, producer.publicKey)).toBeUndefined();
+    expect(transferProblem(state, t, generateIdentity().publicKey)?.code).toBe(
+      "LEDGER_ERROR_BAD_TRANSFER_SIGNATURE",
+    );
+  });
+
   it("fails a chain with its last block cut off against the pinned head", async () => {
     const { sealed } = buildChain();
     const whole = verifyChain(encodeChainFile({ producer: producer.publicKey, blocks: sealed }));
@@ -206,25 +216,27 @@ describe("ledger: export and re-verification", () => {
     const state = new LedgerState();
     work(state, alice, 0);
     const balance = state.balance(bytesToHex(alice.publicKey));
-    expect(transferProblem(state, transfer(state, alice, bob, balance + 1n))?.code).toBe(
-      "LEDGER_ERROR_OVERDRAFT",
-    );
-    expect(transferProblem(state, transfer(state, bob, alice, 1n))?.code).toBe(
+    expect(
+      transferProblem(state, transfer(state, alice, bob, balance + 1n), producer.publicKey)?.code,
+    ).toBe("LEDGER_ERROR_OVERDRAFT");
+    expect(transferProblem(state, transfer(state, bob, alice, 1n), producer.publicKey)?.code).toBe(
       "LEDGER_ERROR_OVERDRAFT",
     );
     // a transfer of 0 is not an overdraft: it is refused for its amount
-    expect(transferProblem(state, transfer(state, alice, bob, 0n))?.code).toBe(
+    expect(transferProblem(state, transfer(state, alice, bob, 0n), producer.publicKey)?.code).toBe(
       "LEDGER_ERROR_BAD_AMOUNT",
     );
     const ok = transfer(state, alice, bob, 10n);
-    expect(transferProblem(state, ok)).toBeUndefined();
+    expect(transferProblem(state, ok, producer.publicKey)).toBeUndefined();
     state.transfer(ok);
-    expect(transferProblem(state, ok)?.code).toBe("LEDGER_ERROR_BAD_NONCE");
+    expect(transferProblem(state, ok, producer.publicKey)?.code).toBe("LEDGER_ERROR_BAD_NONCE");
     const forged = {
       ...transfer(state, alice, bob, 10n),
       signature: sign(bob.secretKey, new Uint8Array(8)),
     };
-    expect(transferProblem(state, forged)?.code).toBe("LEDGER_ERROR_BAD_TRANSFER_SIGNATURE");
+    expect(transferProblem(state, forged, producer.publicKey)?.code).toBe(
+      "LEDGER_ERROR_BAD_TRANSFER_SIGNATURE",
+    );
   });
 });
 
