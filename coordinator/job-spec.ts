@@ -28,6 +28,10 @@ export const MAX_JOB_STEPS = 1e12;
 export const MAX_UNIT_STEPS = 2 ** 30;
 /** Most independent trajectories of one job. */
 export const MAX_TRAJECTORIES = 256;
+/** C0 and C1 controls, DEL, and the Unicode line and paragraph separators. */
+const isControl = (c: number) =>
+  c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029;
+
 /** Longest job name. */
 export const MAX_NAME_LENGTH = 100;
 
@@ -99,6 +103,10 @@ export function parseJobSpec(body: unknown): JobSpec {
   const name = b.name ?? "";
   if (typeof name !== "string" || name.length > MAX_NAME_LENGTH) {
     throw badField("name", `name must be a string of at most ${MAX_NAME_LENGTH} characters`);
+  }
+  if ([...name].some((ch) => isControl(ch.codePointAt(0)!))) {
+    // a name ends up in titles, logs and the PDB file's header lines
+    throw badField("name", "name must not hold control characters or line breaks");
   }
   return { name, sequence, lattice, steps, trajectories, unitSteps, replicas, targetEnergy };
 }

@@ -11,6 +11,7 @@ import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
 import { encodeChainFile } from "../ledger/chain-file.js";
 import { encodeEntry, type TransferEntry } from "../ledger/entries.js";
 import { LedgerState, transferProblem } from "../ledger/verify-chain.js";
+import { networkId } from "../protocol/canonical.js";
 import { keyId } from "../protocol/identity.js";
 import { ApiError } from "./errors.js";
 import { fundJob } from "./escrow-api.js";
@@ -57,9 +58,33 @@ export function parseTransfer(body: unknown): TransferEntry {
 
 /** The `/api/ledger` handler. */
 export class LedgerApi {
+  /** The last export file built, for the head it was built at. */
+  private exported: { from: number; height: number; file: Uint8Array } | undefined;
   constructor(
     private readonly deps: { store: Store; producer: Uint8Array; onTransfer?: () => void },
   ) {}
+
+  /**
+   * The export file from block `from`: built once per chain head (and `from`), then served
+   * from memory until the next block is sealed, so repeated downloads cost no rebuild.
+   */
+  private exportFile(from: number): Uint8Array {
+    const height = this.deps.store.head()?.height ?? -1;
+    const cached = this.exported;
+    if (cached !== undefined && cached.from === from && cached.height === height)
+      return cached.file;
+    const blocks = this.deps.store.listBlocks(from, EXPORT_LIMIT);
+    const file = encodeChainFile({
+      producer: this.deps.producer,
+      blocks: blocks.map((b) => ({
+        headerBytes: b.headerBytes,
+        signature: b.signature,
+        entries: b.entries,
+      })),
+    });
+    this.exported = { from, height, file };
+    return file;
+  }
 
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     try {
@@ -74,16 +99,14 @@ export class LedgerApi {
     const method = req.method ?? "GET";
     const { store } = this.deps;
     if (method === "GET" && what === "export") {
-      const blocks = store.listBlocks(Number(url.searchParams.get("from") ?? 0), EXPORT_LIMIT);
-      const file = encodeChainFile({
-        producer: this.deps.producer,
-        blocks: blocks.map((b) => ({
-          headerBytes: b.headerBytes,
-          signature: b.signature,
-          entries: b.entries,
-        })),
-      });
-      send(res, 200, file, "application/octet-stream");
+      const from = Number(url.searchParams.get("from") ?? 0);
+      if (!Number.isSafeInteger(from) || from < 0) {
+        throw new ApiError(
+          { code: "API_ERROR_BAD_REQUEST", status: 400, field: "from" },
+          "from must be a block height",
+        );
+      }
+      send(res, 200, this.exportFile(from), "application/octet-stream");
       return;
     }
     if (method === "GET" && what === "blocks" && key !== undefined && sub !== undefined) {
@@ -143,7 +166,7 @@ export class LedgerApi {
           const state = new LedgerState();
           state.balances.set(from, sender.balance);
           state.nonces.set(from, sender.nonce);
-          return transferProblem(state, transfer);
+          return transferProblem(state, transfer, networkId(this.deps.producer));
         },
       );
       if (problem !== undefined) {

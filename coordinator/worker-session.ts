@@ -87,6 +87,8 @@ export class WorkerSession {
   private team = "";
   private tokens: number;
   private refilledAt: number;
+  /** Assignments (hex ids) handed out on this connection and not yet answered by a verdict. */
+  private readonly leased = new Set<string>();
 
   constructor(
     private readonly socket: WebSocket,
@@ -104,11 +106,19 @@ export class WorkerSession {
       : undefined;
   }
 
+  /** Assignments handed out on this connection still awaiting their verdict (hex ids). */
+  get leasedAssignments(): readonly string[] {
+    return [...this.leased];
+  }
+
   /** Sends a frame if the socket is open. */
   send(frame: Frame): void {
     if (this.socket.readyState === this.socket.OPEN) this.socket.send(encodeFrame(frame));
-    if (frame.kind === "verdict")
-      this.deps.metrics?.intake.verdictSent(bytesToHex(frame.assignmentId), frame.accepted);
+    if (frame.kind === "verdict") {
+      const id = bytesToHex(frame.assignmentId);
+      this.leased.delete(id);
+      this.deps.metrics?.intake.verdictSent(id, frame.accepted);
+    }
   }
 
   /** Handles one WebSocket message; never throws. */
@@ -232,14 +242,18 @@ export class WorkerSession {
   private serve(slots: number, requestedAt: number): number {
     const key = bytesToHex(this.workerKey);
     const room =
-      this.threads * this.opts.maxLeasesPerThread - this.deps.store.activeLeaseCount(key);
+      Math.min(this.threads * this.opts.maxLeasesPerThread, this.deps.scheduler.leaseQuota(key)) -
+      this.deps.store.activeLeaseCount(key);
     if (room <= 0) return 0;
     const leases = this.deps.scheduler.lease(key, Math.min(slots, room));
     for (let i = 0; i < leases.length; i++)
       this.deps.metrics?.endpoint.assignmentLatencySeconds.observe(
         (this.deps.now() - requestedAt) / 1000,
       );
-    for (const lease of leases) this.send(assignmentFrame(lease));
+    for (const lease of leases) {
+      this.leased.add(lease.assignment.id);
+      this.send(assignmentFrame(lease));
+    }
     return leases.length;
   }
 

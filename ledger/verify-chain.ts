@@ -42,6 +42,11 @@ export type ChainFailureCode =
   | "LEDGER_ERROR_DUPLICATE_UNIT"
   | "LEDGER_ERROR_BAD_TRANSFER_SIGNATURE"
   | "LEDGER_ERROR_BAD_NONCE"
+  /** The chain does not end at the head the verifier pinned (blocks cut off, or another chain). */
+  | "LEDGER_ERROR_HEAD_MISMATCH"
+  /** A transfer of nothing (0). */
+  | "LEDGER_ERROR_BAD_AMOUNT"
+  | "LEDGER_ERROR_OVERDRAFT"
   | EscrowFailureCode;
 
 /** The first thing wrong with a chain. */
@@ -95,14 +100,16 @@ export class LedgerState {
 }
 
 /**
- * Why a transfer cannot be applied to `state`, or undefined when it can.
- * Shared by the coordinator (accepting a transfer) and the verifier.
+ * Why a transfer cannot be applied to `state` of the network whose id (protocol/canonical.ts
+ * `networkId`) is `network`, or undefined when it can. Shared by the coordinator (accepting a
+ * transfer) and the verifier.
  */
 export function transferProblem(
   state: LedgerState,
   t: TransferEntry,
+  network: Uint8Array,
 ): { code: ChainFailureCode; message: string } | undefined {
-  if (!verifySignature(t.from, transferPayload(t), t.signature)) {
+  if (!verifySignature(t.from, transferPayload(t, network), t.signature)) {
     return {
       code: "LEDGER_ERROR_BAD_TRANSFER_SIGNATURE",
       message: "the transfer is not signed by its sender",
@@ -115,7 +122,10 @@ export function transferProblem(
       code: "LEDGER_ERROR_BAD_NONCE",
       message: `the sender's next nonce is ${expected}, not ${t.nonce}`,
     };
-  if (t.amount <= 0n || t.amount > state.balance(from)) {
+  if (t.amount <= 0n) {
+    return { code: "LEDGER_ERROR_BAD_AMOUNT", message: "a transfer moves a positive amount" };
+  }
+  if (t.amount > state.balance(from)) {
     return {
       code: "LEDGER_ERROR_OVERDRAFT",
       message: `the sender has ${state.balance(from)}, the transfer moves ${t.amount}`,
@@ -140,6 +150,20 @@ export interface ChainSummary {
   readonly work: bigint;
   readonly balances: ReadonlyMap<string, bigint>;
   readonly headHash: string | null;
+}
+
+/**
+ * Checks that a verified chain ends at the pinned head (block hash, hex): a valid chain with
+ * its last blocks cut off verifies on its own, but not against the head its reader expects.
+ * @throws {ChainError} LEDGER_ERROR_HEAD_MISMATCH.
+ */
+export function expectHead(summary: ChainSummary, head: string): void {
+  if (summary.headHash !== head.toLowerCase()) {
+    throw new ChainError(
+      { code: "LEDGER_ERROR_HEAD_MISMATCH", block: summary.blocks - 1, entry: null },
+      `the chain ends at ${summary.headHash ?? "no block"}, not at the pinned head ${head}`,
+    );
+  }
 }
 
 /**
@@ -208,7 +232,7 @@ export function verifyChain(bytes: Uint8Array, pinnedProducer?: Uint8Array): Cha
         throw fail(problem.code, problem.message, i);
       }
       if (entry.kind === "transfer") {
-        const problem = transferProblem(state, entry);
+        const problem = transferProblem(state, entry, network);
         if (problem !== undefined) throw fail(problem.code, problem.message, i);
         state.transfer(entry);
         transfers++;

@@ -16,7 +16,8 @@
  *             (with a team: tag `foldnet/v1/team-auth`, the same fields ‖ str team)
  * - result:   tag `foldnet/v1/result`   ‖ assignment id 16 ‖ str unit id ‖ str best fold ‖
  *             i32 best energy ‖ u64 steps ‖ final state hash 32 ‖ Merkle root 32
- * - transfer: tag `foldnet/v1/transfer` ‖ from key 32 ‖ to key 32 ‖ u64 amount ‖ u64 nonce
+ * - transfer: tag `foldnet/v2/transfer` ‖ network id 32 ‖ from key 32 ‖ to key 32 ‖
+ *   u64 amount ‖ u64 nonce
  * - network:  tag `foldnet/v1/network`  ‖ coordinator key 32 (its sha256 is the network id)
  * @module
  */
@@ -28,7 +29,7 @@ import { ASSIGNMENT_ID_BYTES, AUTH_NONCE_BYTES, HASH_BYTES, PUBLIC_KEY_BYTES } f
 export const TAGS = {
   auth: "foldnet/v1/auth",
   result: "foldnet/v1/result",
-  transfer: "foldnet/v1/transfer",
+  transfer: "foldnet/v2/transfer",
   network: "foldnet/v1/network",
   teamAuth: "foldnet/v1/team-auth",
 } as const;
@@ -390,13 +391,15 @@ export interface Transfer {
 }
 
 /**
- * What a sender signs for a token transfer. Layout: tag `foldnet/v1/transfer` ‖ from 32 ‖
- * to 32 ‖ u64 amount ‖ u64 nonce.
+ * What a sender signs for a token transfer on the network `network` (its `networkId`): a
+ * transfer signed for one network does not verify on another. Layout: tag
+ * `foldnet/v2/transfer` ‖ network id 32 ‖ from 32 ‖ to 32 ‖ u64 amount ‖ u64 nonce.
  * @throws {TypeError|RangeError} naming the first field that cannot be encoded.
  */
-export function transferPayload(t: Transfer): Uint8Array {
-  return new CanonicalWriter(20 + 2 * PUBLIC_KEY_BYTES + 16)
+export function transferPayload(t: Transfer, network: Uint8Array): Uint8Array {
+  return new CanonicalWriter(20 + 3 * PUBLIC_KEY_BYTES + 16)
     .tag(TAGS.transfer)
+    .bytes(network, "network", HASH_BYTES)
     .bytes(t.from, "from", PUBLIC_KEY_BYTES)
     .bytes(t.to, "to", PUBLIC_KEY_BYTES)
     .u64(t.amount, "amount")

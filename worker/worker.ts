@@ -29,7 +29,12 @@ import { coordinatorUrl, WorkerConnection } from "./connection.js";
 import type { WorkerMetrics } from "./metrics.js";
 import { createUnitPool, type UnitPool } from "./pool.js";
 import { type AssignmentInfo, buildOpenings, commitFields, sealResult } from "./result.js";
-import { Spool, type SpooledResult } from "./spool.js";
+import {
+  DEFAULT_MAX_UNIT_SPOOL_BYTES,
+  Spool,
+  type SpooledResult,
+  unitSpoolBytes,
+} from "./spool.js";
 import type { UnitStatus, WorkerStatus } from "./status.js";
 
 /** The software name sent in `hello`. */
@@ -63,6 +68,8 @@ export interface VolunteerWorkerOptions {
   readonly progressIntervalMs?: number;
   readonly heartbeatTimeoutMs?: number;
   readonly backoff?: Omit<BackoffOptions, "random">;
+  /** Most spool bytes one unit may need; larger assignments are refused (default 64 MiB). */
+  readonly maxUnitSpoolBytes?: number;
 }
 
 /** Collaborators of a VolunteerWorker (all optional; tests inject them). */
@@ -228,6 +235,7 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
     while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
     await this.pool?.close();
     await this.connection?.stop();
+    await this.spool?.close();
     this.log.info("worker stopped", { spooled: this.awaiting.size });
   }
 
@@ -391,6 +399,20 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
     if (this.stopping) return;
     if (this.running.has(id) || this.awaiting.has(id)) {
       this.log.warn("ignored a duplicate assignment", { assignmentId: id, unitId: frame.unitId });
+      return;
+    }
+    const spoolBytes = unitSpoolBytes(frame);
+    const maxSpoolBytes = this.opts.maxUnitSpoolBytes ?? DEFAULT_MAX_UNIT_SPOOL_BYTES;
+    if (spoolBytes > maxSpoolBytes) {
+      this.log.warn("refused an assignment too large to spool", {
+        unitId: frame.unitId,
+        spoolBytes,
+      });
+      this.connection?.send({
+        kind: "error",
+        code: "WORKER_ERROR_BAD_ASSIGNMENT",
+        message: `unit ${frame.unitId} would need ${spoolBytes} spool bytes; this worker takes at most ${maxSpoolBytes}`,
+      });
       return;
     }
     const info: AssignmentInfo = {

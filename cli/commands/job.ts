@@ -1,7 +1,8 @@
 /**
  * `foldnet job submit|status|result|list|cancel`: a researcher's client of the coordinator's
- * HTTP API. The API key comes from `--api-key` or FOLDNET_API_KEY. `submit --bounty` also
- * escrows tokens from the `--wallet` key into the job's bounty (cli/wallet-client.ts).
+ * HTTP API. The API key comes from `--api-key-file`, FOLDNET_API_KEY or `--api-key`.
+ * `submit --bounty` also escrows tokens from the `--wallet` key into the job's bounty
+ * (cli/wallet-client.ts).
  * @module
  */
 import { writeFileSync } from "node:fs";
@@ -11,6 +12,7 @@ import { createProgress } from "../../common/progress.js";
 import { formatTokens } from "../../common/tokens.js";
 import { ApiClient, DEFAULT_COORDINATOR, type JobView } from "../../coordinator/api-client.js";
 import { loadIdentity } from "../../protocol/identity.js";
+import { apiKeysFrom } from "../api-key-option.js";
 import { type Command, integerOption, parseCommandArgs, UsageError } from "../command.js";
 import { fundJob, parseTokens } from "../wallet-client.js";
 
@@ -26,7 +28,8 @@ const HELP = `Usage: foldnet job <submit|status|result|list|cancel> [options]
 
 Options for every subcommand:
   --coordinator URL  the coordinator (default ${DEFAULT_COORDINATOR}, or FOLDNET_COORDINATOR)
-  --api-key KEY      researcher API key for submit and cancel (or FOLDNET_API_KEY)
+  --api-key-file F   file holding the researcher API key for submit and cancel
+                     (or FOLDNET_API_KEY; --api-key KEY works too but shows in ps)
   --json             print exactly one JSON object
   -h, --help         this help
 
@@ -65,6 +68,7 @@ export const jobCommand: Command = {
       {
         coordinator: { type: "string" },
         "api-key": { type: "string" },
+        "api-key-file": { type: "string" },
         json: { type: "boolean", default: false },
         seq: { type: "string" },
         lattice: { type: "string" },
@@ -86,7 +90,7 @@ export const jobCommand: Command = {
     const [action, id] = positionals;
     const client = new ApiClient(
       values.coordinator ?? process.env.FOLDNET_COORDINATOR ?? DEFAULT_COORDINATOR,
-      values["api-key"] ?? process.env.FOLDNET_API_KEY,
+      apiKeysFrom(values)[0],
     );
     const print = (job: JobView) =>
       process.stdout.write(values.json ? `${JSON.stringify(job)}\n` : describe(job));

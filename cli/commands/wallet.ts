@@ -15,7 +15,7 @@ import { transferPayload } from "../../protocol/canonical.js";
 import { keyId, loadIdentity, saveIdentity, sign } from "../../protocol/identity.js";
 import { backupIdentity, restoreIdentity } from "../../protocol/identity-backup.js";
 import { type Command, parseCommandArgs, UsageError } from "../command.js";
-import { parseTokens, resolveKey } from "../wallet-client.js";
+import { networkOf, parseTokens, resolveKey } from "../wallet-client.js";
 
 /** One entry of a key's history (coordinator/ledger-explorer.ts historyOf). */
 interface HistoryItem {
@@ -136,7 +136,8 @@ Options:
         const from = bytesToHex(me.publicKey);
         const nonce = BigInt((await client.account(from)).nonce) + 1n;
         const transfer = { from: me.publicKey, to: hexToBytes(to), amount, nonce };
-        const signature = sign(me.secretKey, transferPayload(transfer));
+        // signed for this network only (its id is the hash of the coordinator's key)
+        const signature = sign(me.secretKey, transferPayload(transfer, await networkOf(client)));
         const answer = await client.call<{ from: AccountView }>("POST", "/api/ledger/transfers", {
           from,
           to,

@@ -50,6 +50,7 @@ Options:
                      with your key in hello; up to ${MAX_TEAM_BYTES} bytes)
   --coordinator-key KEY  the coordinator's public key (hex, from its /api/status): refuse
                      to authenticate to any other
+  --max-unit-spool-mb MB  refuse units whose result would need more spool (default 64)
   --log-level L      debug, info (default), warn or error
   --metrics-port P   serve Prometheus metrics at http://127.0.0.1:P/metrics (0 picks a free
                      port; see docs/metrics.md); off by default
@@ -66,6 +67,7 @@ Options:
       team: { type: "string" },
       "log-level": { type: "string", default: "info" },
       "metrics-port": { type: "string" },
+      "max-unit-spool-mb": { type: "string" },
     });
     if (values.coordinator === undefined)
       throw new UsageError("--coordinator is required", "coordinator");
@@ -106,6 +108,8 @@ Options:
         threads,
         identityFile: values.identity,
         spoolDir: values.spool,
+        maxUnitSpoolBytes:
+          integerOption(values["max-unit-spool-mb"], "max-unit-spool-mb", 64) * 1024 * 1024,
         ...(values.name === undefined ? {} : { name: values.name }),
         ...(values.team === undefined ? {} : { team: values.team }),
         ...(values["coordinator-key"] === undefined

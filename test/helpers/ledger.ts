@@ -53,9 +53,10 @@ export function workEntry(
   return entry;
 }
 
-/** A transfer signed by `from` with its next nonce after `state` (unless given). */
+/** A transfer signed by `from` for the network of `producer`, with its next nonce after `state` (unless given). */
 export function signedTransfer(
   state: LedgerState,
+  producer: Uint8Array,
   from: Identity,
   to: Identity,
   amount: bigint,
@@ -67,7 +68,11 @@ export function signedTransfer(
     amount,
     nonce: nonce ?? (state.nonces.get(bytesToHex(from.publicKey)) ?? 0n) + 1n,
   };
-  return { kind: "transfer", ...t, signature: sign(from.secretKey, transferPayload(t)) };
+  return {
+    kind: "transfer",
+    ...t,
+    signature: sign(from.secretKey, transferPayload(t, networkId(producer))),
+  };
 }
 
 /** An escrow signed by `funder` for the network of `producer`, with its next nonce after `state`. */

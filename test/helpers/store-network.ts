@@ -71,11 +71,11 @@ export function storeNetwork(producer: Identity) {
       const state = new LedgerState();
       state.balances.set(hex(from), account.balance);
       state.nonces.set(hex(from), account.nonce);
-      const t = signedTransfer(state, from, to, amount);
+      const t = signedTransfer(state, producer.publicKey, from, to, amount);
       return store.appendTransfer(
         encodeEntry(t),
         { from: hex(from), to: hex(to), amount, nonce: t.nonce },
-        () => transferProblem(state, t),
+        () => transferProblem(state, t, network),
       );
     },
     fund(funder: Identity, job: JobRecord, amount: bigint) {

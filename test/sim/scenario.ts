@@ -94,6 +94,10 @@ async function volunteer(v: Volunteer, worker: ScriptedWorker, maxUnits: number)
     if (verdict === undefined) break;
     v.verdicts.push(verdict);
   }
+  // a ban's close frame may trail the loop's last answer: wait for it when one is due
+  const strikes = v.verdicts.filter((x) => !x.accepted && x.code !== "RESULT_ERROR_STALE");
+  if (strikes.length >= 3)
+    await Promise.race([worker.closed(), new Promise((resolve) => setTimeout(resolve, 5_000))]);
   v.banned = worker.closedWith?.reason === "AUTH_ERROR_BANNED";
 }
 

@@ -181,7 +181,7 @@ describe("signed payloads", () => {
     const payloads = [
       authPayload(key(1), key(2), key(3)),
       resultCommitPayload(SAMPLE_FRAMES.resultCommit),
-      transferPayload({ from: key(1), to: key(2), amount: 5n, nonce: 0n }),
+      transferPayload({ from: key(1), to: key(2), amount: 5n, nonce: 0n }, key(9)),
     ];
     const tags = Object.values(TAGS);
     payloads.forEach((p, i) => {
@@ -235,7 +235,7 @@ describe("signed payloads", () => {
       RangeError,
     );
     expect(() =>
-      transferPayload({ from: key(1), to: key(2), amount: 2n ** 64n, nonce: 0n }),
+      transferPayload({ from: key(1), to: key(2), amount: 2n ** 64n, nonce: 0n }, key(9)),
     ).toThrow(new RangeError("amount must be an integer in 0…2^64−1"));
   });
 });

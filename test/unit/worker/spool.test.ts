@@ -18,6 +18,7 @@ import {
   Spool,
   type SpooledResult,
 } from "../../../worker/spool.js";
+import { LOCK_FILE } from "../../../worker/spool-lock.js";
 import { runUnit } from "../../../worker/unit-task.js";
 import { expectFoldnetError } from "../../helpers/errors.js";
 import { hex, SMALL_UNIT } from "./fixtures/unit.js";
@@ -57,6 +58,7 @@ beforeEach(async () => {
   await spool.open();
 });
 afterEach(async () => {
+  await spool.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -78,7 +80,7 @@ describe("the spool", () => {
   it("leaves no temp file behind and overwrites an entry of the same assignment", async () => {
     await spool.save(sealed(2));
     await spool.save(sealed(2));
-    expect((await readdir(dir)).sort()).toEqual([`${"02".repeat(16)}.json`]);
+    expect((await readdir(dir)).sort()).toEqual([`${"02".repeat(16)}.json`, "lock"]);
   });
 
   it("deletes temp files of a crash mid-write on open, keeping the good results", async () => {
@@ -86,8 +88,9 @@ describe("the spool", () => {
     const leftover = `.${"04".repeat(16)}.json.tmp-999-0`;
     await writeFile(join(dir, leftover), encodeSpooled(sealed(4)).slice(0, 100));
     expect(await spool.ids()).toEqual(["03".repeat(16)]);
-    await new Spool(dir).open();
-    expect(await readdir(dir)).toEqual([`${"03".repeat(16)}.json`]);
+    await spool.close();
+    await spool.open();
+    expect((await readdir(dir)).sort()).toEqual([`${"03".repeat(16)}.json`, "lock"]);
     expect(await spool.list()).toHaveLength(1);
   });
 
@@ -114,7 +117,8 @@ describe("the spool", () => {
     json.segmentStates[2] = state.toString("base64");
     await writeFile(join(dir, `${"07".repeat(16)}.json`), JSON.stringify(json));
     expect(await spool.list()).toEqual([]);
-    expect((await readdir(dir)).every((n) => n.endsWith(CORRUPT_SUFFIX))).toBe(true);
+    const files = (await readdir(dir)).filter((n) => n !== LOCK_FILE);
+    expect(files.every((n) => n.endsWith(CORRUPT_SUFFIX))).toBe(true);
   });
 
   it("quarantines a result whose signature does not verify", async () => {
