@@ -22,6 +22,7 @@
  * @module
  */
 import { sha256 } from "@noble/hashes/sha2.js";
+import { ByteReader } from "../common/byte-reader.js";
 import { ProtocolError } from "./errors.js";
 import { ASSIGNMENT_ID_BYTES, AUTH_NONCE_BYTES, HASH_BYTES, PUBLIC_KEY_BYTES } from "./limits.js";
 
@@ -171,29 +172,16 @@ export class CanonicalWriter {
  * Reads canonical fields written by CanonicalWriter, checking every length against the bytes
  * actually present before reading or allocating anything.
  */
-export class CanonicalReader {
-  private at = 0;
-  private readonly view: DataView;
-
-  constructor(private readonly input: Uint8Array) {
-    this.view = new DataView(input.buffer, input.byteOffset, input.byteLength);
-  }
-
-  /** Bytes not yet read. */
-  get remaining(): number {
-    return this.input.length - this.at;
-  }
-
-  private take(count: number, field: string): number {
-    if (count > this.remaining) {
-      throw new ProtocolError(
-        { code: "CANONICAL_ERROR_TRUNCATED", field },
-        `${field} needs ${count} bytes, ${this.remaining} remain`,
-      );
-    }
-    const start = this.at;
-    this.at += count;
-    return start;
+export class CanonicalReader extends ByteReader {
+  constructor(input: Uint8Array) {
+    super(
+      input,
+      (field, need, remaining) =>
+        new ProtocolError(
+          { code: "CANONICAL_ERROR_TRUNCATED", field },
+          `${field} needs ${need} bytes, ${remaining} remain`,
+        ),
+    );
   }
 
   /**
@@ -203,41 +191,16 @@ export class CanonicalReader {
   tag(domain: string): this {
     const ok =
       domain.length < this.remaining &&
-      this.input[this.at + domain.length] === 0 &&
-      [...domain].every((ch, i) => this.input[this.at + i] === ch.charCodeAt(0));
+      this.input[this.offset + domain.length] === 0 &&
+      [...domain].every((ch, i) => this.input[this.offset + i] === ch.charCodeAt(0));
     if (!ok) {
       throw new ProtocolError(
         { code: "CANONICAL_ERROR_BAD_TAG", expected: domain },
         `not ${domain}`,
       );
     }
-    this.at += domain.length + 1;
+    this.claim(domain.length + 1, "tag");
     return this;
-  }
-
-  /** @throws {ProtocolError} CANONICAL_ERROR_TRUNCATED naming `field`. */
-  u8(field: string): number {
-    return this.view.getUint8(this.take(1, field));
-  }
-
-  /** @throws {ProtocolError} CANONICAL_ERROR_TRUNCATED naming `field`. */
-  u16(field: string): number {
-    return this.view.getUint16(this.take(2, field), true);
-  }
-
-  /** @throws {ProtocolError} CANONICAL_ERROR_TRUNCATED naming `field`. */
-  u32(field: string): number {
-    return this.view.getUint32(this.take(4, field), true);
-  }
-
-  /** @throws {ProtocolError} CANONICAL_ERROR_TRUNCATED naming `field`. */
-  i32(field: string): number {
-    return this.view.getInt32(this.take(4, field), true);
-  }
-
-  /** @throws {ProtocolError} CANONICAL_ERROR_TRUNCATED naming `field`. */
-  u64(field: string): bigint {
-    return this.view.getBigUint64(this.take(8, field), true);
   }
 
   /**
@@ -262,8 +225,7 @@ export class CanonicalReader {
    */
   bytes(length: number, field: string): Uint8Array {
     if (!Number.isSafeInteger(length) || length < 0) throw new RangeError("length must be a count");
-    const start = this.take(length, field);
-    return this.input.slice(start, start + length);
+    return this.take(length, field).slice();
   }
 
   /**
