@@ -7,12 +7,13 @@
  * @module
  */
 import { readFileSync } from "node:fs";
+import type { LatticeName } from "../sim/lattice.js";
 import { createSearch } from "../sim/search.js";
 import { argValue, note, report } from "./lib/report.js";
 
 interface Instance {
   id: string;
-  lattice: "square2d" | "cubic3d";
+  lattice: LatticeName;
   sequence: string;
   bestEnergy: number;
 }

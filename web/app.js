@@ -14,6 +14,12 @@ const SVG_NS = "http://www.w3.org/2000/svg";
 /** Micro-tokens per token (ledger/rewards.ts MICRO_PER_TOKEN). */
 const MICRO_PER_TOKEN = 1_000_000n;
 /** How often the ledger panel refreshes while the ledger answers, and re-probes when not. */
+/** Labels of the lattices (sim/lattice.ts `LatticeSpec.label`; the dashboard is plain JS). */
+const LATTICE_LABELS = {
+  square2d: "2D square",
+  cubic3d: "3D cubic",
+  fcc3d: "3D face-centred cubic",
+};
 const LEDGER_REFRESH_MS = 3_000;
 const LEDGER_PROBE_MS = 30_000;
 
@@ -190,7 +196,7 @@ function updateCard(card, job, now) {
   setText(refs.title, job.name || job.id);
   setText(refs.status, job.status);
   refs.status.dataset.status = job.status;
-  const dims = job.lattice === "cubic3d" ? "3D cubic" : "2D square";
+  const dims = LATTICE_LABELS[job.lattice] ?? job.lattice;
   setText(
     refs.meta,
     `${job.id} · ${dims} · ${job.sequence.length} residues · ${plural(job.trajectories, "trajectory", "trajectories")} × ${plural(job.generations, "generation", "generations")}`,

@@ -10,7 +10,7 @@ import { createProgress } from "../progress.js";
 
 const HELP = `Usage: foldnet job <submit|status|result|list|cancel> [options]
 
-  foldnet job submit --seq HP… --steps N [--lattice square2d|cubic3d] [--trajectories T]
+  foldnet job submit --seq HP… --steps N [--lattice square2d|cubic3d|fcc3d] [--trajectories T]
                      [--unit-steps U] [--target E] [--replicas R] [--name NAME] [--wait]
   foldnet job status JOB_ID
   foldnet job result JOB_ID [--svg FILE] [--pdb FILE]

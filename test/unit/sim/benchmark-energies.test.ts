@@ -33,7 +33,7 @@ describe("energies of folds of the benchmark chains", () => {
       const search = createSearch({ sequence: inst.sequence, lattice: inst.lattice, seed: 3 });
       search.run(300_000);
       const { bestFold, bestEnergy } = summarize(search);
-      const coords = layOut(parseFold(bestFold, inst.sequence.length, inst.lattice));
+      const coords = layOut(parseFold(bestFold, inst.sequence.length, inst.lattice), inst.lattice);
       expect(naiveEnergy(inst.sequence, coords)).toBe(bestEnergy);
       expect(bestEnergy).toBeGreaterThanOrEqual(inst.bestEnergy);
       expect(bestEnergy).toBeLessThan(0);
