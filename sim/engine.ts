@@ -558,9 +558,18 @@ export class ReplicaExchangeSearch {
     const { offsets, strengths } = this;
     let total = 0;
     if (strengths === null) {
-      for (let d = 0; d < offsets.length; d++) {
-        const v = grid[cell + offsets[d]!]!;
-        if (v > 0 && v !== i && v !== i + 2) total++;
+      const j = i + 2;
+      let v = grid[cell + offsets[0]!]!;
+      if (v > 0 && v !== i && v !== j) total++;
+      v = grid[cell + offsets[1]!]!;
+      if (v > 0 && v !== i && v !== j) total++;
+      v = grid[cell + offsets[2]!]!;
+      if (v > 0 && v !== i && v !== j) total++;
+      v = grid[cell + offsets[3]!]!;
+      if (v > 0 && v !== i && v !== j) total++;
+      for (let d = 4; d < offsets.length; d++) {
+        v = grid[cell + offsets[d]!]!;
+        if (v > 0 && v !== i && v !== j) total++;
       }
     } else {
       const { types } = this;
