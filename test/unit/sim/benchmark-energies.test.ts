@@ -12,7 +12,11 @@ interface Instance {
 }
 const load = (file: string): Instance[] =>
   JSON.parse(readFileSync(new URL(`../../../bench/data/${file}`, import.meta.url), "utf8"));
-const instances = [...load("hp-benchmarks.json"), ...load("extra-instances.json")];
+const instances = [
+  ...load("hp-benchmarks.json"),
+  ...load("extra-instances.json"),
+  ...load("hp-long.json"),
+];
 
 /** The plainest possible energy: every pair of residues, Manhattan distance 1, O(n²). */
 function naiveEnergy(sequence: string, coords: [number, number, number][]): number {
