@@ -91,6 +91,8 @@ export class ReplicaExchangeSearch {
   private readonly pullL: Int32Array;
   private readonly pullC: Int32Array;
   private readonly pullCount: number;
+  /** log2(pullCount) when pullCount is a power of two (square, cubic), else −1. */
+  private readonly pullShift: number;
   /** 1 for a residue that can make contacts (its cells are positive). */
   private readonly interacts: Uint8Array;
   private readonly cellCode: Int16Array;
@@ -143,6 +145,8 @@ export class ReplicaExchangeSearch {
         if (e !== d && e !== (d ^ 1)) this.perp[d * this.perpCount + j++] = e;
     }
     ({ pullL: this.pullL, pullC: this.pullC, count: this.pullCount } = this.pullTable());
+    this.pullShift =
+      (this.pullCount & (this.pullCount - 1)) === 0 ? 31 - Math.clz32(this.pullCount) : -1;
     const model = modelSpec(params.model);
     this.types = residueTypes(model, params.sequence);
     this.typeRow = Int32Array.from(this.types, (t) => t * model.alphabet.length);
@@ -336,6 +340,8 @@ export class ReplicaExchangeSearch {
     const pos = this.positions[k] as Int32Array;
     const grid = this.grids[k] as Int16Array;
     const { n, offsets, interacts, cellCode, border, metropolis, rng, tableLast } = this;
+    const pullShift = this.pullShift;
+    const pullMask = (1 << pullShift) - 1;
     const dirCount = offsets.length;
     const base = k * this.tableRow;
     let energy = this.energies[k] as number;
@@ -345,18 +351,20 @@ export class ReplicaExchangeSearch {
       const bits = r >>> 16;
       if ((bits & 1) === 1) {
         const side = (bits & 2) === 0 ? 1 : -1;
-        const targets = this.pullTargets(i, side);
         const rest = bits >>> 2;
-        const more = Math.floor(rest / targets);
+        let target: number;
+        let more: number;
+        if (pullShift >= 0 && i + side >= 0 && i + side < n) {
+          // an interior pull with a power-of-two number of targets: no division
+          target = rest & pullMask;
+          more = rest >>> pullShift;
+        } else {
+          const targets = this.pullTargets(i, side);
+          target = rest % targets;
+          more = Math.floor(rest / targets);
+        }
         // skips: trailing one bits of what is left, so P(skips = s) ≈ 2^−(s+1)
-        const dE = this.pull(
-          pos,
-          grid,
-          i,
-          side,
-          rest % targets,
-          31 - Math.clz32(~more & (more + 1)),
-        );
+        const dE = this.pull(pos, grid, i, side, target, 31 - Math.clz32(~more & (more + 1)));
         if (dE === NO_MOVE) continue;
         if (dE > 0 && nextUint32(rng) >= metropolis[base + Math.min(dE, tableLast)]!) {
           this.revertPull(pos, grid);
@@ -453,19 +461,9 @@ export class ReplicaExchangeSearch {
     skips: number,
   ): number {
     const n = this.n;
-    const offsets = this.offsets;
     const newCells = this.newCells;
     const anchor = i + side;
-    if (anchor < 0 || anchor >= n) {
-      // End pull: the end moves two sites away, to A then B, and the chain follows.
-      const dirCount = offsets.length;
-      const A = pos[i]! + offsets[target % dirCount]!;
-      const B = A + offsets[Math.floor(target / dirCount)]!;
-      if (grid[A] !== 0 || grid[B] !== 0) return NO_MOVE;
-      newCells[i] = B;
-      newCells[i - side] = A;
-      return this.follow(pos, grid, i, i - 2 * side, -side, skips);
-    }
+    if (anchor < 0 || anchor >= n) return this.endPull(pos, grid, i, side, target, skips);
     const next = pos[anchor]!;
     const p = pos[i]!;
     const t = this.directionOf(p - next) * this.pullCount + target;
@@ -480,6 +478,25 @@ export class ReplicaExchangeSearch {
     if (grid[C] !== 0) return NO_MOVE;
     newCells[behind] = C;
     return this.follow(pos, grid, i, behind - side, -side, skips);
+  }
+
+  /** The end pull of `pull`: the end moves two sites away, to A then B, and the chain follows. */
+  private endPull(
+    pos: Int32Array,
+    grid: Int16Array,
+    i: number,
+    side: number,
+    target: number,
+    skips: number,
+  ): number {
+    const { offsets, newCells } = this;
+    const dirCount = offsets.length;
+    const A = pos[i]! + offsets[target % dirCount]!;
+    const B = A + offsets[Math.floor(target / dirCount)]!;
+    if (grid[A] !== 0 || grid[B] !== 0) return NO_MOVE;
+    newCells[i] = B;
+    newCells[i - side] = A;
+    return this.follow(pos, grid, i, i - 2 * side, -side, skips);
   }
 
   /** How many `target` values a pull of residue i toward `side` has. */
