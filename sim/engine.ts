@@ -345,6 +345,7 @@ export class ReplicaExchangeSearch {
     const dirCount = offsets.length;
     const base = k * this.tableRow;
     let energy = this.energies[k] as number;
+    let best = this.best;
     for (let t = 0; t < count; t++) {
       const r = nextUint32(rng);
       const i = ((r & 0xffff) * n) >>> 16;
@@ -433,9 +434,10 @@ export class ReplicaExchangeSearch {
         pos[i + 1] = b2;
         if (border[p2] === 1 || border[b2] === 1) this.recenter(k);
       }
-      if (energy < this.best) {
+      if (energy < best) {
         this.energies[k] = energy;
         this.recordBest(k, this.stepCount + t + 1);
+        best = energy;
       }
     }
     this.energies[k] = energy;
@@ -520,9 +522,9 @@ export class ReplicaExchangeSearch {
     dir: number,
     skips: number,
   ): number {
-    const newCells = this.newCells;
+    const { newCells, n } = this;
     let left = skips;
-    while (j >= 0 && j < this.n) {
+    while (j >= 0 && j < n) {
       if (this.adjacent(pos[j]! - newCells[j - dir]!)) {
         if (left === 0) break;
         left--;
@@ -530,7 +532,7 @@ export class ReplicaExchangeSearch {
       newCells[j] = pos[j - 2 * dir]!;
       j += dir;
     }
-    if (left > 0 && (j < 0 || j >= this.n)) return NO_MOVE;
+    if (left > 0 && (j < 0 || j >= n)) return NO_MOVE;
     const last = j - dir;
     return this.applyRange(pos, grid, Math.min(from, last), Math.max(from, last));
   }
