@@ -304,6 +304,8 @@ export class ReplicaExchangeSearch {
       pairs.push(list);
     }
     const count = pairs[0]!.length;
+    // every direction has as many targets on a lattice whose symmetries map any vector to any
+    if (pairs.some((list) => list.length !== count)) throw new RangeError("irregular pull table");
     const pullL = new Int32Array(dirCount * count);
     const pullC = new Int32Array(dirCount * count);
     pairs.forEach((list, u) => {
