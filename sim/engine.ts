@@ -8,10 +8,10 @@
  * W³ cells of Int16: 0 empty, +(i+1) for a residue i that can make contacts (H in the HP
  * model, every residue in MJ), −(i+1) for one that cannot). A residue's position is its flat
  * cell index, so a neighbour is `cell + offset`, and the direction of a one-step cell
- * difference is a table look-up. Before every attempt
- * all residues sit at least MARGIN cells from the box faces; a move can bring one within
- * one cell, after which the replica is re-centred (a translation, which changes nothing in
- * the dynamics). The hot loop allocates nothing.
+ * difference is a table look-up. Before every attempt all residues sit at least MARGIN cells
+ * from the box faces; a move can bring one within one cell, after which the replica is
+ * re-centred (a translation, which changes nothing in the dynamics). The hot loop allocates
+ * nothing.
  *
  * One *step* is one move attempt on one replica, whether the move is valid, accepted or not.
  * Steps run in rounds: replica at temperature 0 gets `exchangeInterval` attempts, then
