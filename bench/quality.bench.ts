@@ -1,18 +1,26 @@
 /**
  * `npm run bench:quality`: for each HP benchmark instance (bench/data), over several seeds, the
- * best energy the engine reaches within a fixed budget per run on one thread, and the steps
- * and seconds it took to reach the best-known energy E* (median and worst over the seeds).
- * `--seconds S` sets the budget per run (default 60), `--seeds N` runs seeds 1…N (default 5),
- * `--only ID,ID` picks instances.
+ * best energy the engine reaches within a fixed budget per run on one thread, the share of
+ * runs that reach the best-known energy E*, and the steps and seconds they took to reach it
+ * (median and worst over the seeds). Options:
+ * - `--set standard|long|all`: the 12 instances of hp-benchmarks.json and extra-instances.json
+ *   (default), the long chains of hp-long.json, or both;
+ * - `--only ID,ID` picks instances (from the set);
+ * - `--seeds N` runs seeds 1…N (default 5), `--first-seed S` starts at S instead of 1;
+ * - `--seconds S` is the budget per run (default 60); `--steps N` adds a step budget, which
+ *   does not depend on the machine's load (a run stops at whichever comes first);
+ * - `--replicas R`, `--t-min M`, `--t-max M` (milli-units) override the default ladder.
  * @module
  */
 import { readFileSync } from "node:fs";
+import type { LatticeName } from "../sim/lattice.js";
+import { DEFAULT_T_MAX_MILLI, DEFAULT_T_MIN_MILLI, geometricLadder } from "../sim/params.js";
 import { createSearch } from "../sim/search.js";
 import { argValue, note, report } from "./lib/report.js";
 
 interface Instance {
   id: string;
-  lattice: "square2d" | "cubic3d";
+  lattice: LatticeName;
   sequence: string;
   bestEnergy: number;
 }
@@ -26,19 +34,42 @@ interface Run {
 const load = (file: string): Instance[] =>
   JSON.parse(readFileSync(new URL(`./data/${file}`, import.meta.url), "utf8"));
 const budget = Number(argValue("seconds", "60"));
+const stepBudget = Number(argValue("steps", String(Number.MAX_SAFE_INTEGER)));
 const seeds = Number(argValue("seeds", "5"));
+const firstSeed = Number(argValue("first-seed", "1"));
 const only = argValue("only", "");
-const instances = [...load("hp-benchmarks.json"), ...load("extra-instances.json")].filter(
-  (inst) => only === "" || only.split(",").includes(inst.id),
-);
+const set = argValue("set", "standard");
+const replicas = argValue("replicas", "");
+const ladder =
+  replicas === ""
+    ? undefined
+    : geometricLadder(
+        Number(replicas),
+        Number(argValue("t-min", String(DEFAULT_T_MIN_MILLI))),
+        Number(argValue("t-max", String(DEFAULT_T_MAX_MILLI))),
+      );
+const files = {
+  standard: ["hp-benchmarks.json", "extra-instances.json"],
+  long: ["hp-long.json"],
+  all: ["hp-benchmarks.json", "extra-instances.json", "hp-long.json"],
+}[set];
+if (files === undefined) throw new Error(`--set must be standard, long or all, got ${set}`);
+const instances = files
+  .flatMap(load)
+  .filter((inst) => only === "" || only.split(",").includes(inst.id));
 /** Steps between two clock reads: the time to E* is known to within one chunk. */
 const CHUNK = 100_000;
 
 function run(inst: Instance, seed: number): Run {
-  const search = createSearch({ sequence: inst.sequence, lattice: inst.lattice, seed });
+  const search = createSearch({
+    sequence: inst.sequence,
+    lattice: inst.lattice,
+    seed,
+    ...(ladder === undefined ? {} : { temperaturesMilli: ladder }),
+  });
   const start = process.hrtime.bigint();
-  for (let seconds = 0; seconds < budget; ) {
-    search.run(CHUNK);
+  for (let seconds = 0; seconds < budget && search.step < stepBudget; ) {
+    search.run(Math.min(CHUNK, stepBudget - search.step));
     seconds = Number(process.hrtime.bigint() - start) / 1e9;
     if (search.bestEnergy <= inst.bestEnergy) {
       return { bestEnergy: search.bestEnergy, reached: { steps: search.bestStep, seconds } };
@@ -55,7 +86,7 @@ const median = (xs: number[]) => {
 const rows: Record<string, string | number>[] = [];
 const results: Record<string, unknown>[] = [];
 for (const inst of instances) {
-  const runs = Array.from({ length: seeds }, (_, k) => run(inst, k + 1));
+  const runs = Array.from({ length: seeds }, (_, k) => run(inst, firstSeed + k));
   const hits = runs.flatMap((r) => (r.reached === undefined ? [] : [r.reached]));
   const best = Math.min(...runs.map((r) => r.bestEnergy));
   const worst =
@@ -71,6 +102,7 @@ for (const inst of instances) {
     bestEnergy: best,
     reachedRuns: hits.length,
     runs: seeds,
+    shareAtTarget: Number((hits.length / seeds).toFixed(3)),
     medianStepsToTarget: hits.length === 0 ? null : median(hits.map((h) => h.steps)),
     medianSecondsToTarget:
       hits.length === 0 ? null : Number(median(hits.map((h) => h.seconds)).toFixed(3)),
@@ -87,11 +119,14 @@ for (const inst of instances) {
   });
 }
 report(
-  `bench:quality — time to the best-known energy, ${seeds} seeds, budget ${budget} s per run, one thread`,
+  `bench:quality — time to the best-known energy, ${seeds} seeds, budget ${budget} s${stepBudget < Number.MAX_SAFE_INTEGER ? ` / ${stepBudget} steps` : ""} per run, one thread${ladder === undefined ? "" : `, ladder ${ladder.join(",")}`}`,
   rows,
   {
     budgetSeconds: budget,
+    budgetSteps: stepBudget < Number.MAX_SAFE_INTEGER ? stepBudget : null,
+    ladderMilli: ladder ?? null,
     seeds,
+    firstSeed,
     instances: results.length,
     reachedEveryRun: results.filter((r) => r.reachedRuns === seeds).length,
     results,

@@ -1,10 +1,12 @@
 /**
- * `npm run bench:sim`: move attempts per second of the engine on the 2D and 3D 64-mer, one
- * thread, against a straightforward baseline written here (objects for coordinates, a Map for
- * occupancy, end and corner moves only, full energy recompute per attempt, float Metropolis),
- * measured in the same run. Figures land in the closing notes and docs/sim.md.
+ * `npm run bench:sim`: move attempts per second of the engine on the 64-mer (HP) on every
+ * lattice of sim/lattice.ts, one thread, against a straightforward baseline written here
+ * (objects for coordinates, a Map for occupancy, end and corner moves only, full energy
+ * recompute per attempt, float Metropolis), measured in the same run. Figures land in the
+ * closing notes and docs/sim.md.
  * @module
  */
+import { LATTICE_SPECS, type Vector3 } from "../sim/lattice.js";
 import { createSearch } from "../sim/search.js";
 import { argValue, note, rate, report } from "./lib/report.js";
 
@@ -22,22 +24,12 @@ class NaiveMetropolis {
   private readonly dirs: Point[];
   constructor(
     private readonly sequence: string,
-    threeD: boolean,
+    vectors: readonly Vector3[],
     private readonly temperature: number,
   ) {
-    this.chain = [...sequence].map((_, i) => ({ x: i, y: 0, z: 0 }));
-    this.dirs = [
-      { x: 1, y: 0, z: 0 },
-      { x: -1, y: 0, z: 0 },
-      { x: 0, y: 1, z: 0 },
-      { x: 0, y: -1, z: 0 },
-      ...(threeD
-        ? [
-            { x: 0, y: 0, z: 1 },
-            { x: 0, y: 0, z: -1 },
-          ]
-        : []),
-    ];
+    const [dx, dy, dz] = vectors[0] as Vector3;
+    this.chain = [...sequence].map((_, i) => ({ x: i * dx, y: i * dy, z: i * dz }));
+    this.dirs = vectors.map(([x, y, z]) => ({ x, y, z }));
   }
   private random(): number {
     this.seed = (Math.imul(this.seed, 1103515245) + 12345) >>> 0;
@@ -82,17 +74,16 @@ class NaiveMetropolis {
 
 const rows: Record<string, string | number>[] = [];
 const figures: Record<string, number> = {};
-for (const lattice of ["square2d", "cubic3d"] as const) {
-  const tag = lattice === "square2d" ? "2d" : "3d";
+for (const { name: lattice, vectors } of LATTICE_SPECS) {
   note(`measuring ${lattice} n=64 (${SECONDS} s per case)…`);
   const search = createSearch({ sequence: SEQUENCE_64, lattice, seed: 1 });
   search.run(2_000_000); // leave the straight start behind
   const engine = rate(SECONDS, 1_000_000, (count) => search.run(count));
-  const naive = new NaiveMetropolis(SEQUENCE_64, lattice === "cubic3d", 0.5);
+  const naive = new NaiveMetropolis(SEQUENCE_64, vectors, 0.5);
   const baseline = rate(SECONDS, 2_000, (count) => naive.attempts(count));
-  figures[`engine${tag.toUpperCase()}AttemptsPerSec`] = Math.round(engine);
-  figures[`baseline${tag.toUpperCase()}AttemptsPerSec`] = Math.round(baseline);
-  figures[`speedup${tag.toUpperCase()}`] = Number((engine / baseline).toFixed(1));
+  figures[`${lattice}EngineAttemptsPerSec`] = Math.round(engine);
+  figures[`${lattice}BaselineAttemptsPerSec`] = Math.round(baseline);
+  figures[`${lattice}Speedup`] = Number((engine / baseline).toFixed(1));
   rows.push({
     lattice,
     "engine attempts/s": `${(engine / 1e6).toFixed(2)} M`,

@@ -4,6 +4,7 @@
  * @module
  */
 import { FoldnetError } from "../common/errors.js";
+import type { LatticeName } from "../sim/lattice.js";
 
 /** Default coordinator address, overridable by FOLDNET_COORDINATOR. */
 export const DEFAULT_COORDINATOR = "http://127.0.0.1:7700";
@@ -13,7 +14,7 @@ export interface JobView {
   id: string;
   name: string;
   sequence: string;
-  lattice: "square2d" | "cubic3d";
+  lattice: LatticeName;
   status: "running" | "done" | "cancelled";
   steps: number;
   stepsPlanned: number;

@@ -8,7 +8,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { utf8ToBytes } from "@noble/hashes/utils.js";
 import { SimError } from "../sim/errors.js";
-import { type LatticeName, parseLattice } from "../sim/lattice.js";
+import { DEFAULT_LATTICE, type LatticeName, parseLattice } from "../sim/lattice.js";
 import { MAX_REPLICAS } from "../sim/params.js";
 import { parseSequence } from "../sim/sequence.js";
 import { ApiError } from "./errors.js";
@@ -80,7 +80,7 @@ export function parseJobSpec(body: unknown): JobSpec {
     sequence = parseSequence(
       typeof b.sequence === "string" ? b.sequence.toUpperCase() : b.sequence,
     );
-    lattice = parseLattice(b.lattice ?? "square2d");
+    lattice = parseLattice(b.lattice ?? DEFAULT_LATTICE);
   } catch (err) {
     if (err instanceof SimError) throw badField(err.type.field, err.message);
     throw err;

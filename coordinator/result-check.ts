@@ -27,6 +27,7 @@ export function sameSearch(
   return (
     a.params.sequence === b.params.sequence &&
     a.params.lattice === b.params.lattice &&
+    a.params.model === b.params.model &&
     a.params.exchangeInterval === b.params.exchangeInterval &&
     a.params.temperaturesMilli.length === b.params.temperaturesMilli.length &&
     a.params.temperaturesMilli.every((t, k) => t === b.params.temperaturesMilli[k])
@@ -99,7 +100,7 @@ export function checkResultCommit(
   }
   let energy: number;
   try {
-    energy = foldEnergy(job.sequence, commit.bestFold, job.lattice, "bestFold");
+    energy = foldEnergy(job.sequence, commit.bestFold, job.lattice, "bestFold", final.params.model);
   } catch (err) {
     throw new ResultError(
       "RESULT_ERROR_BAD_FOLD",
@@ -113,7 +114,7 @@ export function checkResultCommit(
     );
   }
   if (
-    commit.bestFold !== foldToString(final.bestDirections) ||
+    commit.bestFold !== foldToString(final.bestDirections, job.lattice) ||
     commit.bestEnergy !== final.bestEnergy
   ) {
     throw new ResultError(

@@ -17,7 +17,7 @@ import {
   SIGNATURE_BYTES,
   STATE_MAX_RESIDUES,
 } from "../protocol/limits.js";
-import { LATTICES, type LatticeName } from "../sim/lattice.js";
+import { type LatticeName, latticeByWireCode, latticeSpec } from "../sim/lattice.js";
 import {
   decodeEscrowKind,
   ESCROW_TAGS,
@@ -94,7 +94,7 @@ export function encodeEntry(entry: LedgerEntry): Uint8Array {
     .string(entry.unitId, "unitId")
     .bytes(entry.worker, "worker", PUBLIC_KEY_BYTES)
     .string(entry.sequence, "sequence")
-    .u8(LATTICES.indexOf(entry.lattice), "lattice")
+    .u8(latticeSpec(entry.lattice).wireCode, "lattice")
     .u64(entry.steps, "steps")
     .i32(entry.bestEnergy, "bestEnergy")
     .string(entry.fold, "fold")
@@ -141,7 +141,7 @@ export function decodeEntry(bytes: Uint8Array): LedgerEntry {
   const unitId = r.string(MAX_ID_BYTES, "unitId");
   const worker = r.bytes(PUBLIC_KEY_BYTES, "worker");
   const sequence = r.string(STATE_MAX_RESIDUES, "sequence");
-  const lattice = LATTICES[r.u8("lattice")];
+  const lattice = latticeByWireCode(r.u8("lattice"))?.name;
   if (lattice === undefined)
     throw new ProtocolError(
       { code: "CANONICAL_ERROR_BAD_VALUE", field: "lattice" },

@@ -31,15 +31,17 @@ export const STATE_MAX_REPLICAS = 32;
 
 /**
  * Size of the sim's canonical state (sim/state-codec.ts) for `n` residues and `r` replicas:
- * magic 4, lattice 1, n 2, sequence n, R 1, temperatures 4R, exchange interval 4, PRNG 16,
- * step 8, R × (directions n−1, energy 4), best energy 4, best step 8, best directions n−1.
+ * magic 4, lattice 1, (model 1, in "FNS2" states of models other than HP), n 2, sequence n,
+ * R 1, temperatures 4R, exchange interval 4, PRNG 16, step 8, R × (directions n−1,
+ * energy 4), best energy 4, best step 8, best directions n−1.
  */
-export function canonicalStateBytes(n: number, r: number): number {
-  return 4 + 1 + 2 + n + 1 + 4 * r + 4 + 16 + 8 + r * (n - 1 + 4) + 4 + 8 + (n - 1);
+export function canonicalStateBytes(n: number, r: number, withModel = false): number {
+  const model = withModel ? 1 : 0;
+  return 4 + 1 + model + 2 + n + 1 + 4 * r + 4 + 16 + 8 + r * (n - 1 + 4) + 4 + 8 + (n - 1);
 }
 
-/** Largest canonical state: 256 residues and 32 replicas give 8,975 bytes. */
-export const MAX_STATE_BYTES = canonicalStateBytes(STATE_MAX_RESIDUES, STATE_MAX_REPLICAS);
+/** Largest canonical state: 256 residues, 32 replicas and a model byte give 8,976 bytes. */
+export const MAX_STATE_BYTES = canonicalStateBytes(STATE_MAX_RESIDUES, STATE_MAX_REPLICAS, true);
 
 /**
  * Most segments (L = steps / K) in one work unit, so at most L + 1 = 65,537 Merkle leaves. The
@@ -79,7 +81,7 @@ export const MAX_MESSAGE_BYTES = 1024;
 /**
  * Largest frame, in bytes. The largest frame that can be valid is an `Openings` with
  * MAX_CHALLENGE_SEGMENTS openings, each a MAX_STATE_BYTES state and two proofs of
- * MAX_PROOF_HASHES hashes: 651,224 bytes (test/unit/protocol/limits.test.ts builds it). The
+ * MAX_PROOF_HASHES hashes: 651,288 bytes (test/unit/protocol/limits.test.ts builds it). The
  * next-largest, a `ResultCommit` with a full final state, is about 9.4 KB. 640 KiB covers the
  * first with 0.6 % to spare; the WebSocket server's `maxPayload` should equal it.
  */

@@ -1,14 +1,17 @@
 /**
  * The folding engine: replica-exchange Monte Carlo (Thachuk, Shmygelska & Hoos 2007) over a
  * temperature ladder, with end, corner and crankshaft moves and pull moves (Lesh,
- * Mitzenmacher & Whitesides 2003), incremental ΔE and integer-only acceptance.
+ * Mitzenmacher & Whitesides 2003, generalised to any lattice of sim/lattice.ts), incremental
+ * ΔE under any model of sim/model.ts and integer-only acceptance.
  *
  * Representation: each replica lives in its own occupancy box of side W = n + 8 (2D: W², 3D:
- * W³ cells of Int16: 0 empty, +(i+1) for an H residue i, −(i+1) for a P residue i). A residue's
- * position is its flat cell index, so a neighbour is `cell + offset`. Before every attempt
- * all residues sit at least MARGIN cells from the box faces; a move can bring one within
- * one cell, after which the replica is re-centred (a translation, which changes nothing in
- * the dynamics). The hot loop allocates nothing.
+ * W³ cells of Int16: 0 empty, +(i+1) for a residue i that can make contacts (H in the HP
+ * model, every residue in MJ), −(i+1) for one that cannot). A residue's position is its flat
+ * cell index, so a neighbour is `cell + offset`, and the direction of a one-step cell
+ * difference is a table look-up. Before every attempt all residues sit at least MARGIN cells
+ * from the box faces; a move can bring one within one cell, after which the replica is
+ * re-centred (a translation, which changes nothing in the dynamics). The hot loop allocates
+ * nothing.
  *
  * One *step* is one move attempt on one replica, whether the move is valid, accepted or not.
  * Steps run in rounds: replica at temperature 0 gets `exchangeInterval` attempts, then
@@ -18,7 +21,8 @@
  */
 
 import { type Coordinates, layOut } from "./fold.js";
-import { dimensions } from "./lattice.js";
+import { latticeSpec } from "./lattice.js";
+import { modelSpec, residueTypes, strongestContact } from "./model.js";
 import type { SearchParams } from "./params.js";
 import { nextUint32 } from "./prng.js";
 import { thresholdTables } from "./thresholds.js";
@@ -72,18 +76,37 @@ export class ReplicaExchangeSearch {
   readonly params: SearchParams;
   readonly n: number;
   private readonly width: number;
-  private readonly strideZ: number;
+  private readonly dim: 2 | 3;
   private readonly offsets: Int32Array;
-  /** perpendicular direction codes: perp[dir·4 + j], j < perpCount. */
+  /** Direction code of a cell difference d at dirOf[d + dirBias], −1 when not one step. */
+  private readonly dirOf: Int8Array;
+  private readonly dirBias: number;
+  /** Direction codes other than d and its opposite: perp[d·perpCount + j], j < perpCount. */
   private readonly perp: Uint8Array;
   private readonly perpCount: number;
-  private readonly isH: Uint8Array;
+  /**
+   * Interior pull targets, by the direction u of (i − anchor): L = anchor + pullL[u·K + t],
+   * C = pos[i] + pullC[u·K + t] with K = pullCount (L next to the anchor, C next to L and i).
+   */
+  private readonly pullL: Int32Array;
+  private readonly pullC: Int32Array;
+  private readonly pullCount: number;
+  /** log2(pullCount) when pullCount is a power of two (square, cubic), else −1. */
+  private readonly pullShift: number;
+  /** 1 for a residue that can make contacts (its cells are positive). */
+  private readonly interacts: Uint8Array;
   private readonly cellCode: Int16Array;
+  /** Model strengths (null for HP: every contact of two positive cells counts 1). */
+  private readonly strengths: Int32Array | null;
+  /** Residue types, and each residue's row in `strengths` (type · alphabet size). */
+  private readonly types: Uint8Array;
+  private readonly typeRow: Int32Array;
   private readonly border: Uint8Array;
   private readonly positions: Int32Array[];
   private readonly grids: Int16Array[];
   private readonly energies: Int32Array;
   private readonly tableRow: number;
+  private readonly tableLast: number;
   private readonly metropolis: Uint32Array;
   private readonly exchange: Uint32Array;
   private readonly rng: Uint32Array;
@@ -100,37 +123,56 @@ export class ReplicaExchangeSearch {
   constructor(snapshot: SearchSnapshot) {
     const { params } = snapshot;
     const n = params.sequence.length;
-    const dim = dimensions(params.lattice);
+    const lattice = latticeSpec(params.lattice);
+    const dim = lattice.dimensions;
+    const dirCount = lattice.vectors.length;
     this.params = params;
     this.n = n;
+    this.dim = dim;
     this.width = n + BOX_SLACK;
     const w = this.width;
-    this.strideZ = dim === 3 ? w * w : 0x3fffffff;
-    this.offsets = Int32Array.from(dim === 3 ? [1, -1, w, -w, w * w, -w * w] : [1, -1, w, -w]);
-    this.perpCount = dim === 3 ? 4 : 2;
-    this.perp = new Uint8Array(24);
-    for (let d = 0; d < 2 * dim; d++) {
+    this.offsets = Int32Array.from(lattice.vectors, ([x, y, z]) => x + y * w + z * w * w);
+    this.dirBias = dim === 3 ? w * w + w + 1 : w + 1;
+    this.dirOf = new Int8Array(2 * this.dirBias + 1).fill(-1);
+    this.offsets.forEach((o, d) => {
+      this.dirOf[o + this.dirBias] = d;
+    });
+    this.perpCount = dirCount - 2;
+    this.perp = new Uint8Array(dirCount * this.perpCount);
+    for (let d = 0; d < dirCount; d++) {
       let j = 0;
-      for (let e = 0; e < 2 * dim; e++) if (e >> 1 !== d >> 1) this.perp[d * 4 + j++] = e;
+      for (let e = 0; e < dirCount; e++)
+        if (e !== d && e !== (d ^ 1)) this.perp[d * this.perpCount + j++] = e;
     }
-    this.isH = new Uint8Array(n);
+    ({ pullL: this.pullL, pullC: this.pullC, count: this.pullCount } = this.pullTable());
+    this.pullShift =
+      (this.pullCount & (this.pullCount - 1)) === 0 ? 31 - Math.clz32(this.pullCount) : -1;
+    const model = modelSpec(params.model);
+    this.types = residueTypes(model, params.sequence);
+    this.typeRow = Int32Array.from(this.types, (t) => t * model.alphabet.length);
+    this.strengths = params.model === "hp" ? null : model.strengths;
+    this.interacts = new Uint8Array(n);
     this.cellCode = new Int16Array(n);
-    let hydrophobic = 0;
+    let strongest = 0;
     for (let i = 0; i < n; i++) {
-      const h = params.sequence[i] === "H";
-      this.isH[i] = h ? 1 : 0;
-      this.cellCode[i] = h ? i + 1 : -(i + 1);
-      if (h) hydrophobic++;
+      const s = strongestContact(model, this.types[i]!, this.types);
+      this.interacts[i] = s > 0 ? 1 : 0;
+      this.cellCode[i] = s > 0 ? i + 1 : -(i + 1);
+      strongest += s;
     }
     const cells = dim === 3 ? w * w * w : w * w;
     this.border = borderCells(w, dim);
-    // |E| ≤ ⌊nH·(2·dim − 1)/2⌋ bounds every energy, hence every ΔE.
-    const maxDelta = Math.floor((hydrophobic * (2 * dim - 1)) / 2);
-    this.tableRow = maxDelta + 1;
-    ({ metropolis: this.metropolis, exchange: this.exchange } = thresholdTables(
-      params.temperaturesMilli,
-      maxDelta,
-    ));
+    // A residue has at most dirCount − 1 contacts, each shared by two residues: this bounds
+    // every |E|, hence every ΔE (HP: ⌊nH·(dirCount − 1)/2⌋).
+    const maxDelta = Math.floor((strongest * (dirCount - 1)) / 2);
+    let row: number;
+    ({
+      metropolis: this.metropolis,
+      exchange: this.exchange,
+      row,
+    } = thresholdTables(params.temperaturesMilli, maxDelta));
+    this.tableRow = row;
+    this.tableLast = row - 1;
     const replicas = params.temperaturesMilli.length;
     this.positions = [];
     this.grids = [];
@@ -240,6 +282,41 @@ export class ReplicaExchangeSearch {
     return true;
   }
 
+  /**
+   * The interior pull targets of each direction u = dir(i − anchor), in direction-code order
+   * of L's direction v from the anchor, then of C's direction w from i: L free next to the
+   * anchor (v ≠ u), C next to both L and i and not the anchor. On the square and cubic
+   * lattices this is w = v ⊥ u (Lesh et al.'s L and C); on FCC it has 14 targets per u.
+   */
+  private pullTable(): { pullL: Int32Array; pullC: Int32Array; count: number } {
+    const { offsets } = this;
+    const dirCount = offsets.length;
+    const pairs: [number, number][][] = [];
+    for (let u = 0; u < dirCount; u++) {
+      const list: [number, number][] = [];
+      for (let v = 0; v < dirCount; v++) {
+        for (let x = 0; x < dirCount; x++) {
+          // C − L = u + x − v must be one step; C = anchor when x = u ^ 1.
+          const cl = offsets[u]! + offsets[x]! - offsets[v]!;
+          if (v !== u && x !== (u ^ 1) && this.adjacent(cl)) list.push([v, x]);
+        }
+      }
+      pairs.push(list);
+    }
+    const count = pairs[0]!.length;
+    // every direction has as many targets on a lattice whose symmetries map any vector to any
+    if (pairs.some((list) => list.length !== count)) throw new RangeError("irregular pull table");
+    const pullL = new Int32Array(dirCount * count);
+    const pullC = new Int32Array(dirCount * count);
+    pairs.forEach((list, u) => {
+      list.forEach(([v, x], t) => {
+        pullL[u * count + t] = offsets[v]!;
+        pullC[u * count + t] = offsets[x]!;
+      });
+    });
+    return { pullL, pullC, count };
+  }
+
   /** The largest number of `target` values of any pull (end pulls: one per pair of steps). */
   get maxPullTargets(): number {
     return this.offsets.length * this.offsets.length;
@@ -264,30 +341,35 @@ export class ReplicaExchangeSearch {
   private attempts(k: number, count: number): void {
     const pos = this.positions[k] as Int32Array;
     const grid = this.grids[k] as Int16Array;
-    const { n, offsets, isH, cellCode, border, metropolis, rng } = this;
+    const { n, offsets, interacts, cellCode, border, metropolis, rng, tableLast } = this;
+    const pullShift = this.pullShift;
+    const pullMask = (1 << pullShift) - 1;
     const dirCount = offsets.length;
     const base = k * this.tableRow;
     let energy = this.energies[k] as number;
+    let best = this.best;
     for (let t = 0; t < count; t++) {
       const r = nextUint32(rng);
       const i = ((r & 0xffff) * n) >>> 16;
       const bits = r >>> 16;
       if ((bits & 1) === 1) {
         const side = (bits & 2) === 0 ? 1 : -1;
-        const targets = this.pullTargets(i, side);
         const rest = bits >>> 2;
-        const more = Math.floor(rest / targets);
+        let target: number;
+        let more: number;
+        if (pullShift >= 0 && i + side >= 0 && i + side < n) {
+          // an interior pull with a power-of-two number of targets: no division
+          target = rest & pullMask;
+          more = rest >>> pullShift;
+        } else {
+          const targets = this.pullTargets(i, side);
+          target = rest % targets;
+          more = Math.floor(rest / targets);
+        }
         // skips: trailing one bits of what is left, so P(skips = s) ≈ 2^−(s+1)
-        const dE = this.pull(
-          pos,
-          grid,
-          i,
-          side,
-          rest % targets,
-          31 - Math.clz32(~more & (more + 1)),
-        );
+        const dE = this.pull(pos, grid, i, side, target, 31 - Math.clz32(~more & (more + 1)));
         if (dE === NO_MOVE) continue;
-        if (dE > 0 && nextUint32(rng) >= metropolis[base + dE]!) {
+        if (dE > 0 && nextUint32(rng) >= metropolis[base + Math.min(dE, tableLast)]!) {
           this.revertPull(pos, grid);
           continue;
         }
@@ -306,8 +388,15 @@ export class ReplicaExchangeSearch {
             ? pos[i === 0 ? 1 : n - 2]! + offsets[(bits >>> 1) % dirCount]!
             : pos[i - 1]! + pos[i + 1]! - p;
         if (q === p || grid[q] !== 0) continue;
-        const dE = isH[i] === 1 ? this.contacts(grid, p, i) - this.contacts(grid, q, i) : 0;
-        if (dE > 0 && nextUint32(rng) >= metropolis[base + dE]!) continue;
+        let dE = 0;
+        if (interacts[i] === 1) {
+          // p is emptied first: on a non-bipartite lattice (FCC) q may neighbour p
+          dE = this.contacts(grid, p, i);
+          grid[p] = 0;
+          dE -= this.contacts(grid, q, i);
+          grid[p] = cellCode[i]!;
+        }
+        if (dE > 0 && nextUint32(rng) >= metropolis[base + Math.min(dE, tableLast)]!) continue;
         energy += dE;
         grid[p] = 0;
         grid[q] = cellCode[i]!;
@@ -321,27 +410,36 @@ export class ReplicaExchangeSearch {
         const c = pos[i + 2]!;
         const axis = this.directionOf(c - a);
         const current = this.directionOf(p - a);
-        let e = this.perp[axis * 4 + ((bits >>> 1) % (this.perpCount - 1))]!;
-        if (e === current) e = this.perp[axis * 4 + this.perpCount - 1]!;
+        const perpCount = this.perpCount;
+        let e = this.perp[axis * perpCount + ((bits >>> 1) % (perpCount - 1))]!;
+        if (e === current) e = this.perp[axis * perpCount + perpCount - 1]!;
         const p2 = a + offsets[e]!;
         const b2 = c + offsets[e]!;
         if (grid[p2] !== 0 || grid[b2] !== 0) continue;
         let dE = 0;
-        if (isH[i] === 1) dE += this.contacts(grid, p, i) - this.contacts(grid, p2, i);
-        if (isH[i + 1] === 1) dE += this.contacts(grid, b, i + 1) - this.contacts(grid, b2, i + 1);
-        if (dE > 0 && nextUint32(rng) >= metropolis[base + dE]!) continue;
-        energy += dE;
+        if (interacts[i] === 1) dE += this.contacts(grid, p, i);
+        if (interacts[i + 1] === 1) dE += this.contacts(grid, b, i + 1);
+        // emptied first: on a non-bipartite lattice (FCC) p2, b2 may neighbour p, b
         grid[p] = 0;
         grid[b] = 0;
+        if (interacts[i] === 1) dE -= this.contacts(grid, p2, i);
+        if (interacts[i + 1] === 1) dE -= this.contacts(grid, b2, i + 1);
+        if (dE > 0 && nextUint32(rng) >= metropolis[base + Math.min(dE, tableLast)]!) {
+          grid[p] = cellCode[i]!;
+          grid[b] = cellCode[i + 1]!;
+          continue;
+        }
+        energy += dE;
         grid[p2] = cellCode[i]!;
         grid[b2] = cellCode[i + 1]!;
         pos[i] = p2;
         pos[i + 1] = b2;
         if (border[p2] === 1 || border[b2] === 1) this.recenter(k);
       }
-      if (energy < this.best) {
+      if (energy < best) {
         this.energies[k] = energy;
         this.recordBest(k, this.stepCount + t + 1);
+        best = energy;
       }
     }
     this.energies[k] = energy;
@@ -367,33 +465,42 @@ export class ReplicaExchangeSearch {
     skips: number,
   ): number {
     const n = this.n;
-    const offsets = this.offsets;
     const newCells = this.newCells;
     const anchor = i + side;
-    if (anchor < 0 || anchor >= n) {
-      // End pull: the end moves two sites away, to A then B, and the chain follows.
-      const dirCount = offsets.length;
-      const A = pos[i]! + offsets[target % dirCount]!;
-      const B = A + offsets[Math.floor(target / dirCount)]!;
-      if (grid[A] !== 0 || grid[B] !== 0) return NO_MOVE;
-      newCells[i] = B;
-      newCells[i - side] = A;
-      return this.follow(pos, grid, i, i - 2 * side, -side, skips);
-    }
+    if (anchor < 0 || anchor >= n) return this.endPull(pos, grid, i, side, target, skips);
     const next = pos[anchor]!;
     const p = pos[i]!;
-    const e = offsets[this.perp[this.directionOf(p - next) * 4 + target]!]!;
-    const L = next + e;
+    const t = this.directionOf(p - next) * this.pullCount + target;
+    const L = next + this.pullL[t]!;
     if (grid[L] !== 0) return NO_MOVE;
     newCells[i] = L;
     const behind = i - side;
-    if (behind < 0 || behind >= n || p + e === pos[behind]) {
+    const C = p + this.pullC[t]!;
+    if (behind < 0 || behind >= n || C === pos[behind]) {
       return skips === 0 ? this.applyRange(pos, grid, i, i) : NO_MOVE;
     }
-    const C = p + e;
     if (grid[C] !== 0) return NO_MOVE;
     newCells[behind] = C;
     return this.follow(pos, grid, i, behind - side, -side, skips);
+  }
+
+  /** The end pull of `pull`: the end moves two sites away, to A then B, and the chain follows. */
+  private endPull(
+    pos: Int32Array,
+    grid: Int16Array,
+    i: number,
+    side: number,
+    target: number,
+    skips: number,
+  ): number {
+    const { offsets, newCells } = this;
+    const dirCount = offsets.length;
+    const A = pos[i]! + offsets[target % dirCount]!;
+    const B = A + offsets[Math.floor(target / dirCount)]!;
+    if (grid[A] !== 0 || grid[B] !== 0) return NO_MOVE;
+    newCells[i] = B;
+    newCells[i - side] = A;
+    return this.follow(pos, grid, i, i - 2 * side, -side, skips);
   }
 
   /** How many `target` values a pull of residue i toward `side` has. */
@@ -401,7 +508,7 @@ export class ReplicaExchangeSearch {
     const anchor = i + side;
     return anchor < 0 || anchor >= this.n
       ? this.offsets.length * this.offsets.length
-      : this.perpCount;
+      : this.pullCount;
   }
 
   /**
@@ -417,9 +524,9 @@ export class ReplicaExchangeSearch {
     dir: number,
     skips: number,
   ): number {
-    const newCells = this.newCells;
+    const { newCells, n } = this;
     let left = skips;
-    while (j >= 0 && j < this.n) {
+    while (j >= 0 && j < n) {
       if (this.adjacent(pos[j]! - newCells[j - dir]!)) {
         if (left === 0) break;
         left--;
@@ -427,25 +534,25 @@ export class ReplicaExchangeSearch {
       newCells[j] = pos[j - 2 * dir]!;
       j += dir;
     }
-    if (left > 0 && (j < 0 || j >= this.n)) return NO_MOVE;
+    if (left > 0 && (j < 0 || j >= n)) return NO_MOVE;
     const last = j - dir;
     return this.applyRange(pos, grid, Math.min(from, last), Math.max(from, last));
   }
 
   /** Moves residues lo…hi to newCells, returning ΔE (each pair counted once on each side). */
   private applyRange(pos: Int32Array, grid: Int16Array, lo: number, hi: number): number {
-    const { isH, cellCode, oldCells, newCells } = this;
+    const { interacts, cellCode, oldCells, newCells } = this;
     let removed = 0;
     for (let j = lo; j <= hi; j++) {
       const c = pos[j]!;
       oldCells[j] = c;
-      if (isH[j] === 1) removed += this.contacts(grid, c, j);
+      if (interacts[j] === 1) removed += this.contacts(grid, c, j);
       grid[c] = 0;
     }
     let added = 0;
     for (let j = lo; j <= hi; j++) {
       const c = newCells[j]!;
-      if (isH[j] === 1) added += this.contacts(grid, c, j);
+      if (interacts[j] === 1) added += this.contacts(grid, c, j);
       grid[c] = cellCode[j]!;
       pos[j] = c;
     }
@@ -464,44 +571,55 @@ export class ReplicaExchangeSearch {
     }
   }
 
-  /** Non-bonded H neighbours of `cell` for residue i (excluding i−1 and i+1). */
+  /**
+   * Total strength of the contacts residue i would make at `cell` with its non-bonded
+   * neighbours (excluding i−1 and i+1): HP counts the positive (H) neighbours.
+   */
   private contacts(grid: Int16Array, cell: number, i: number): number {
-    const offsets = this.offsets;
-    let count = 0;
-    for (let d = 0; d < offsets.length; d++) {
-      const v = grid[cell + offsets[d]!]!;
-      if (v > 0 && v !== i && v !== i + 2) count++;
+    const { offsets, strengths } = this;
+    let total = 0;
+    if (strengths === null) {
+      const j = i + 2;
+      let v = grid[cell + offsets[0]!]!;
+      if (v > 0 && v !== i && v !== j) total++;
+      v = grid[cell + offsets[1]!]!;
+      if (v > 0 && v !== i && v !== j) total++;
+      v = grid[cell + offsets[2]!]!;
+      if (v > 0 && v !== i && v !== j) total++;
+      v = grid[cell + offsets[3]!]!;
+      if (v > 0 && v !== i && v !== j) total++;
+      for (let d = 4; d < offsets.length; d++) {
+        v = grid[cell + offsets[d]!]!;
+        if (v > 0 && v !== i && v !== j) total++;
+      }
+    } else {
+      const { types } = this;
+      const row = this.typeRow[i]!;
+      for (let d = 0; d < offsets.length; d++) {
+        const v = grid[cell + offsets[d]!]!;
+        if (v > 0 && v !== i && v !== i + 2) total += strengths[row + types[v - 1]!]!;
+      }
     }
-    return count;
+    return total;
   }
 
   /** True when a cell difference is one lattice step. */
   private adjacent(delta: number): boolean {
-    return (
-      delta === 1 ||
-      delta === -1 ||
-      delta === this.width ||
-      delta === -this.width ||
-      delta === this.strideZ ||
-      delta === -this.strideZ
-    );
+    const at = delta + this.dirBias;
+    return at >= 0 && at < this.dirOf.length && this.dirOf[at] !== -1;
   }
 
   /** Direction code of a one-step cell difference. */
   private directionOf(delta: number): number {
-    if (delta === 1) return 0;
-    if (delta === -1) return 1;
-    if (delta === this.width) return 2;
-    if (delta === -this.width) return 3;
-    return delta === this.strideZ ? 4 : 5;
+    return this.dirOf[delta + this.dirBias]!;
   }
 
   /** One exchange sweep over neighbouring temperature pairs, bottom-up. */
   private exchangeSweep(): void {
-    const { energies, positions, grids, exchange, tableRow, rng } = this;
+    const { energies, positions, grids, exchange, tableRow, tableLast, rng } = this;
     for (let k = 0; k + 1 < positions.length; k++) {
       const dE = energies[k + 1]! - energies[k]!;
-      if (dE > 0 && nextUint32(rng) >= exchange[k * tableRow + dE]!) continue;
+      if (dE > 0 && nextUint32(rng) >= exchange[k * tableRow + Math.min(dE, tableLast)]!) continue;
       const e = energies[k]!;
       energies[k] = energies[k + 1]!;
       energies[k + 1] = e;
@@ -523,7 +641,7 @@ export class ReplicaExchangeSearch {
 
   /** Lays out direction codes into replica k's empty box, centred. */
   private place(k: number, directions: Uint8Array): void {
-    this.writeCentred(k, layOut(directions, `replicas[${k}]`));
+    this.writeCentred(k, layOut(directions, this.params.lattice, `replicas[${k}]`));
   }
 
   /** Translates replica k so its bounding box is centred in its box again. */
@@ -545,7 +663,7 @@ export class ReplicaExchangeSearch {
     const pos = this.positions[k]!;
     const grid = this.grids[k]!;
     const w = this.width;
-    const dim = this.offsets.length / 2;
+    const dim = this.dim;
     const shift = [0, 1, 2].map((a) => {
       if (a >= dim) return 0;
       let lo = Infinity;

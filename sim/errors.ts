@@ -1,5 +1,5 @@
 /**
- * Typed errors of the simulation: bad sequences, folds, lattices, search parameters and
+ * Typed errors of the simulation: bad sequences, folds, lattices, models, search parameters and
  * encoded states. Every code names the field at fault.
  * @module
  */
@@ -9,6 +9,7 @@ import { FoldnetError } from "../common/errors.js";
 export type SimErrorType =
   | { code: "SIM_ERROR_BAD_SEQUENCE"; field: string; position?: number }
   | { code: "SIM_ERROR_UNKNOWN_LATTICE"; field: string; lattice: string }
+  | { code: "SIM_ERROR_UNKNOWN_MODEL"; field: string; model: string }
   | {
       code: "SIM_ERROR_BAD_FOLD";
       field: string;

@@ -1,11 +1,13 @@
 /**
- * Folds in the interchange encoding (n−1 absolute direction letters from the origin): parse
- * and validate them, lay them out as coordinates, and compute their HP energy the plain way.
- * This is the reference the fast engine and the verifier are checked against.
+ * Folds in the interchange encoding (n−1 absolute direction letters from the origin, the
+ * lattice's letters): parse and validate them, lay them out as coordinates, and compute
+ * their energy under a model the plain way. This is the reference the fast engine and the
+ * verifier are checked against.
  * @module
  */
 import { SimError } from "./errors.js";
-import { DIRECTION_LETTERS, DIRECTION_VECTORS, dimensions, type LatticeName } from "./lattice.js";
+import { type LatticeName, latticeSpec } from "./lattice.js";
+import { type ModelName, modelSpec, residueTypes, strength } from "./model.js";
 
 /** A fold laid out on the lattice: one [x, y, z] per residue, residue 0 at the origin. */
 export type Coordinates = [number, number, number][];
@@ -32,14 +34,14 @@ export function parseFold(
       `${field} must have ${length - 1} letters for ${length} residues, got ${fold.length}`,
     );
   }
-  const letters = dimensions(lattice) === 2 ? 4 : 6;
+  const { letters } = latticeSpec(lattice);
   const codes = new Uint8Array(fold.length);
   for (let i = 0; i < fold.length; i++) {
-    const code = DIRECTION_LETTERS.indexOf(fold[i] ?? "");
-    if (code < 0 || code >= letters) {
+    const code = letters.indexOf(fold[i] ?? "");
+    if (code < 0) {
       throw new SimError(
         { code: "SIM_ERROR_BAD_FOLD", field, reason: "letter", position: i },
-        `${field} letter "${fold[i]}" at position ${i} is not a ${lattice} direction (${DIRECTION_LETTERS.slice(0, letters)})`,
+        `${field} letter "${fold[i]}" at position ${i} is not a ${lattice} direction (${letters})`,
       );
     }
     codes[i] = code;
@@ -47,10 +49,11 @@ export function parseFold(
   return codes;
 }
 
-/** The interchange string of direction codes. */
-export function foldToString(codes: ArrayLike<number>): string {
+/** The interchange string of direction codes on a lattice. */
+export function foldToString(codes: ArrayLike<number>, lattice: LatticeName): string {
+  const { letters } = latticeSpec(lattice);
   let s = "";
-  for (let i = 0; i < codes.length; i++) s += DIRECTION_LETTERS[codes[i] as number];
+  for (let i = 0; i < codes.length; i++) s += letters[codes[i] as number];
   return s;
 }
 
@@ -66,10 +69,16 @@ function siteKey(n: number): (x: number, y: number, z: number) => number {
 }
 
 /**
- * Lays out direction codes from the origin and checks self-avoidance.
+ * Lays out direction codes (valid codes of `lattice`) from the origin and checks
+ * self-avoidance.
  * @throws {SimError} SIM_ERROR_BAD_FOLD with reason `collision` and the colliding residue.
  */
-export function layOut(codes: ArrayLike<number>, field = "fold"): Coordinates {
+export function layOut(
+  codes: ArrayLike<number>,
+  lattice: LatticeName,
+  field = "fold",
+): Coordinates {
+  const { vectors } = latticeSpec(lattice);
   const coords: Coordinates = [[0, 0, 0]];
   const key = siteKey(codes.length + 1);
   const seen = new Set<number>([key(0, 0, 0)]);
@@ -77,7 +86,7 @@ export function layOut(codes: ArrayLike<number>, field = "fold"): Coordinates {
   let y = 0;
   let z = 0;
   for (let i = 0; i < codes.length; i++) {
-    const v = DIRECTION_VECTORS[codes[i] as number] as readonly [number, number, number];
+    const v = vectors[codes[i] as number] as readonly [number, number, number];
     x += v[0];
     y += v[1];
     z += v[2];
@@ -94,8 +103,18 @@ export function layOut(codes: ArrayLike<number>, field = "fold"): Coordinates {
   return coords;
 }
 
-/** The H–H contacts of laid-out coordinates: pairs (i, j), i < j − 1, at lattice distance 1. */
-export function hhContacts(sequence: string, coords: Coordinates): [number, number][] {
+/**
+ * The contacts of laid-out coordinates that have a non-zero strength under `model`: pairs
+ * (i, j), i < j − 1, at lattice distance 1 (for HP, the H–H contacts).
+ */
+export function contactPairs(
+  sequence: string,
+  coords: Coordinates,
+  lattice: LatticeName,
+  model: ModelName = "hp",
+): [number, number][] {
+  const spec = modelSpec(model);
+  const types = residueTypes(spec, sequence);
   const key = siteKey(coords.length);
   const index = new Map<number, number>();
   coords.forEach(([x, y, z], i) => {
@@ -103,23 +122,37 @@ export function hhContacts(sequence: string, coords: Coordinates): [number, numb
   });
   const contacts: [number, number][] = [];
   coords.forEach(([x, y, z], i) => {
-    if (sequence[i] !== "H") return;
-    for (const [dx, dy, dz] of DIRECTION_VECTORS) {
+    for (const [dx, dy, dz] of latticeSpec(lattice).vectors) {
       const j = index.get(key(x + dx, y + dy, z + dz));
-      if (j !== undefined && j > i + 1 && sequence[j] === "H") contacts.push([i, j]);
+      if (j !== undefined && j > i + 1 && strength(spec, types[i]!, types[j]!) !== 0) {
+        contacts.push([i, j]);
+      }
     }
   });
   return contacts;
 }
 
-/** HP energy of laid-out coordinates: −(H–H lattice neighbours that are not chain neighbours). */
-export function energyOfCoordinates(sequence: string, coords: Coordinates): number {
-  const contacts = hhContacts(sequence, coords).length;
-  return contacts === 0 ? 0 : -contacts;
+/** Energy of laid-out coordinates under `model`: −Σ strength over the contacts. */
+export function energyOfCoordinates(
+  sequence: string,
+  coords: Coordinates,
+  lattice: LatticeName,
+  model: ModelName = "hp",
+): number {
+  const spec = modelSpec(model);
+  let total = 0;
+  for (const [i, j] of contactPairs(sequence, coords, lattice, model)) {
+    total += strength(
+      spec,
+      spec.alphabet.indexOf(sequence[i]!),
+      spec.alphabet.indexOf(sequence[j]!),
+    );
+  }
+  return total === 0 ? 0 : -total;
 }
 
 /**
- * Validates a fold for a sequence on a lattice and returns its energy.
+ * Validates a fold for a sequence on a lattice and returns its energy under `model`.
  * @throws {SimError} SIM_ERROR_BAD_FOLD (length, letter or collision).
  */
 export function foldEnergy(
@@ -127,9 +160,12 @@ export function foldEnergy(
   fold: string,
   lattice: LatticeName,
   field = "fold",
+  model: ModelName = "hp",
 ): number {
   return energyOfCoordinates(
     sequence,
-    layOut(parseFold(fold, sequence.length, lattice, field), field),
+    layOut(parseFold(fold, sequence.length, lattice, field), lattice, field),
+    lattice,
+    model,
   );
 }

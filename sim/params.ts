@@ -6,21 +6,24 @@
  */
 import { SimError } from "./errors.js";
 import { type LatticeName, parseLattice } from "./lattice.js";
+import { type ModelName, parseModel } from "./model.js";
 import { parseSequence } from "./sequence.js";
 
 /** Most replicas one search may run (memory: one occupancy box per replica). */
 export const MAX_REPLICAS = 32;
-/** Temperatures are integers in milli-units within this range (0.001 … 100). */
+/** Temperatures are integers in milli-units of the model's energy within this range (0.001 … 1000). */
 export const MIN_TEMPERATURE_MILLI = 1;
-export const MAX_TEMPERATURE_MILLI = 100_000;
+export const MAX_TEMPERATURE_MILLI = 1_000_000;
 /** Longest run of attempts on one replica between two exchange rounds. */
 export const MAX_EXCHANGE_INTERVAL = 1_000_000;
 
 /** The parameters that, with a start state, fix a trajectory. */
 export interface SearchParams {
-  /** HP sequence, `H`/`P` letters. */
+  /** Residue letters of the model's alphabet. */
   readonly sequence: string;
   readonly lattice: LatticeName;
+  /** Energy model (`hp` unless said otherwise). */
+  readonly model: ModelName;
   /** Replica temperatures in milli-units, strictly increasing (the ladder). */
   readonly temperaturesMilli: readonly number[];
   /** Move attempts on each replica between two replica-exchange rounds. */
@@ -31,14 +34,23 @@ export interface SearchParams {
 export interface SearchOptions {
   readonly sequence: string;
   readonly lattice: LatticeName;
+  readonly model?: ModelName;
   readonly replicas?: number;
   readonly temperaturesMilli?: readonly number[];
   readonly exchangeInterval?: number;
 }
 
-/** Default ladder ends (milli-units) and exchange interval; see docs/sim.md for the tuning. */
+/** Default HP ladder ends (milli-units) and exchange interval; see docs/sim.md for the tuning. */
 export const DEFAULT_T_MIN_MILLI = 160;
 export const DEFAULT_T_MAX_MILLI = 1000;
+/**
+ * Default ladder ends of each model (milli-units of its energy). MJ: the HP ladder scaled by
+ * 300, about the mean MJ contact strength (3 RT = 300 units); not tuned (docs/sim.md).
+ */
+const MODEL_LADDERS: Readonly<Record<ModelName, readonly [number, number]>> = {
+  hp: [DEFAULT_T_MIN_MILLI, DEFAULT_T_MAX_MILLI],
+  mj: [48_000, 300_000],
+};
 export const DEFAULT_REPLICAS = 8;
 export const DEFAULT_EXCHANGE_INTERVAL = 500;
 
@@ -61,11 +73,13 @@ export function geometricLadder(
  * @throws {SimError} naming the first bad field.
  */
 export function resolveSearchParams(options: SearchOptions): SearchParams {
-  const sequence = parseSequence(options.sequence);
+  const model = parseModel(options.model ?? "hp");
+  const sequence = parseSequence(options.sequence, "sequence", model);
   const lattice = parseLattice(options.lattice);
   const replicas = options.temperaturesMilli?.length ?? options.replicas ?? DEFAULT_REPLICAS;
   checkInteger(replicas, "replicas", 1, MAX_REPLICAS);
-  const temperaturesMilli = options.temperaturesMilli ?? geometricLadder(replicas);
+  const temperaturesMilli =
+    options.temperaturesMilli ?? geometricLadder(replicas, ...MODEL_LADDERS[model]);
   temperaturesMilli.forEach((t, k) => {
     checkInteger(t, `temperaturesMilli[${k}]`, MIN_TEMPERATURE_MILLI, MAX_TEMPERATURE_MILLI);
     if (k > 0 && t <= (temperaturesMilli[k - 1] as number)) {
@@ -77,7 +91,7 @@ export function resolveSearchParams(options: SearchOptions): SearchParams {
   });
   const exchangeInterval = options.exchangeInterval ?? DEFAULT_EXCHANGE_INTERVAL;
   checkInteger(exchangeInterval, "exchangeInterval", 1, MAX_EXCHANGE_INTERVAL);
-  return { sequence, lattice, temperaturesMilli: [...temperaturesMilli], exchangeInterval };
+  return { sequence, lattice, model, temperaturesMilli: [...temperaturesMilli], exchangeInterval };
 }
 
 /**

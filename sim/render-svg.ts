@@ -1,13 +1,14 @@
 /**
- * Pictures of folds as standalone SVG: bonds as a line, H residues as dark discs, P residues
- * as open circles, H–H contacts as dashed red lines, residue 0 ringed. 2D folds are drawn on
- * their lattice; 3D folds in an oblique projection (z drawn up and to the right, far
- * residues first, nearer ones shaded lighter). The CLI, the API and the dashboard all use
- * this one renderer.
+ * Pictures of folds as standalone SVG: bonds as a line, residues that make contacts (H in
+ * the HP model, every residue in MJ) as dark discs, the others as open circles, contacts as
+ * dashed red lines, residue 0 ringed. Sites go through their lattice spec's projection (2D
+ * as is, 3D obliquely with z up and to the right; far residues first, nearer ones shaded
+ * lighter). The CLI, the API and the dashboard all use this one renderer.
  * @module
  */
-import { type Coordinates, hhContacts, layOut, parseFold } from "./fold.js";
-import type { LatticeName } from "./lattice.js";
+import { contactPairs, layOut, parseFold } from "./fold.js";
+import { type LatticeName, latticeSpec } from "./lattice.js";
+import { type ModelName, modelSpec, residueTypes, strongestContact } from "./model.js";
 
 /** Options of `renderSvg`. */
 export interface SvgOptions {
@@ -15,18 +16,12 @@ export interface SvgOptions {
   readonly title?: string;
   /** Pixels per lattice unit (default 28). */
   readonly scale?: number;
+  /** Energy model of the sequence (default `hp`). */
+  readonly model?: ModelName;
 }
 
-/** Share of a lattice unit that a z step moves a residue right and up in the 3D projection. */
-const DEPTH_X = 0.45;
-const DEPTH_Y = 0.3;
 const MARGIN_UNITS = 1;
 const TITLE_PX = 22;
-
-/** Projects lattice coordinates to the plane: 2D as is, 3D obliquely. */
-function project(coords: Coordinates, threeD: boolean): [number, number][] {
-  return coords.map(([x, y, z]) => (threeD ? [x + DEPTH_X * z, -y - DEPTH_Y * z] : [x, -y]));
-}
 
 const escapeXml = (text: string) =>
   text.replace(
@@ -44,10 +39,12 @@ export function renderSvg(
   lattice: LatticeName,
   options: SvgOptions = {},
 ): string {
-  const coords = layOut(parseFold(fold, sequence.length, lattice));
-  const threeD = lattice === "cubic3d";
+  const spec = latticeSpec(lattice);
+  const model = options.model ?? "hp";
+  const coords = layOut(parseFold(fold, sequence.length, lattice), lattice);
+  const threeD = spec.dimensions === 3;
   const scale = options.scale ?? 28;
-  const points = project(coords, threeD);
+  const points = coords.map((c) => spec.project(c));
   const xs = points.map((p) => p[0]);
   const ys = points.map((p) => p[1]);
   const minX = Math.min(...xs) - MARGIN_UNITS;
@@ -69,7 +66,7 @@ export function renderSvg(
   if (options.title !== undefined) {
     parts.push(`<text x="6" y="16" font-size="14" fill="#222">${escapeXml(options.title)}</text>`);
   }
-  for (const [i, j] of hhContacts(sequence, coords)) {
+  for (const [i, j] of contactPairs(sequence, coords, lattice, model)) {
     parts.push(
       `<line class="contact" x1="${px(i)}" y1="${py(i)}" x2="${px(j)}" y2="${py(j)}" stroke="#d62728" stroke-width="1.5" stroke-dasharray="4 3"/>`,
     );
@@ -81,13 +78,14 @@ export function renderSvg(
   const order = coords
     .map((_, i) => i)
     .sort((a, b) => (zs[a] as number) - (zs[b] as number) || a - b);
+  const types = residueTypes(modelSpec(model), sequence);
   for (const i of order) {
-    const h = sequence[i] === "H";
+    const h = strongestContact(modelSpec(model), types[i]!, types) > 0;
     const light = threeD ? Math.round((((zs[i] as number) - zMin) / zSpan) * 60) : 0;
     const fill = h ? `hsl(215, 60%, ${25 + light * 0.5}%)` : "#ffffff";
     const stroke = i === 0 ? "#ff7f0e" : "#1f3b63";
     parts.push(
-      `<circle class="${h ? "H" : "P"}" cx="${px(i)}" cy="${py(i)}" r="${r}" fill="${fill}" stroke="${stroke}" stroke-width="${i === 0 ? 3 : 1.5}"><title>${i} ${h ? "H" : "P"}</title></circle>`,
+      `<circle class="${h ? "H" : "P"}" cx="${px(i)}" cy="${py(i)}" r="${r}" fill="${fill}" stroke="${stroke}" stroke-width="${i === 0 ? 3 : 1.5}"><title>${i} ${sequence[i]}</title></circle>`,
     );
   }
   parts.push("</svg>");

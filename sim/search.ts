@@ -69,7 +69,7 @@ export function summarize(search: ReplicaExchangeSearch): SearchSummary {
     lattice: search.params.lattice,
     steps: search.step,
     bestEnergy: search.bestEnergy,
-    bestFold: foldToString(search.bestDirections()),
+    bestFold: foldToString(search.bestDirections(), search.params.lattice),
     bestStep: search.bestStep,
   };
 }

@@ -2,10 +2,14 @@
  * The canonical byte encoding of a whole search state and its hash (docs/design.md
  * "Determinism contract"). Little-endian, fixed layout, no optional parts (see docs/sim.md):
  *
- *   "FNS1" · u8 lattice (0 square2d, 1 cubic3d) · u16 n · n × u8 sequence (ASCII H/P) ·
+ *   "FNS1" · u8 lattice (wire code, sim/lattice.ts) · u16 n · n × u8 sequence (ASCII) ·
  *   u8 R · R × u32 temperature (milli) · u32 exchangeInterval · 4 × u32 xoshiro128** state ·
  *   u64 step · R × ((n−1) × u8 direction code · i32 energy) in temperature order ·
  *   i32 bestEnergy · u64 bestStep · (n−1) × u8 best direction codes
+ *
+ * for the HP model (the format of every state before models existed, unchanged). A state of
+ * another model starts "FNS2" and has one more byte, u8 model (wire code, sim/model.ts),
+ * right after the lattice; "FNS2" with the HP model is refused, so each state has one encoding.
  *
  * Decoding trusts nothing: every field is range-checked, every conformation laid out and its
  * energy recomputed, so a decoded state is a valid state.
@@ -16,10 +20,12 @@ import { utf8ToBytes } from "@noble/hashes/utils.js";
 import type { SearchSnapshot } from "./engine.js";
 import { SimError } from "./errors.js";
 import { energyOfCoordinates, layOut } from "./fold.js";
-import { dimensions, LATTICES, type LatticeName } from "./lattice.js";
+import { latticeByWireCode, latticeSpec } from "./lattice.js";
+import { MODEL_SPECS, modelSpec } from "./model.js";
 import { MAX_REPLICAS, resolveSearchParams, type SearchParams } from "./params.js";
 
-const MAGIC = [0x46, 0x4e, 0x53, 0x31]; // "FNS1"
+const MAGIC_HP = [0x46, 0x4e, 0x53, 0x31]; // "FNS1"
+const MAGIC_MODEL = [0x46, 0x4e, 0x53, 0x32]; // "FNS2": one more byte, the model
 /** Domain tag of state hashes: sha256(tag ‖ 0x00 ‖ state bytes). */
 const STATE_HASH_TAG = utf8ToBytes("foldnet/v1/sim-state");
 
@@ -27,14 +33,29 @@ const STATE_HASH_TAG = utf8ToBytes("foldnet/v1/sim-state");
 export function encodeState(s: SearchSnapshot): Uint8Array {
   const n = s.params.sequence.length;
   const replicas = s.params.temperaturesMilli.length;
+  const model = modelSpec(s.params.model).wireCode;
   const size =
-    4 + 1 + 2 + n + 1 + 4 * replicas + 4 + 16 + 8 + replicas * (n - 1 + 4) + 4 + 8 + (n - 1);
+    4 +
+    1 +
+    (model === 0 ? 0 : 1) +
+    2 +
+    n +
+    1 +
+    4 * replicas +
+    4 +
+    16 +
+    8 +
+    replicas * (n - 1 + 4) +
+    4 +
+    8 +
+    (n - 1);
   const bytes = new Uint8Array(size);
   const view = new DataView(bytes.buffer);
   let at = 0;
-  bytes.set(MAGIC, at);
+  bytes.set(model === 0 ? MAGIC_HP : MAGIC_MODEL, at);
   at += 4;
-  view.setUint8(at++, LATTICES.indexOf(s.params.lattice));
+  view.setUint8(at++, latticeSpec(s.params.lattice).wireCode);
+  if (model !== 0) view.setUint8(at++, model);
   view.setUint16(at, n, true);
   at += 2;
   bytes.set(utf8ToBytes(s.params.sequence), at);
@@ -129,9 +150,14 @@ export interface StateHeader {
 /** Reads and validates the fields before the conformations. */
 function readHeader(r: StateReader): StateHeader {
   const magic = r.take(4, "magic");
-  if (magic.some((b, i) => b !== MAGIC[i])) throw badState("magic", "is not FNS1");
-  const lattice = LATTICES[r.u8("lattice")];
+  const withModel = MAGIC_MODEL.every((b, i) => b === magic[i]);
+  if (!withModel && magic.some((b, i) => b !== MAGIC_HP[i]))
+    throw badState("magic", "is not FNS1 or FNS2");
+  const lattice = latticeByWireCode(r.u8("lattice"))?.name;
   if (lattice === undefined) throw badState("lattice", "is not a known lattice code");
+  const model = withModel ? MODEL_SPECS[r.u8("model")]?.name : "hp";
+  if (model === undefined || (withModel && model === "hp"))
+    throw badState("model", "is not a known model code other than hp");
   const n = r.u16("length");
   const sequence = new TextDecoder().decode(r.take(n, "sequence"));
   const replicaCount = r.u8("replicas");
@@ -140,7 +166,13 @@ function readHeader(r: StateReader): StateHeader {
   const temperaturesMilli: number[] = [];
   for (let k = 0; k < replicaCount; k++) temperaturesMilli.push(r.u32(`temperaturesMilli[${k}]`));
   const exchangeInterval = r.u32("exchangeInterval");
-  const params = resolveSearchParams({ sequence, lattice, temperaturesMilli, exchangeInterval });
+  const params = resolveSearchParams({
+    sequence,
+    lattice,
+    model,
+    temperaturesMilli,
+    exchangeInterval,
+  });
   const rng = new Uint32Array(4);
   for (let k = 0; k < 4; k++) rng[k] = r.u32(`rng[${k}]`);
   if (rng.every((w) => w === 0)) throw badState("rng", "is the all-zero state");
@@ -163,21 +195,20 @@ export function peekStateHeader(bytes: Uint8Array): StateHeader {
 export function decodeState(bytes: Uint8Array): SearchSnapshot {
   const r = new StateReader(bytes);
   const { params, rng, step } = readHeader(r);
-  const { sequence, lattice } = params;
-  const n = sequence.length;
+  const n = params.sequence.length;
   const replicaCount = params.temperaturesMilli.length;
   const replicas = [];
   for (let k = 0; k < replicaCount; k++) {
     const directions = Uint8Array.from(r.take(n - 1, `replicas[${k}].directions`));
     const energy = r.i32(`replicas[${k}].energy`);
-    checkEnergy(sequence, directions, lattice, energy, `replicas[${k}]`);
+    checkEnergy(params, directions, energy, `replicas[${k}]`);
     replicas.push({ directions, energy });
   }
   const bestEnergy = r.i32("bestEnergy");
   const bestStep = r.u64("bestStep");
   const bestDirections = Uint8Array.from(r.take(n - 1, "bestDirections"));
   r.end();
-  checkEnergy(sequence, bestDirections, lattice, bestEnergy, "best");
+  checkEnergy(params, bestDirections, bestEnergy, "best");
   if (bestStep > step) throw badState("bestStep", "is after step");
   if (replicas.some((rep) => rep.energy < bestEnergy))
     throw badState("bestEnergy", "is above a replica's energy");
@@ -186,16 +217,18 @@ export function decodeState(bytes: Uint8Array): SearchSnapshot {
 
 /** Lays out a conformation (validating codes and self-avoidance) and checks its stated energy. */
 function checkEnergy(
-  sequence: string,
+  params: SearchParams,
   directions: Uint8Array,
-  lattice: LatticeName,
   energy: number,
   field: string,
 ): void {
-  const codes = dimensions(lattice) * 2;
+  const { sequence, lattice, model } = params;
+  const codes = latticeSpec(lattice).vectors.length;
   if (directions.some((d) => d >= codes))
     throw badState(`${field}.directions`, `has a code ≥ ${codes}`);
-  if (energyOfCoordinates(sequence, layOut(directions, field)) !== energy) {
+  if (
+    energyOfCoordinates(sequence, layOut(directions, lattice, field), lattice, model) !== energy
+  ) {
     throw badState(`${field}.energy`, "does not match the conformation");
   }
 }

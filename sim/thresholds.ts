@@ -77,6 +77,30 @@ export function exchangeTable(temperaturesMilli: readonly number[], maxDelta: nu
 export interface ThresholdTables {
   readonly metropolis: Uint32Array;
   readonly exchange: Uint32Array;
+  /**
+   * Entries per row (ΔE = 0…row−1). Every entry at row−1 is 0 unless row − 1 = maxDelta, so
+   * a ΔE ≥ row may read entry row − 1 instead: models with large energies (MJ) keep small
+   * tables.
+   */
+  readonly row: number;
+}
+
+/**
+ * The smallest ΔE at which every Metropolis and exchange threshold of the ladder is zero
+ * (expThreshold's exact zero test: a ≥ ZERO_BEYOND·b).
+ */
+export function zeroThresholdDelta(temperaturesMilli: readonly number[]): number {
+  const ceilDiv = (a: bigint, b: bigint) => Number((a + b - 1n) / b);
+  let delta = 0;
+  temperaturesMilli.forEach((t, k) => {
+    delta = Math.max(delta, ceilDiv(ZERO_BEYOND * BigInt(t), 1000n));
+    const tHigh = temperaturesMilli[k + 1];
+    if (tHigh !== undefined) {
+      const [lo, hi] = [BigInt(t), BigInt(tHigh)];
+      delta = Math.max(delta, ceilDiv(ZERO_BEYOND * lo * hi, 1000n * (hi - lo)));
+    }
+  });
+  return delta;
 }
 
 /**
@@ -87,17 +111,22 @@ export interface ThresholdTables {
 const TABLE_CACHE_SIZE = 64;
 const tableCache = new Map<string, ThresholdTables>();
 
-/** The Metropolis and exchange tables of a ladder, computed once per (ladder, maxDelta). */
+/**
+ * The Metropolis and exchange tables of a ladder for energies changing by at most maxDelta,
+ * cut where every threshold is zero (see `ThresholdTables.row`), computed once per key.
+ */
 export function thresholdTables(
   temperaturesMilli: readonly number[],
   maxDelta: number,
 ): ThresholdTables {
-  const key = `${temperaturesMilli.join(",")}/${maxDelta}`;
+  const last = Math.min(maxDelta, zeroThresholdDelta(temperaturesMilli));
+  const key = `${temperaturesMilli.join(",")}/${last}`;
   let tables = tableCache.get(key);
   if (tables === undefined) {
     tables = {
-      metropolis: metropolisTable(temperaturesMilli, maxDelta),
-      exchange: exchangeTable(temperaturesMilli, maxDelta),
+      metropolis: metropolisTable(temperaturesMilli, last),
+      exchange: exchangeTable(temperaturesMilli, last),
+      row: last + 1,
     };
     if (tableCache.size >= TABLE_CACHE_SIZE)
       tableCache.delete(tableCache.keys().next().value as string);

@@ -78,7 +78,7 @@ export function runWorkUnit(input: WorkUnitInput, onSegment?: SegmentCallback): 
     finalState,
     leaves,
     bestEnergy: search.bestEnergy,
-    bestFold: foldToString(search.bestDirections()),
+    bestFold: foldToString(search.bestDirections(), search.params.lattice),
   };
 }
 

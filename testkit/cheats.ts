@@ -40,7 +40,7 @@ export function runSkipping(
     leaves: [...segmentStates, state].map((s) => stateHash(s)),
     segmentStates,
     bestEnergy: final.bestEnergy,
-    bestFold: foldToString(final.bestDirections),
+    bestFold: foldToString(final.bestDirections, final.params.lattice),
   };
   return sealResult(assignment, output, secretKey, Date.now());
 }

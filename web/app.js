@@ -13,6 +13,12 @@ import { refreshLeaderboard } from "./leaderboard.js";
 import { refreshLedger } from "./ledger.js";
 import { drawEnergyPlot } from "./plot.js";
 
+/** Labels of the lattices (sim/lattice.ts `LatticeSpec.label`; the dashboard is plain JS). */
+const LATTICE_LABELS = {
+  square2d: "2D square",
+  cubic3d: "3D cubic",
+  fcc3d: "3D face-centred cubic",
+};
 const compact = new Intl.NumberFormat("en", { notation: "compact", maximumFractionDigits: 1 });
 
 // ---------------------------------------------------------------------------------------------
@@ -155,7 +161,7 @@ function updateCard(card, job, now) {
   setText(refs.title, job.name || job.id);
   setText(refs.status, job.status);
   refs.status.dataset.status = job.status;
-  const dims = job.lattice === "cubic3d" ? "3D cubic" : "2D square";
+  const dims = LATTICE_LABELS[job.lattice] ?? job.lattice;
   setText(
     refs.meta,
     `${job.id} · ${dims} · ${job.sequence.length} residues · ${plural(job.trajectories, "trajectory", "trajectories")} × ${plural(job.generations, "generation", "generations")}`,

@@ -6,7 +6,8 @@
 import { writeFileSync } from "node:fs";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { createProgress } from "../../common/progress.js";
-import { parseLattice } from "../../sim/lattice.js";
+import { DEFAULT_LATTICE, LATTICES, parseLattice } from "../../sim/lattice.js";
+import { MODELS, parseModel } from "../../sim/model.js";
 import { renderPdb } from "../../sim/render-pdb.js";
 import { renderSvg } from "../../sim/render-svg.js";
 import { createSearch, searchStateHash, summarize } from "../../sim/search.js";
@@ -18,27 +19,30 @@ const CHUNK_STEPS = 250_000;
 export const foldCommand: Command = {
   name: "fold",
   summary: "fold a sequence locally (replica-exchange Monte Carlo), no network",
-  help: `Usage: foldnet fold --seq HP… --lattice square2d|cubic3d --steps N [options]
+  help: `Usage: foldnet fold --seq HP… --lattice ${LATTICES.join("|")} --steps N [options]
 
 Runs a replica-exchange Monte Carlo search with pull moves on this machine and prints the
 best fold found. The same arguments give the same result on every machine.
 
 Options:
-  --seq HP…          the HP sequence (letters H and P, 2…256 residues)
-  --lattice L        square2d (default) or cubic3d
+  --seq HP…          the sequence, 2…256 residues: H and P (hp), or amino acids (mj)
+  --lattice L        ${LATTICES.join(", ")} (default ${DEFAULT_LATTICE})
+  --model M          ${MODELS.join(" or ")}: HP, or Miyazawa-Jernigan 1996 contact energies
+                     for the 20 amino acids in units of 0.01 RT (default hp)
   --steps N          move attempts in all (default 1000000)
   --seed S           PRNG seed, an integer in [0, 2^64) (default 1)
   --replicas R       replicas on the temperature ladder (default 8)
   --svg FILE         write a picture of the best fold
-  --pdb FILE         write the best fold as a PDB file (CA trace; H = HIS, P = PRO)
-  --json             print one JSON object: sequence, lattice, steps, seed, replicas,
+  --pdb FILE         write the best fold as a PDB file (CA trace; HP: H = HIS, P = PRO)
+  --json             print one JSON object: sequence, lattice, model, steps, seed, replicas,
                      bestEnergy, bestFold, bestStep, stateHash
   -h, --help         this help
 `,
   async run(argv) {
     const { values } = parseCommandArgs(argv, {
       seq: { type: "string" },
-      lattice: { type: "string", default: "square2d" },
+      lattice: { type: "string", default: DEFAULT_LATTICE },
+      model: { type: "string", default: "hp" },
       steps: { type: "string", default: "1000000" },
       seed: { type: "string", default: "1" },
       replicas: { type: "string" },
@@ -52,9 +56,11 @@ Options:
       throw new UsageError(`--seed must be a non-negative integer, got "${values.seed}"`, "seed");
     const seed = BigInt(values.seed);
     const lattice = parseLattice(values.lattice, "--lattice");
+    const model = parseModel(values.model, "--model");
     const search = createSearch({
       sequence: values.seq.toUpperCase(),
       lattice,
+      model,
       seed,
       ...(values.replicas === undefined
         ? {}
@@ -72,6 +78,7 @@ Options:
         values.svg,
         renderSvg(summary.sequence, summary.bestFold, lattice, {
           title: `E = ${summary.bestEnergy}`,
+          model,
         }),
       );
     }
@@ -80,12 +87,14 @@ Options:
         values.pdb,
         renderPdb(summary.sequence, summary.bestFold, lattice, {
           title: `foldnet fold E = ${summary.bestEnergy}`,
+          model,
         }),
       );
     }
     const result = {
       sequence: summary.sequence,
       lattice,
+      model,
       steps,
       seed: values.seed,
       replicas: search.params.temperaturesMilli.length,
@@ -99,7 +108,7 @@ Options:
       process.stdout.write(`${JSON.stringify(result)}\n`);
     } else {
       process.stdout.write(
-        `sequence   ${result.sequence} (${result.sequence.length} residues, ${lattice})\n` +
+        `sequence   ${result.sequence} (${result.sequence.length} residues, ${lattice}, ${model})\n` +
           `best       E = ${result.bestEnergy} at step ${result.bestStep} of ${steps}\n` +
           `fold       ${result.bestFold}\n` +
           `state hash ${result.stateHash}\n`,

@@ -18,7 +18,7 @@ import { fundJob, parseTokens } from "../wallet-client.js";
 
 const HELP = `Usage: foldnet job <submit|status|result|list|cancel> [options]
 
-  foldnet job submit --seq HP… --steps N [--lattice square2d|cubic3d] [--trajectories T]
+  foldnet job submit --seq HP… --steps N [--lattice square2d|cubic3d|fcc3d] [--trajectories T]
                      [--unit-steps U] [--target E] [--replicas R] [--name NAME] [--wait]
                      [--bounty TOKENS [--wallet FILE] [--coordinator-key KEY]]
   foldnet job status JOB_ID

@@ -9,11 +9,11 @@ import { energyOfCoordinates, layOut } from "../../sim/fold.js";
 
 /** Asserts every replica of `search` is a valid self-avoiding chain with the energy it claims. */
 export function expectConsistentReplicas(search: ReplicaExchangeSearch): void {
-  const { sequence } = search.params;
+  const { sequence, lattice, model } = search.params;
   for (let k = 0; k < search.params.temperaturesMilli.length; k++) {
-    const coords = layOut(search.directionsAt(k));
+    const coords = layOut(search.directionsAt(k), lattice);
     expect(coords).toHaveLength(sequence.length);
-    expect(search.energyAt(k)).toBe(energyOfCoordinates(sequence, coords));
+    expect(search.energyAt(k)).toBe(energyOfCoordinates(sequence, coords, lattice, model));
     expect(search.bestEnergy).toBeLessThanOrEqual(search.energyAt(k));
   }
 }

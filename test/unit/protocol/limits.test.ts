@@ -19,10 +19,10 @@ import { encodeState } from "../../../sim/state-codec.js";
 import { SAMPLE_FRAMES } from "../../vectors/protocol-samples.js";
 
 /** The sim's canonical state of a fresh search with `n` residues and `replicas` replicas. */
-function simState(n: number, replicas: number): Uint8Array {
+function simState(n: number, replicas: number, model: "hp" | "mj" = "hp"): Uint8Array {
   const sequence = "HP".repeat(n).slice(0, n);
   return encodeState(
-    initialSnapshot(resolveSearchParams({ sequence, lattice: "cubic3d", replicas }), 1),
+    initialSnapshot(resolveSearchParams({ sequence, lattice: "cubic3d", model, replicas }), 1),
   );
 }
 
@@ -32,16 +32,17 @@ describe("limits derived from the sim and the Merkle tree", () => {
     expect(STATE_MAX_REPLICAS).toBe(MAX_REPLICAS);
   });
 
-  it("size states as the sim encodes them; the largest is MAX_STATE_BYTES = 8,975", () => {
+  it("size states as the sim encodes them; the largest (an MJ state) is MAX_STATE_BYTES = 8,976", () => {
     for (const [n, r] of [
       [2, 1],
       [64, 8],
       [100, 16],
     ] as const) {
       expect(simState(n, r)).toHaveLength(canonicalStateBytes(n, r));
+      expect(simState(n, r, "mj")).toHaveLength(canonicalStateBytes(n, r, true));
     }
-    expect(simState(STATE_MAX_RESIDUES, STATE_MAX_REPLICAS)).toHaveLength(MAX_STATE_BYTES);
-    expect(MAX_STATE_BYTES).toBe(8975);
+    expect(simState(STATE_MAX_RESIDUES, STATE_MAX_REPLICAS, "mj")).toHaveLength(MAX_STATE_BYTES);
+    expect(MAX_STATE_BYTES).toBe(8976);
   });
 
   it("bound proofs: MAX_PROOF_HASHES is the longest proof in a tree of MAX_SEGMENTS_PER_UNIT + 1 leaves", () => {
@@ -51,10 +52,10 @@ describe("limits derived from the sim and the Merkle tree", () => {
     expect(tree.proof(MAX_SEGMENTS_PER_UNIT)).toHaveLength(1);
   });
 
-  it("fit the largest valid frame (an Openings of 64 full states and proofs: 651,224 bytes) in MAX_FRAME_BYTES", () => {
+  it("fit the largest valid frame (an Openings of 64 full states and proofs: 651,288 bytes) in MAX_FRAME_BYTES", () => {
     const hash = new Uint8Array(32).fill(0xff);
     const proof = Array.from({ length: MAX_PROOF_HASHES }, () => hash);
-    const state = simState(STATE_MAX_RESIDUES, STATE_MAX_REPLICAS);
+    const state = simState(STATE_MAX_RESIDUES, STATE_MAX_REPLICAS, "mj");
     const worst: OpeningsFrame = {
       kind: "openings",
       assignmentId: SAMPLE_FRAMES.openings.assignmentId,
@@ -67,7 +68,7 @@ describe("limits derived from the sim and the Merkle tree", () => {
       })),
     };
     const bytes = encodeFrame(worst);
-    expect(bytes.length).toBe(651_224);
+    expect(bytes.length).toBe(651_288);
     expect(bytes.length).toBeLessThanOrEqual(MAX_FRAME_BYTES);
     expect(decodeFrame(bytes)).toEqual(worst);
     // the next largest: a result with a full final state

@@ -12,7 +12,11 @@ interface Instance {
 }
 const load = (file: string): Instance[] =>
   JSON.parse(readFileSync(new URL(`../../../bench/data/${file}`, import.meta.url), "utf8"));
-const instances = [...load("hp-benchmarks.json"), ...load("extra-instances.json")];
+const instances = [
+  ...load("hp-benchmarks.json"),
+  ...load("extra-instances.json"),
+  ...load("hp-long.json"),
+];
 
 /** The plainest possible energy: every pair of residues, Manhattan distance 1, O(n²). */
 function naiveEnergy(sequence: string, coords: [number, number, number][]): number {
@@ -33,7 +37,7 @@ describe("energies of folds of the benchmark chains", () => {
       const search = createSearch({ sequence: inst.sequence, lattice: inst.lattice, seed: 3 });
       search.run(300_000);
       const { bestFold, bestEnergy } = summarize(search);
-      const coords = layOut(parseFold(bestFold, inst.sequence.length, inst.lattice));
+      const coords = layOut(parseFold(bestFold, inst.sequence.length, inst.lattice), inst.lattice);
       expect(naiveEnergy(inst.sequence, coords)).toBe(bestEnergy);
       expect(bestEnergy).toBeGreaterThanOrEqual(inst.bestEnergy);
       expect(bestEnergy).toBeLessThan(0);

@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ReplicaExchangeSearch, type SearchSnapshot } from "../../../sim/engine.js";
+import { LATTICES, type LatticeName } from "../../../sim/lattice.js";
+import { MODELS, type ModelName, modelSpec } from "../../../sim/model.js";
 import { resolveSearchParams } from "../../../sim/params.js";
 import {
   createSearch,
@@ -11,22 +13,30 @@ import {
 } from "../../../sim/search.js";
 import { expectConsistentReplicas } from "../../helpers/sim.js";
 
-const hpSequence = (min: number, max: number) =>
-  fc.array(fc.constantFrom("H", "P"), { minLength: min, maxLength: max }).map((a) => a.join(""));
+const sequenceOf = (model: ModelName, min: number, max: number) =>
+  fc
+    .array(fc.constantFrom(...modelSpec(model).alphabet), { minLength: min, maxLength: max })
+    .map((a) => a.join(""));
+const hpSequence = (min: number, max: number) => sequenceOf("hp", min, max);
 const lattice = fc.constantFrom("square2d" as const, "cubic3d" as const);
+/** A chain on any lattice under any model. */
+const chain = (min: number, max: number) =>
+  fc
+    .tuple(fc.constantFrom(...LATTICES), fc.constantFrom(...MODELS))
+    .chain(([lat, model]) =>
+      sequenceOf(model, min, max).map((sequence) => ({ lattice: lat, model, sequence })),
+    );
 
 describe("replica-exchange engine: move invariants", () => {
-  it("keeps every replica connected, self-avoiding and at its recomputed energy after any steps", () => {
+  it("keeps every replica connected, self-avoiding and at its recomputed energy after any steps (every lattice and model)", () => {
     fc.assert(
       fc.property(
-        hpSequence(2, 40),
-        lattice,
+        chain(2, 40),
         fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
         fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 12 }),
-        (sequence, lat, seed, chunks) => {
+        (c, seed, chunks) => {
           const search = createSearch({
-            sequence,
-            lattice: lat,
+            ...c,
             seed,
             replicas: 3,
             exchangeInterval: 50,
@@ -41,20 +51,28 @@ describe("replica-exchange engine: move invariants", () => {
     );
   });
 
-  it("checks every single attempt on a long 2D chain (ΔE equals the full recompute each step)", () => {
-    const search = createSearch({
-      sequence: "HPHPPHHPHPPHPHHPPHPHHHPPHHPHPH",
-      lattice: "square2d",
-      seed: 7,
-      replicas: 2,
-      exchangeInterval: 10,
+  const everyAttempt: [LatticeName, ModelName, string][] = [
+    ["square2d", "hp", "HPHPPHHPHPPHPHHPPHPHHHPPHHPHPH"],
+    ["fcc3d", "hp", "HPHPPHHPHPPHPHHPPHPHHHPPHHPHPH"],
+    ["fcc3d", "mj", "MKVLAAGIVGLLLAACSSEKWYFDRNQTPH"],
+  ];
+  for (const [lat, model, sequence] of everyAttempt) {
+    it(`checks every single attempt on a long chain (${lat}, ${model}): ΔE equals the full recompute each step`, () => {
+      const search = createSearch({
+        sequence,
+        lattice: lat,
+        model,
+        seed: 7,
+        replicas: 2,
+        exchangeInterval: 10,
+      });
+      for (let t = 0; t < 5_000; t++) {
+        search.run(1);
+        expectConsistentReplicas(search);
+      }
+      expect(search.bestEnergy).toBeLessThan(0);
     });
-    for (let t = 0; t < 5_000; t++) {
-      search.run(1);
-      expectConsistentReplicas(search);
-    }
-    expect(search.bestEnergy).toBeLessThan(0);
-  });
+  }
 
   // A reverse may have to pass over more places to stop than the forward pull did (a helix
   // touches itself often): the engine proposes up to 8+ skips, the test looks up to 6.
@@ -69,9 +87,7 @@ describe("replica-exchange engine: move invariants", () => {
           search.run(300);
           const start = Array.from(search.directionsAt(0)).join();
           for (const after of pullNeighbours(search.snapshot(), 2)) {
-            const back = pullNeighbours(after, 6).some(
-              (s) => Array.from(s.replicas[0]!.directions).join() === start,
-            );
+            const back = pullReaches(after, start, 6);
             expect(back, `a pull from ${start} has no reverse`).toBe(true);
           }
         },
@@ -79,47 +95,65 @@ describe("replica-exchange engine: move invariants", () => {
       { numRuns: 8 },
     );
   });
+
+  it("FCC pull moves are reversible too (short chains)", () => {
+    fc.assert(
+      fc.property(hpSequence(4, 6), fc.integer({ min: 0, max: 2 ** 31 }), (sequence, seed) => {
+        const search = createSearch({ sequence, lattice: "fcc3d", seed, replicas: 1 });
+        search.run(300);
+        const start = Array.from(search.directionsAt(0)).join();
+        for (const after of pullNeighbours(search.snapshot(), 1)) {
+          const back = pullReaches(after, start, 3);
+          expect(back, `a pull from ${start} has no reverse`).toBe(true);
+        }
+      }),
+      { numRuns: 2 },
+    );
+  });
 });
 
 /** Every conformation one pull move (passing over at most maxSkips places to stop) away from replica 0. */
-function pullNeighbours(from: SearchSnapshot, maxSkips: number): SearchSnapshot[] {
-  const out: SearchSnapshot[] = [];
+function* pullNeighbours(from: SearchSnapshot, maxSkips: number): Generator<SearchSnapshot> {
   let probe = new ReplicaExchangeSearch(from);
   for (let i = 0; i < probe.n; i++) {
     for (const side of [1, -1] as const) {
       for (let target = 0; target < probe.maxPullTargets; target++) {
         for (let skips = 0; skips <= maxSkips; skips++) {
           if (!probe.applyPull(0, i, side, target, skips)) continue;
-          out.push(probe.snapshot());
+          yield probe.snapshot();
           probe = new ReplicaExchangeSearch(from);
         }
       }
     }
   }
-  return out;
+}
+
+/** True when one pull move takes `from` to the conformation `directions` (stops at the first). */
+function pullReaches(from: SearchSnapshot, directions: string, maxSkips: number): boolean {
+  for (const s of pullNeighbours(from, maxSkips)) {
+    if (Array.from(s.replicas[0]!.directions).join() === directions) return true;
+  }
+  return false;
 }
 
 describe("determinism: canonical state and resume", () => {
-  it("a run split into resumed pieces equals the unsplit run, byte for byte", () => {
+  it("a run split into resumed pieces equals the unsplit run, byte for byte (every lattice and model)", () => {
     fc.assert(
       fc.property(
-        hpSequence(10, 48),
-        lattice,
+        chain(10, 48),
         fc.integer({ min: 0, max: 2 ** 31 }),
         fc.array(fc.integer({ min: 0, max: 3000 }), { maxLength: 6 }),
-        (sequence, lat, seed, pieces) => {
+        (c, seed, pieces) => {
           const total = pieces.reduce((a, b) => a + b, 0);
           const whole = createSearch({
-            sequence,
-            lattice: lat,
+            ...c,
             seed,
             replicas: 4,
             exchangeInterval: 97,
           });
           whole.run(total);
           let split = createSearch({
-            sequence,
-            lattice: lat,
+            ...c,
             seed,
             replicas: 4,
             exchangeInterval: 97,
@@ -157,6 +191,18 @@ describe("determinism: canonical state and resume", () => {
     const search = createSearch({
       sequence: "HPHPPHHPHPPHPHHPPHPH",
       lattice: "square2d",
+      seed: 42,
+    });
+    search.run(100_000);
+    expect(Buffer.from(searchStateHash(search)).toString("hex")).toMatchSnapshot();
+    expect(search.bestEnergy).toMatchSnapshot();
+  });
+
+  it("has a golden state hash for a fixed FCC / MJ work unit (non-regression)", () => {
+    const search = createSearch({
+      sequence: "MKVLAAGIVGLLLAACSSEKWYFDRNQTPH",
+      lattice: "fcc3d",
+      model: "mj",
       seed: 42,
     });
     search.run(100_000);

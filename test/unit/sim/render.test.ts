@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { foldEnergy, hhContacts, layOut, parseFold } from "../../../sim/fold.js";
+import { contactPairs, foldEnergy, layOut, parseFold } from "../../../sim/fold.js";
 import { renderPdb } from "../../../sim/render-pdb.js";
 import { renderSvg } from "../../../sim/render-svg.js";
 import { createSearch, summarize } from "../../../sim/search.js";
@@ -33,7 +33,7 @@ describe("fold pictures", () => {
       const atoms = pdb.split("\n").filter((l) => l.startsWith("ATOM"));
       expect(atoms).toHaveLength(sequence.length);
       const xyz = atoms.map((l) => [l.slice(30, 38), l.slice(38, 46), l.slice(46, 54)].map(Number));
-      const coords = layOut(parseFold(bestFold, sequence.length, lattice));
+      const coords = layOut(parseFold(bestFold, sequence.length, lattice), lattice);
       xyz.forEach((p, i) => {
         expect(p).toEqual(coords[i]!.map((v) => Number((v * 3.8).toFixed(3))));
         expect(atoms[i]!.slice(17, 20)).toBe(sequence[i] === "H" ? "HIS" : "PRO");
@@ -46,8 +46,8 @@ describe("fold pictures", () => {
   }
 
   it("counts contacts as the energy does", () => {
-    const coords = layOut(parseFold("RUL", 4, "square2d"));
-    expect(hhContacts("HPPH", coords)).toEqual([[0, 3]]);
+    const coords = layOut(parseFold("RUL", 4, "square2d"), "square2d");
+    expect(contactPairs("HPPH", coords, "square2d")).toEqual([[0, 3]]);
     expect(foldEnergy("HPPH", "RUL", "square2d")).toBe(-1);
   });
 

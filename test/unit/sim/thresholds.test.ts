@@ -1,6 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { exchangeTable, expThreshold, metropolisTable } from "../../../sim/thresholds.js";
+import { geometricLadder } from "../../../sim/params.js";
+import {
+  exchangeTable,
+  expThreshold,
+  metropolisTable,
+  thresholdTables,
+} from "../../../sim/thresholds.js";
 
 describe("integer acceptance thresholds", () => {
   it("computes ⌊e^−1·2^32⌋ exactly", () => {
@@ -33,5 +39,31 @@ describe("integer acceptance thresholds", () => {
     const table = exchangeTable([500, 1000], 5);
     // (1/0.5 − 1/1)·1 = 1
     expect(table[1]).toBe(expThreshold(1n, 1n));
+  });
+
+  it("cut tables agree with the full ones and end in zeros (large ΔE reads the last entry)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 3000 }),
+        fc.integer({ min: 1, max: 3 }),
+        (replicas, tMin, ratio) => {
+          const ladder = [...new Set(geometricLadder(replicas, tMin, tMin * (1 + ratio)))];
+          const maxDelta = 5000;
+          const cut = thresholdTables(ladder, maxDelta);
+          const fullM = metropolisTable(ladder, maxDelta);
+          const fullX = exchangeTable(ladder, maxDelta);
+          for (let k = 0; k < ladder.length; k++) {
+            for (let d = 0; d <= maxDelta; d++) {
+              const at = Math.min(d, cut.row - 1);
+              expect(cut.metropolis[k * cut.row + at]).toBe(fullM[k * (maxDelta + 1) + d]);
+              if (k + 1 < ladder.length)
+                expect(cut.exchange[k * cut.row + at]).toBe(fullX[k * (maxDelta + 1) + d]);
+            }
+          }
+        },
+      ),
+      { numRuns: 15 },
+    );
   });
 });
