@@ -6,8 +6,13 @@
  * @module
  */
 
-/** Makes the error for a field that needs `need` bytes when only `remaining` are left. */
-export type TruncatedError = (field: string, need: number, remaining: number) => Error;
+/** The errors a reader raises, made by its owner. */
+export interface ByteReaderErrors {
+  /** For a field that needs `need` bytes when only `remaining` are left. */
+  truncated(field: string, need: number, remaining: number): Error;
+  /** For a u64 read as a number that is above 2⁵³ − 1. */
+  unsafe(field: string): Error;
+}
 
 /** Reads fixed-width little-endian fields from `input` in order. */
 export class ByteReader {
@@ -16,7 +21,7 @@ export class ByteReader {
 
   constructor(
     protected readonly input: Uint8Array,
-    private readonly truncated: TruncatedError,
+    private readonly errors: ByteReaderErrors,
   ) {
     this.view = new DataView(input.buffer, input.byteOffset, input.byteLength);
   }
@@ -36,7 +41,7 @@ export class ByteReader {
    * @throws the owner's error when fewer are left.
    */
   protected claim(count: number, field: string): number {
-    if (count > this.remaining) throw this.truncated(field, count, this.remaining);
+    if (count > this.remaining) throw this.errors.truncated(field, count, this.remaining);
     const start = this.at;
     this.at += count;
     return start;
@@ -60,6 +65,13 @@ export class ByteReader {
 
   u64(field: string): bigint {
     return this.view.getBigUint64(this.claim(8, field), true);
+  }
+
+  /** A u64 that must fit a safe JS integer (step counts, timestamps). */
+  u64Number(field: string): number {
+    const value = this.u64(field);
+    if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw this.errors.unsafe(field);
+    return Number(value);
   }
 
   /** The next `count` bytes as a view into the input (no copy). */

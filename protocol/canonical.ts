@@ -174,14 +174,15 @@ export class CanonicalWriter {
  */
 export class CanonicalReader extends ByteReader {
   constructor(input: Uint8Array) {
-    super(
-      input,
-      (field, need, remaining) =>
+    super(input, {
+      truncated: (field, need, remaining) =>
         new ProtocolError(
           { code: "CANONICAL_ERROR_TRUNCATED", field },
           `${field} needs ${need} bytes, ${remaining} remain`,
         ),
-    );
+      unsafe: (field) =>
+        new ProtocolError({ code: "CANONICAL_ERROR_BAD_VALUE", field }, `${field} exceeds 2^53−1`),
+    });
   }
 
   /**
@@ -201,21 +202,6 @@ export class CanonicalReader extends ByteReader {
     }
     this.claim(domain.length + 1, "tag");
     return this;
-  }
-
-  /**
-   * Reads a u64 that must fit a safe JS integer (step counts, timestamps).
-   * @throws {ProtocolError} CANONICAL_ERROR_TRUNCATED, or CANONICAL_ERROR_BAD_VALUE above 2⁵³−1.
-   */
-  u64Number(field: string): number {
-    const value = this.u64(field);
-    if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
-      throw new ProtocolError(
-        { code: "CANONICAL_ERROR_BAD_VALUE", field },
-        `${field} exceeds 2^53−1`,
-      );
-    }
-    return Number(value);
   }
 
   /**

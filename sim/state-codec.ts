@@ -17,6 +17,7 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { utf8ToBytes } from "@noble/hashes/utils.js";
+import { ByteReader } from "../common/byte-reader.js";
 import type { SearchSnapshot } from "./engine.js";
 import { SimError } from "./errors.js";
 import { energyOfCoordinates, layOut } from "./fold.js";
@@ -98,41 +99,15 @@ export function stateHash(state: Uint8Array): Uint8Array {
 }
 
 /** A bounds-checked little-endian cursor that throws SIM_ERROR_BAD_STATE. */
-class StateReader {
-  private at = 0;
-  private readonly view: DataView;
-  constructor(private readonly bytes: Uint8Array) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
-  private need(count: number, field: string): number {
-    if (this.at + count > this.bytes.length) throw badState(field, "is truncated");
-    const start = this.at;
-    this.at += count;
-    return start;
-  }
-  u8(field: string): number {
-    return this.view.getUint8(this.need(1, field));
-  }
-  u16(field: string): number {
-    return this.view.getUint16(this.need(2, field), true);
-  }
-  u32(field: string): number {
-    return this.view.getUint32(this.need(4, field), true);
-  }
-  i32(field: string): number {
-    return this.view.getInt32(this.need(4, field), true);
-  }
-  u64(field: string): number {
-    const v = this.view.getBigUint64(this.need(8, field), true);
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw badState(field, "exceeds 2^53 − 1");
-    return Number(v);
-  }
-  take(count: number, field: string): Uint8Array {
-    const start = this.need(count, field);
-    return this.bytes.subarray(start, start + count);
+class StateReader extends ByteReader {
+  constructor(bytes: Uint8Array) {
+    super(bytes, {
+      truncated: (field) => badState(field, "is truncated"),
+      unsafe: (field) => badState(field, "exceeds 2^53 − 1"),
+    });
   }
   end(): void {
-    if (this.at !== this.bytes.length) throw badState("state", "has trailing bytes");
+    if (this.remaining !== 0) throw badState("state", "has trailing bytes");
   }
 }
 
@@ -176,7 +151,7 @@ function readHeader(r: StateReader): StateHeader {
   const rng = new Uint32Array(4);
   for (let k = 0; k < 4; k++) rng[k] = r.u32(`rng[${k}]`);
   if (rng.every((w) => w === 0)) throw badState("rng", "is the all-zero state");
-  return { params, rng, step: r.u64("step") };
+  return { params, rng, step: r.u64Number("step") };
 }
 
 /**
@@ -205,7 +180,7 @@ export function decodeState(bytes: Uint8Array): SearchSnapshot {
     replicas.push({ directions, energy });
   }
   const bestEnergy = r.i32("bestEnergy");
-  const bestStep = r.u64("bestStep");
+  const bestStep = r.u64Number("bestStep");
   const bestDirections = Uint8Array.from(r.take(n - 1, "bestDirections"));
   r.end();
   checkEnergy(params, bestDirections, bestEnergy, "best");

@@ -13,7 +13,10 @@ class Truncated extends Error {
 }
 
 const reader = (bytes: Uint8Array) =>
-  new ByteReader(bytes, (field, need, left) => new Truncated(field, need, left));
+  new ByteReader(bytes, {
+    truncated: (field, need, left) => new Truncated(field, need, left),
+    unsafe: (field) => new RangeError(field),
+  });
 
 describe("ByteReader", () => {
   it("reads little-endian fields in order and views without copying", () => {
@@ -30,6 +33,14 @@ describe("ByteReader", () => {
     expect(r.i32("e")).toBe(-2);
     expect(r.u64("f")).toBe(0x8000_0000_0000_0001n);
     expect(r.remaining).toBe(0);
+  });
+
+  it("reads a u64 as a number only when it is a safe integer", () => {
+    const safe = new Uint8Array(8);
+    new DataView(safe.buffer).setBigUint64(0, BigInt(Number.MAX_SAFE_INTEGER), true);
+    expect(reader(safe).u64Number("n")).toBe(Number.MAX_SAFE_INTEGER);
+    safe[6] = 0x20; // 2^53
+    expect(() => reader(safe).u64Number("n")).toThrow(RangeError);
   });
 
   it("raises its owner's error, naming the field, for any read past the end", () => {
