@@ -87,6 +87,18 @@ export function integerOption(value: string | undefined, option: string, fallbac
   return Number(value);
 }
 
+/**
+ * An option given in whole seconds, as milliseconds; `fallbackMs` (a library default) when absent.
+ * @throws {UsageError} naming the option when it is not a non-negative integer.
+ */
+export function secondsOption(
+  value: string | undefined,
+  option: string,
+  fallbackMs: number,
+): number {
+  return value === undefined ? fallbackMs : integerOption(value, option, 0) * 1000;
+}
+
 /** Formats any thrown value as one readable line for stderr. */
 export function describeError(err: unknown): string {
   if (err instanceof FoldnetError) return `error ${err.code}: ${err.message}`;

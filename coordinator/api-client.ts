@@ -6,9 +6,6 @@
 import { FoldnetError } from "../common/errors.js";
 import type { LatticeName } from "../sim/lattice.js";
 
-/** Default coordinator address, overridable by FOLDNET_COORDINATOR. */
-export const DEFAULT_COORDINATOR = "http://127.0.0.1:7700";
-
 /** The JSON view of a job (coordinator/http-api.ts jobView). */
 export interface JobView {
   id: string;

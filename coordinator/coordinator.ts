@@ -19,6 +19,7 @@ import {
 import { ensureApiKeys } from "./api-keys.js";
 import { challengeKey } from "./challenge-draw.js";
 import { Dashboard } from "./dashboard.js";
+import { DEFAULT_VERIFY_THREADS } from "./defaults.js";
 import { ApiError } from "./errors.js";
 import { DEFAULT_JOB_QUOTA, JobApi, type JobQuota } from "./http-api.js";
 import { abandon, answerError, notFound, requestUrl } from "./http-util.js";
@@ -151,7 +152,7 @@ export class Coordinator {
         },
       },
     );
-    this.verifyPool = createVerifyPool(opts.verifyThreads ?? 1);
+    this.verifyPool = createVerifyPool(opts.verifyThreads ?? DEFAULT_VERIFY_THREADS);
     this.intake = new ResultIntake(
       { spotCheck: DEFAULT_SPOT_CHECK_POLICY, ...DEFAULT_INTAKE_OPTIONS, ...opts.intake },
       {

@@ -113,6 +113,9 @@ export const MODEL_SPECS: readonly ModelSpec[] = [
   },
 ];
 
+/** The model of a search that names none: HP, the model of the fold encoding's contract. */
+export const DEFAULT_MODEL: ModelName = "hp";
+
 /** The model names, in wire order. */
 export const MODELS: readonly ModelName[] = MODEL_SPECS.map((m) => m.name);
 

@@ -6,7 +6,7 @@
  */
 import { SimError } from "./errors.js";
 import { type LatticeName, parseLattice } from "./lattice.js";
-import { type ModelName, parseModel } from "./model.js";
+import { DEFAULT_MODEL, type ModelName, parseModel } from "./model.js";
 import { parseSequence } from "./sequence.js";
 
 /** Most replicas one search may run (memory: one occupancy box per replica). */
@@ -73,7 +73,7 @@ export function geometricLadder(
  * @throws {SimError} naming the first bad field.
  */
 export function resolveSearchParams(options: SearchOptions): SearchParams {
-  const model = parseModel(options.model ?? "hp");
+  const model = parseModel(options.model ?? DEFAULT_MODEL);
   const sequence = parseSequence(options.sequence, "sequence", model);
   const lattice = parseLattice(options.lattice);
   const replicas = options.temperaturesMilli?.length ?? options.replicas ?? DEFAULT_REPLICAS;

@@ -7,7 +7,7 @@
  */
 import { layOut, parseFold } from "./fold.js";
 import { type LatticeName, latticeSpec } from "./lattice.js";
-import { type ModelName, modelSpec } from "./model.js";
+import { DEFAULT_MODEL, type ModelName, modelSpec } from "./model.js";
 
 /** Ångström per bond: the CA–CA virtual-bond length of proteins. */
 const ANGSTROM_PER_BOND = 3.8;
@@ -55,7 +55,7 @@ export function renderPdb(
   options: PdbOptions = {},
 ): string {
   const spec = latticeSpec(lattice);
-  const model = modelSpec(options.model ?? "hp");
+  const model = modelSpec(options.model ?? DEFAULT_MODEL);
   const coords = layOut(parseFold(fold, sequence.length, lattice), lattice);
   const coordinate = (v: number) =>
     ((v * ANGSTROM_PER_BOND) / spec.bondLength).toFixed(3).padStart(8);

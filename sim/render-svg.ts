@@ -8,7 +8,13 @@
  */
 import { contactPairs, layOut, parseFold } from "./fold.js";
 import { type LatticeName, latticeSpec } from "./lattice.js";
-import { type ModelName, modelSpec, residueTypes, strongestContact } from "./model.js";
+import {
+  DEFAULT_MODEL,
+  type ModelName,
+  modelSpec,
+  residueTypes,
+  strongestContact,
+} from "./model.js";
 
 /** Options of `renderSvg`. */
 export interface SvgOptions {
@@ -40,7 +46,7 @@ export function renderSvg(
   options: SvgOptions = {},
 ): string {
   const spec = latticeSpec(lattice);
-  const model = options.model ?? "hp";
+  const model = options.model ?? DEFAULT_MODEL;
   const coords = layOut(parseFold(fold, sequence.length, lattice), lattice);
   const threeD = spec.dimensions === 3;
   const scale = options.scale ?? 28;

@@ -6,14 +6,22 @@
 
 import { createLineLogger } from "../../common/log.js";
 import { Coordinator } from "../../coordinator/coordinator.js";
+import {
+  DEFAULT_DB_FILE,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  DEFAULT_VERIFY_THREADS,
+} from "../../coordinator/defaults.js";
+import { DEFAULT_SCHEDULER_OPTIONS } from "../../coordinator/scheduler.js";
+import { DEFAULT_ENDPOINT_OPTIONS } from "../../coordinator/worker-endpoint.js";
 import { apiKeysFrom } from "../api-key-option.js";
-import { type Command, integerOption, parseCommandArgs } from "../command.js";
+import { type Command, integerOption, parseCommandArgs, secondsOption } from "../command.js";
 import { installCrashPolicy } from "../crash-policy.js";
 
 export const coordinatorCommand: Command = {
   name: "coordinator",
   summary: "run the coordinator server (job API, worker endpoint, dashboard)",
-  help: `Usage: foldnet coordinator [--host 127.0.0.1] [--port 7700] [--db FILE] [options]
+  help: `Usage: foldnet coordinator [--host ${DEFAULT_HOST}] [--port ${DEFAULT_PORT}] [--db FILE] [options]
 
 Serves researchers (HTTP API under /api), volunteers' workers (WebSocket at /ws) and
 operators (/metrics, dashboard at /) on one port. State lives in an SQLite file; a
@@ -21,23 +29,23 @@ restarted coordinator carries on where it stopped. On first start with no API ke
 one into FILE.api-key.
 
 Options:
-  --host H             address to listen on (default 127.0.0.1)
-  --port P             port (default 7700; 0 picks a free one)
-  --db FILE            SQLite database (default foldnet.db)
+  --host H             address to listen on (default ${DEFAULT_HOST})
+  --port P             port (default ${DEFAULT_PORT}; 0 picks a free one)
+  --db FILE            SQLite database (default ${DEFAULT_DB_FILE})
   --api-key-file FILE  accept the researcher API keys in FILE (one per line)
   --api-key KEY        accept this key too (repeatable; also FOLDNET_API_KEY); visible
                        in ps, so prefer the file or the variable
-  --lease-seconds S    shortest lease of a work unit (default 120)
-  --grace-seconds S    how long a disconnected worker keeps its leases (default 30)
-  --verify-threads N   verification threads checking spot-check openings (default 1)
-  --auth-timeout-seconds S  close worker connections not authenticated after S (default 10)
+  --lease-seconds S    shortest lease of a work unit (default ${DEFAULT_SCHEDULER_OPTIONS.minLeaseMs / 1000})
+  --grace-seconds S    how long a disconnected worker keeps its leases (default ${DEFAULT_SCHEDULER_OPTIONS.disconnectGraceMs / 1000})
+  --verify-threads N   verification threads checking spot-check openings (default ${DEFAULT_VERIFY_THREADS})
+  --auth-timeout-seconds S  close worker connections not authenticated after S (default ${DEFAULT_ENDPOINT_OPTIONS.authTimeoutMs / 1000})
   -h, --help           this help
 `,
   async run(argv) {
     const { values } = parseCommandArgs(argv, {
-      host: { type: "string", default: "127.0.0.1" },
-      port: { type: "string", default: "7700" },
-      db: { type: "string", default: "foldnet.db" },
+      host: { type: "string", default: DEFAULT_HOST },
+      port: { type: "string" },
+      db: { type: "string", default: DEFAULT_DB_FILE },
       "api-key": { type: "string", multiple: true },
       "api-key-file": { type: "string" },
       "lease-seconds": { type: "string" },
@@ -51,17 +59,32 @@ Options:
     const coordinator = new Coordinator(
       {
         host: values.host,
-        port: integerOption(values.port, "port", 7700),
+        port: integerOption(values.port, "port", DEFAULT_PORT),
         dbFile: values.db,
         apiKeys,
-        verifyThreads: integerOption(values["verify-threads"], "verify-threads", 1),
+        verifyThreads: integerOption(
+          values["verify-threads"],
+          "verify-threads",
+          DEFAULT_VERIFY_THREADS,
+        ),
         endpoint: {
-          authTimeoutMs:
-            integerOption(values["auth-timeout-seconds"], "auth-timeout-seconds", 10) * 1000,
+          authTimeoutMs: secondsOption(
+            values["auth-timeout-seconds"],
+            "auth-timeout-seconds",
+            DEFAULT_ENDPOINT_OPTIONS.authTimeoutMs,
+          ),
         },
         scheduler: {
-          minLeaseMs: integerOption(values["lease-seconds"], "lease-seconds", 120) * 1000,
-          disconnectGraceMs: integerOption(values["grace-seconds"], "grace-seconds", 30) * 1000,
+          minLeaseMs: secondsOption(
+            values["lease-seconds"],
+            "lease-seconds",
+            DEFAULT_SCHEDULER_OPTIONS.minLeaseMs,
+          ),
+          disconnectGraceMs: secondsOption(
+            values["grace-seconds"],
+            "grace-seconds",
+            DEFAULT_SCHEDULER_OPTIONS.disconnectGraceMs,
+          ),
         },
       },
       { log },

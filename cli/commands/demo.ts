@@ -13,6 +13,7 @@ import { formatTokens } from "../../common/tokens.js";
 import { ApiClient } from "../../coordinator/api-client.js";
 import { hashApiKey } from "../../coordinator/api-keys.js";
 import { Coordinator } from "../../coordinator/coordinator.js";
+import { DEFAULT_HOST, DEFAULT_PORT } from "../../coordinator/defaults.js";
 import { verifyChain } from "../../ledger/verify-chain.js";
 import { VolunteerWorker } from "../../worker/worker.js";
 import { type Command, integerOption, parseCommandArgs } from "../command.js";
@@ -24,22 +25,25 @@ const DEMO_TARGET = -42;
 /** Demo-sized units (2 M steps, a fraction of a second) so progress shows unit by unit. */
 const DEMO_UNIT_STEPS = 2_048 * 1_024;
 
+/** What the demo runs unless told otherwise. */
+const DEMO = { workers: 2, budget: 200_000_000, db: ".foldnet/demo.db" } as const;
+
 export const demoCommand: Command = {
   name: "demo",
   summary: "run a local network (coordinator, workers, a demo job) in one process",
-  help: `Usage: foldnet demo [--workers 2] [--budget N] [--db FILE] [--port P] [--once] [--json]
+  help: `Usage: foldnet demo [--workers ${DEMO.workers}] [--budget N] [--db FILE] [--port P] [--once] [--json]
 
 Starts a coordinator on an embedded SQLite database, local volunteer workers connected to it
-over WebSockets on 127.0.0.1, and submits a demo job (the 2D HP 64-mer, best-known energy
+over WebSockets on ${DEFAULT_HOST}, and submits a demo job (the 2D HP 64-mer, best-known energy
 −42) through the HTTP API; shows the job's progress and writes a picture of its best fold.
 Without --once the network keeps running (Ctrl-C stops it) so you can submit more jobs:
-  foldnet job submit --coordinator http://127.0.0.1:PORT --api-key "$(cat FILE.api-key)" …
+  FOLDNET_API_KEY="$(cat FILE.api-key)" foldnet job submit --coordinator http://${DEFAULT_HOST}:PORT …
 
 Options:
-  --workers N   volunteer workers, one thread each (default 2)
-  --budget N    the demo job's step budget (default 200000000; it stops earlier at E = −42)
-  --db FILE     SQLite database (default .foldnet/demo.db)
-  --port P      port of the coordinator (default 7700; 0 picks a free one)
+  --workers N   volunteer workers, one thread each (default ${DEMO.workers})
+  --budget N    the demo job's step budget (default ${DEMO.budget}; it stops earlier at E = −42)
+  --db FILE     SQLite database (default ${DEMO.db})
+  --port P      port of the coordinator (default ${DEFAULT_PORT}; 0 picks a free one)
   --once        exit when the demo job is done (exit 0 when it completed)
   --json        print one JSON summary: jobId, sequence, lattice, bestEnergy, bestFold,
                 unitsVerified, stepsDone, blocks, ledgerValid, tokensIssued, seconds, url
@@ -47,21 +51,25 @@ Options:
 `,
   async run(argv) {
     const { values } = parseCommandArgs(argv, {
-      workers: { type: "string", default: "2" },
-      budget: { type: "string", default: "200000000" },
-      db: { type: "string", default: ".foldnet/demo.db" },
-      port: { type: "string", default: "7700" },
+      workers: { type: "string" },
+      budget: { type: "string" },
+      db: { type: "string", default: DEMO.db },
+      port: { type: "string" },
       once: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
     });
-    const workers = integerOption(values.workers, "workers", 2);
-    const budget = integerOption(values.budget, "budget", 0);
+    const workers = integerOption(values.workers, "workers", DEMO.workers);
+    const budget = integerOption(values.budget, "budget", DEMO.budget);
     const dir = join(values.db, "..");
     mkdirSync(dir, { recursive: true });
     const quiet = createLineLogger((line) => process.stderr.write(`${line}\n`), { level: "warn" });
     const started = Date.now();
     const coordinator = new Coordinator(
-      { host: "127.0.0.1", port: integerOption(values.port, "port", 7700), dbFile: values.db },
+      {
+        host: DEFAULT_HOST,
+        port: integerOption(values.port, "port", DEFAULT_PORT),
+        dbFile: values.db,
+      },
       { log: quiet },
     );
     const address = await coordinator.start();

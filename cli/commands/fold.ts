@@ -7,7 +7,8 @@ import { writeFileSync } from "node:fs";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { createProgress } from "../../common/progress.js";
 import { DEFAULT_LATTICE, LATTICES, parseLattice } from "../../sim/lattice.js";
-import { MODELS, parseModel } from "../../sim/model.js";
+import { DEFAULT_MODEL, MODELS, parseModel } from "../../sim/model.js";
+import { DEFAULT_REPLICAS } from "../../sim/params.js";
 import { renderPdb } from "../../sim/render-pdb.js";
 import { renderSvg } from "../../sim/render-svg.js";
 import { createSearch, searchStateHash, summarize } from "../../sim/search.js";
@@ -15,6 +16,8 @@ import { type Command, integerOption, parseCommandArgs, UsageError } from "../co
 
 /** Steps run between two progress updates. */
 const CHUNK_STEPS = 250_000;
+/** What a local search runs unless told otherwise. */
+const FOLD_DEFAULTS = { steps: 1_000_000, seed: 1 } as const;
 
 export const foldCommand: Command = {
   name: "fold",
@@ -28,10 +31,10 @@ Options:
   --seq HP…          the sequence, 2…256 residues: H and P (hp), or amino acids (mj)
   --lattice L        ${LATTICES.join(", ")} (default ${DEFAULT_LATTICE})
   --model M          ${MODELS.join(" or ")}: HP, or Miyazawa-Jernigan 1996 contact energies
-                     for the 20 amino acids in units of 0.01 RT (default hp)
-  --steps N          move attempts in all (default 1000000)
-  --seed S           PRNG seed, an integer in [0, 2^64) (default 1)
-  --replicas R       replicas on the temperature ladder (default 8)
+                     for the 20 amino acids in units of 0.01 RT (default ${DEFAULT_MODEL})
+  --steps N          move attempts in all (default ${FOLD_DEFAULTS.steps})
+  --seed S           PRNG seed, an integer in [0, 2^64) (default ${FOLD_DEFAULTS.seed})
+  --replicas R       replicas on the temperature ladder (default ${DEFAULT_REPLICAS})
   --svg FILE         write a picture of the best fold
   --pdb FILE         write the best fold as a PDB file (CA trace; HP: H = HIS, P = PRO)
   --json             print one JSON object: sequence, lattice, model, steps, seed, replicas,
@@ -42,9 +45,9 @@ Options:
     const { values } = parseCommandArgs(argv, {
       seq: { type: "string" },
       lattice: { type: "string", default: DEFAULT_LATTICE },
-      model: { type: "string", default: "hp" },
-      steps: { type: "string", default: "1000000" },
-      seed: { type: "string", default: "1" },
+      model: { type: "string", default: DEFAULT_MODEL },
+      steps: { type: "string", default: String(FOLD_DEFAULTS.steps) },
+      seed: { type: "string", default: String(FOLD_DEFAULTS.seed) },
       replicas: { type: "string" },
       svg: { type: "string" },
       pdb: { type: "string" },

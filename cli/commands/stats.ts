@@ -7,7 +7,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatTokens } from "../../common/tokens.js";
-import { ApiClient, DEFAULT_COORDINATOR } from "../../coordinator/api-client.js";
+import { ApiClient } from "../../coordinator/api-client.js";
+import { DEFAULT_COORDINATOR } from "../../coordinator/defaults.js";
 import { type Command, integerOption, parseCommandArgs } from "../command.js";
 
 interface Standing {
