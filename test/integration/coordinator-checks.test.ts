@@ -12,6 +12,7 @@ import { commitFields } from "../../worker/result.js";
 import { runFoldnet } from "../helpers/cli.js";
 import { waitFor } from "../helpers/network.js";
 import { ScriptedWorker } from "../helpers/scripted-worker.js";
+import { startTestCoordinator } from "../helpers/test-coordinator.js";
 
 const API_KEY = "fn_test_key";
 /** Strikes before a ban: above the lies one test tells from one key. */
@@ -44,20 +45,11 @@ async function submitJob(extra: Record<string, unknown> = {}) {
 }
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), "foldnet-coord-"));
-  coordinator = new Coordinator(
-    {
-      host: "127.0.0.1",
-      port: 0,
-      dbFile: join(dir, "c.db"),
-      apiKeys: [API_KEY],
-      verifyThreads: 0,
-      intake: { banAfterStrikes: BAN_AFTER },
-      endpoint: { parkMs: 300 },
-    },
-    { log: silentLogger },
-  );
-  address = await coordinator.start();
+  ({ coordinator, address } = await startTestCoordinator({
+    apiKeys: [API_KEY],
+    intake: { banAfterStrikes: BAN_AFTER },
+    endpoint: { parkMs: 300 },
+  }));
 });
 afterAll(async () => {
   await coordinator.stop();

@@ -1,15 +1,14 @@
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { silentLogger } from "../../common/log.js";
-import { Coordinator, type CoordinatorAddress } from "../../coordinator/coordinator.js";
+import type { Coordinator, CoordinatorAddress } from "../../coordinator/coordinator.js";
 import { authPayload } from "../../protocol/canonical.js";
 import { generateIdentity, keyId, saveIdentity, sign } from "../../protocol/identity.js";
 import { runFoldnet } from "../helpers/cli.js";
 import { signedEscrow } from "../helpers/ledger.js";
 import { ScriptedWorker } from "../helpers/scripted-worker.js";
+import { startTestCoordinator } from "../helpers/test-coordinator.js";
 
 const API_KEY = "fn_economy_key";
 const SEQ = "HPHPPHHPHPPHPHHPPHPH";
@@ -44,19 +43,10 @@ async function runOneUnit(worker: ScriptedWorker) {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "foldnet-economy-"));
-  coordinator = new Coordinator(
-    {
-      host: "127.0.0.1",
-      port: 0,
-      dbFile: join(dir, "c.db"),
-      apiKeys: [API_KEY],
-      verifyThreads: 0,
-      endpoint: { parkMs: 300 },
-    },
-    { log: silentLogger },
-  );
-  address = await coordinator.start();
+  ({ coordinator, address, dir } = await startTestCoordinator({
+    apiKeys: [API_KEY],
+    endpoint: { parkMs: 300 },
+  }));
 });
 afterAll(async () => {
   await coordinator.stop();

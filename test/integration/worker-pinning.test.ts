@@ -1,22 +1,15 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLineLogger, silentLogger } from "../../common/log.js";
-import { Coordinator, type CoordinatorAddress } from "../../coordinator/coordinator.js";
+import { createLineLogger } from "../../common/log.js";
+import type { Coordinator, CoordinatorAddress } from "../../coordinator/coordinator.js";
 import { generateIdentity } from "../../protocol/identity.js";
 import { WorkerConnection } from "../../worker/connection.js";
+import { startTestCoordinator } from "../helpers/test-coordinator.js";
 
 let coordinator: Coordinator;
 let address: CoordinatorAddress;
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), "foldnet-pin-"));
-  coordinator = new Coordinator(
-    { host: "127.0.0.1", port: 0, dbFile: join(dir, "p.db"), apiKeys: ["k"], verifyThreads: 0 },
-    { log: silentLogger },
-  );
-  address = await coordinator.start();
+  ({ coordinator, address } = await startTestCoordinator({ apiKeys: ["k"] }));
 });
 afterAll(async () => {
   await coordinator.stop();

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { silentLogger } from "../../../common/log.js";
 import { ApiClient } from "../../../coordinator/api-client.js";
-import { Coordinator, type CoordinatorAddress } from "../../../coordinator/coordinator.js";
+import type { Coordinator, CoordinatorAddress } from "../../../coordinator/coordinator.js";
 import { expectFoldnetError } from "../../helpers/errors.js";
+import { startTestCoordinator } from "../../helpers/test-coordinator.js";
 
 const A = "fn_quota_a";
 const B = "fn_quota_b";
@@ -10,18 +10,11 @@ let coordinator: Coordinator;
 let address: CoordinatorAddress;
 
 beforeAll(async () => {
-  coordinator = new Coordinator(
-    {
-      host: "127.0.0.1",
-      port: 0,
-      dbFile: ":memory:",
-      apiKeys: [A, B],
-      verifyThreads: 0,
-      jobQuota: { runningJobs: 2, runningTrajectories: 5 },
-    },
-    { log: silentLogger },
-  );
-  address = await coordinator.start();
+  ({ coordinator, address } = await startTestCoordinator({
+    apiKeys: [A, B],
+    dbFile: ":memory:",
+    jobQuota: { runningJobs: 2, runningTrajectories: 5 },
+  }));
 });
 afterAll(async () => {
   await coordinator.stop();

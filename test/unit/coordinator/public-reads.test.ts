@@ -1,23 +1,19 @@
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { silentLogger } from "../../../common/log.js";
 import { ApiClient } from "../../../coordinator/api-client.js";
-import { Coordinator, type CoordinatorAddress } from "../../../coordinator/coordinator.js";
+import type { Coordinator, CoordinatorAddress } from "../../../coordinator/coordinator.js";
 import { SqliteStore } from "../../../coordinator/store/sqlite-store.js";
 import { expectFoldnetError } from "../../helpers/errors.js";
 import { tempDir } from "../../helpers/network.js";
+import { startTestCoordinator } from "../../helpers/test-coordinator.js";
 
 const KEY = "fn_reads";
 let coordinator: Coordinator;
 let address: CoordinatorAddress;
 
 beforeAll(async () => {
-  coordinator = new Coordinator(
-    { host: "127.0.0.1", port: 0, dbFile: ":memory:", apiKeys: [KEY], verifyThreads: 0 },
-    { log: silentLogger },
-  );
-  address = await coordinator.start();
+  ({ coordinator, address } = await startTestCoordinator({ apiKeys: [KEY], dbFile: ":memory:" }));
 });
 afterAll(async () => {
   await coordinator.stop();
