@@ -250,11 +250,13 @@ describe("coordinator: cheating workers are caught, each with its own code, and 
     expect(unitA.jobId).not.toBe(unitB.jobId);
     const resultA = a.run(unitA);
     const resultB = b.run(unitB);
-    // B claims A's fold (with the energy it has on B's sequence) for its own unit
+    // B claims A's fold (with the energy it has on B's sequence) for its own unit; the two
+    // searches can end on the same fold string, and then a straight chain stands in for it
     const { foldEnergy } = await import("../../sim/fold.js");
     const jobB = (await api(`/api/jobs/${unitB.jobId}`)).body;
-    const energyOnB = foldEnergy(jobB.sequence, resultA.bestFold, "square2d");
-    const foreignFold = b.resign({ ...resultB, bestFold: resultA.bestFold, bestEnergy: energyOnB });
+    const claimed = resultA.bestFold !== resultB.bestFold ? resultA.bestFold : "R".repeat(19);
+    const energyOnB = foldEnergy(jobB.sequence, claimed, "square2d");
+    const foreignFold = b.resign({ ...resultB, bestFold: claimed, bestEnergy: energyOnB });
     expect(await b.submit(foreignFold)).toMatchObject({
       accepted: false,
       code: "RESULT_ERROR_BEST_MISMATCH",
