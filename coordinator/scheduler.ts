@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { resolveSearchParams } from "../sim/params.js";
 import { initialSnapshot } from "../sim/search.js";
 import { encodeState } from "../sim/state-codec.js";
-import { generationsFor, type JobSpec, SEGMENTS_PER_UNIT, trajectorySeed } from "./job-spec.js";
+import { generationsFor, type JobSpec, segmentsForUnit, trajectorySeed } from "./job-spec.js";
 import type { CoordinatorMetrics } from "./metrics.js";
 import type {
   AcceptanceContext,
@@ -127,7 +127,7 @@ export class Scheduler {
       trajectories: spec.trajectories,
       generations: generationsFor(spec),
       unitSteps: spec.unitSteps,
-      checkpointInterval: spec.unitSteps / SEGMENTS_PER_UNIT,
+      checkpointInterval: spec.unitSteps / segmentsForUnit(spec.unitSteps),
       replicas: params.temperaturesMilli.length,
       targetEnergy: spec.targetEnergy ?? null,
       status: "running",

@@ -83,11 +83,21 @@ export function runWorkUnit(input: WorkUnitInput, onSegment?: SegmentCallback): 
 }
 
 /**
+ * Runs `steps` steps from a canonical state and returns the canonical state reached (a worker
+ * rebuilding an opened segment's start state from its nearest kept state).
+ * @throws {SimError} SIM_ERROR_BAD_STATE when `state` is not a valid state.
+ */
+export function advanceState(state: Uint8Array, steps: number): Uint8Array {
+  if (steps === 0) return state;
+  const search = resumeSearch(state);
+  search.run(steps);
+  return searchState(search);
+}
+
+/**
  * Replays one segment: K steps from an opened state; returns the hash of the state it ends in.
  * @throws {SimError} SIM_ERROR_BAD_STATE when the opened state is not a valid state.
  */
 export function replaySegment(state: Uint8Array, checkpointInterval: number): Uint8Array {
-  const search = resumeSearch(state);
-  search.run(checkpointInterval);
-  return stateHash(searchState(search));
+  return stateHash(advanceState(state, checkpointInterval));
 }

@@ -1,8 +1,9 @@
 /**
  * The piscina task that runs one work unit in a worker thread. It is a thin wrapper around
  * `sim/work-unit.ts`'s `runWorkUnit` (the loop lives there, once): it keeps the canonical
- * state at the start of every segment, so that the worker can answer a spot-check challenge
- * without replaying anything, and reports progress on an optional MessagePort.
+ * state at the start of every S-th segment (the anchors, at most MAX_ANCHORS of them), so that
+ * the worker answers a spot-check challenge by replaying fewer than S segments per opening, and
+ * reports progress on an optional MessagePort.
  *
  * Errors cannot cross the thread boundary with their type (structured clone keeps only an
  * Error's message), so the default export never throws a FoldnetError: it returns
@@ -28,13 +29,27 @@ export interface UnitProgress {
   readonly bestEnergy: number;
 }
 
-/** What a unit produces: sim's output plus the state at the start of every segment. */
+/**
+ * Most states a unit keeps (≈ 3 MB for a 64-mer with 8 replicas): a unit of L segments keeps
+ * one every S = ⌈L / MAX_ANCHORS⌉ segments, so L = 65,536 keeps every 16th and an opening
+ * replays at most 15 segments on the worker (docs/verification.md).
+ */
+export const MAX_ANCHORS = 4096;
+
+/** S: segments between two kept states in a unit of `segments` segments. */
+export function anchorStrideFor(segments: number): number {
+  return Math.max(1, Math.ceil(segments / MAX_ANCHORS));
+}
+
+/** What a unit produces: sim's output plus the state at the start of every S-th segment. */
 export interface UnitTaskOutput extends WorkUnitOutput {
+  /** S: segments between two kept states (1 keeps every segment's start state). */
+  readonly anchorStride: number;
   /**
-   * steps/K states: `segmentStates[j]` is the canonical state after j·K steps, the preimage
-   * of `leaves[j]` (so `segmentStates[0]` is the start state).
+   * ⌈L/S⌉ states: `anchorStates[i]` is the canonical state after i·S·K steps, the preimage of
+   * `leaves[i·S]` (so `anchorStates[0]` is the start state).
    */
-  readonly segmentStates: Uint8Array[];
+  readonly anchorStates: Uint8Array[];
 }
 
 /** The task's answer: the output, or a typed error as plain data. */
@@ -50,12 +65,14 @@ export function runUnit(
   input: WorkUnitInput,
   onProgress?: (progress: UnitProgress) => void,
 ): UnitTaskOutput {
-  const segmentStates: Uint8Array[] = [input.startState];
+  const anchorStride = anchorStrideFor(input.steps / input.checkpointInterval);
+  const anchorEvery = anchorStride * input.checkpointInterval;
+  const anchorStates: Uint8Array[] = [input.startState];
   const out = runWorkUnit(input, (stepsDone, state, bestEnergy) => {
-    if (stepsDone < input.steps) segmentStates.push(state);
+    if (stepsDone < input.steps && stepsDone % anchorEvery === 0) anchorStates.push(state);
     onProgress?.({ stepsDone, bestEnergy });
   });
-  return { ...out, segmentStates };
+  return { ...out, anchorStride, anchorStates };
 }
 
 /**

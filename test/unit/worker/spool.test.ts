@@ -18,7 +18,7 @@ import {
   Spool,
   type SpooledResult,
 } from "../../../worker/spool.js";
-import { runUnit } from "../../../worker/unit-task.js";
+import { MAX_ANCHORS, runUnit } from "../../../worker/unit-task.js";
 import { expectFoldnetError } from "../../helpers/errors.js";
 import { hex, SMALL_UNIT } from "./fixtures/unit.js";
 
@@ -109,9 +109,9 @@ describe("the spool", () => {
   it("catches a damaged state through the Merkle root", async () => {
     const r = sealed(7);
     const json = JSON.parse(encodeSpooled(r));
-    const state = Buffer.from(json.segmentStates[2], "base64");
+    const state = Buffer.from(json.anchorStates[2], "base64");
     state[state.length - 1]! ^= 1;
-    json.segmentStates[2] = state.toString("base64");
+    json.anchorStates[2] = state.toString("base64");
     await writeFile(join(dir, `${"07".repeat(16)}.json`), JSON.stringify(json));
     expect(await spool.list()).toEqual([]);
     expect((await readdir(dir)).every((n) => n.endsWith(CORRUPT_SUFFIX))).toBe(true);
@@ -156,7 +156,8 @@ describe("the spool", () => {
           // Still decodes: only an unsigned field (jobId, deadlineMs, finishedAtMs) changed.
           expect(replacement).toBeDefined();
           expect(signed(decoded)).toEqual(signed(original));
-          expect(decoded.segmentStates.map(hex)).toEqual(original.segmentStates.map(hex));
+          expect(decoded.anchorStates.map(hex)).toEqual(original.anchorStates.map(hex));
+          expect(decoded.leaves.map(hex)).toEqual(original.leaves.map(hex));
         },
       ),
       { numRuns: 300 },
@@ -201,6 +202,37 @@ describe("a spooled result", () => {
       expect(hex(replaySegment(o.state, r.checkpointInterval))).toBe(hex(o.endLeaf));
     }
     expect(hex(openings[0]!.state)).toBe(hex(SMALL_UNIT.startState));
+  });
+
+  it("opens segments between kept states by replaying from the nearest one (stride > 1)", async () => {
+    const unit = {
+      startState: SMALL_UNIT.startState,
+      steps: 3 * MAX_ANCHORS,
+      checkpointInterval: 1,
+    };
+    const big = sealResult(
+      {
+        ...unit,
+        assignmentId: new Uint8Array(16).fill(13),
+        unitId: "u",
+        jobId: "j",
+        deadlineMs: 0,
+      },
+      runUnit(unit),
+      identity.secretKey,
+      0,
+    );
+    expect(big.anchorStride).toBe(3);
+    await spool.save(big);
+    const r = (await spool.list())[0]!;
+    const leafCount = unit.steps + 1;
+    for (const o of buildOpenings(r, [0, 1, 2, 3, 4, 3 * MAX_ANCHORS - 1])) {
+      expect(hex(stateHash(o.state))).toBe(hex(big.leaves[o.segment]!));
+      expect(verifyMerkleProof(r.merkleRoot, o.endLeaf, o.segment + 1, leafCount, o.endProof)).toBe(
+        true,
+      );
+      expect(hex(replaySegment(o.state, 1))).toBe(hex(o.endLeaf));
+    }
   });
 
   it("refuses to open a segment it does not have", async () => {
