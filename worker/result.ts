@@ -98,10 +98,15 @@ export function segmentStartState(
 /**
  * The openings of the challenged segments, in the challenge's order: for segment j, the state
  * after j·K steps, the inclusion proofs of leaves j and j+1 and leaf j+1. The state is rebuilt
- * from the nearest kept state before it: fewer than S segments replayed per opening.
+ * from the nearest kept state before it: fewer than S segments replayed per opening. `tree`, the
+ * Merkle tree of `r.leaves`, is built unless given (by a caller opening one result many times).
  * @throws {WorkerError} WORKER_ERROR_BAD_CHALLENGE for an index outside 0…steps/K − 1.
  */
-export function buildOpenings(r: SpooledResult, segments: readonly number[]): OpeningFields[] {
+export function buildOpenings(
+  r: SpooledResult,
+  segments: readonly number[],
+  tree: MerkleTree = new MerkleTree(r.leaves),
+): OpeningFields[] {
   const count = r.leaves.length - 1;
   for (const j of segments) {
     if (!Number.isSafeInteger(j) || j < 0 || j >= count)
@@ -110,7 +115,6 @@ export function buildOpenings(r: SpooledResult, segments: readonly number[]): Op
         `segment ${j} is outside 0…${count - 1}`,
       );
   }
-  const tree = new MerkleTree(r.leaves);
   return segments.map((j) => ({
     segment: j,
     state: segmentStartState(r, r.checkpointInterval, j),
