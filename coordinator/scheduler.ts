@@ -27,18 +27,34 @@ import type {
 export interface SchedulerOptions {
   /** Shortest lease, whatever the unit's size. */
   readonly minLeaseMs: number;
-  /** Pessimistic speed of a volunteer thread, sizing leases of big units. */
+  /** Pessimistic speed of a volunteer thread, sizing the first deadline of big units. */
   readonly leaseStepsPerSecond: number;
+  /**
+   * Silence that ends a lease: a `progress` frame that advances a unit moves its deadline to at
+   * least now + this (workers report at least once a minute), so a slow worker keeps its lease
+   * as long as it makes progress and a silent one loses it within this time.
+   */
+  readonly progressGraceMs: number;
+  /**
+   * Slowest speed a lease is kept for (steps/s): progress never extends a lease beyond
+   * issue + steps / this, so a key cannot hold a unit forever by reporting a step a minute.
+   */
+  readonly minStepsPerSecond: number;
   /** How long a disconnected worker keeps its leases (it may reconnect and submit). */
   readonly disconnectGraceMs: number;
   /** Period of the expired-lease sweep. */
   readonly sweepIntervalMs: number;
 }
 
-/** Defaults: a 2-minute floor, leases sized at 200 k steps/s, 30 s grace, 1 s sweeps. */
+/**
+ * Defaults: a 2-minute floor, first deadlines at 200 k steps/s, extended by progress to 3 minutes
+ * past the last report (down to 10 k steps/s), 30 s grace after a disconnect, 1 s sweeps.
+ */
 export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
   minLeaseMs: 120_000,
   leaseStepsPerSecond: 200_000,
+  progressGraceMs: 180_000,
+  minStepsPerSecond: 10_000,
   disconnectGraceMs: 30_000,
   sweepIntervalMs: 1_000,
 };
@@ -173,6 +189,27 @@ export class Scheduler {
     stop?.();
     this.deps.metrics?.scheduler.unitsLeased.inc(leases.length);
     return leases;
+  }
+
+  /** The silence after which a lease that reports progress ends. */
+  get progressGraceMs(): number {
+    return this.opts.progressGraceMs;
+  }
+
+  /**
+   * A worker reported that lease `lease` advanced: when the deadline is less than half a grace
+   * away, it moves to now + grace (capped at the slowest speed kept), one store write per half
+   * grace at most. Returns the lease's deadline afterwards.
+   */
+  progress(lease: Lease): number {
+    const now = this.deps.now();
+    const { assignment, unit } = lease;
+    if (assignment.deadline - now > this.opts.progressGraceMs / 2) return assignment.deadline;
+    const cap = assignment.issuedAt + Math.ceil((unit.steps / this.opts.minStepsPerSecond) * 1000);
+    const deadline = Math.min(cap, now + this.opts.progressGraceMs);
+    return this.deps.store.extendLease(assignment.id, assignment.workerKey, deadline)
+      ? deadline
+      : assignment.deadline;
   }
 
   /** A worker went away: its leases end after the grace period unless it comes back and submits. */
