@@ -54,10 +54,15 @@ export function checkSegmentation(steps: number, checkpointInterval: number): vo
 
 /**
  * Called after each K-step segment with the steps done so far, the canonical state reached
- * (the preimage of leaf `stepsDone / K`, i.e. the start state of the next segment) and the
- * best energy so far. The state bytes are fresh and may be kept.
+ * (the preimage of leaf `stepsDone / K`, i.e. the start state of the next segment), the best
+ * energy so far and that leaf. The bytes are fresh and may be kept.
  */
-export type SegmentCallback = (stepsDone: number, state: Uint8Array, bestEnergy: number) => void;
+export type SegmentCallback = (
+  stepsDone: number,
+  state: Uint8Array,
+  bestEnergy: number,
+  leaf: Uint8Array,
+) => void;
 
 /**
  * Runs a work unit, calling `onSegment` after each K-step segment.
@@ -71,8 +76,9 @@ export function runWorkUnit(input: WorkUnitInput, onSegment?: SegmentCallback): 
   for (let done = 0; done < input.steps; done += input.checkpointInterval) {
     search.run(input.checkpointInterval);
     finalState = searchState(search);
-    leaves.push(stateHash(finalState));
-    onSegment?.(done + input.checkpointInterval, finalState, search.bestEnergy);
+    const leaf = stateHash(finalState);
+    leaves.push(leaf);
+    onSegment?.(done + input.checkpointInterval, finalState, search.bestEnergy, leaf);
   }
   return {
     finalState,

@@ -12,13 +12,36 @@
  */
 import type { MessagePort } from "node:worker_threads";
 import { FoldnetError } from "../common/errors.js";
-import { runWorkUnit, type WorkUnitInput, type WorkUnitOutput } from "../sim/work-unit.js";
+import { stateHash } from "../sim/state-codec.js";
+import {
+  checkSegmentation,
+  runWorkUnit,
+  type WorkUnitInput,
+  type WorkUnitOutput,
+} from "../sim/work-unit.js";
+import { type PartialRun, writeCheckpointSync } from "./checkpoint.js";
+import type { AssignmentInfo } from "./result.js";
 
 /** Least time between two progress messages posted by the thread (the display's refresh). */
 export const TASK_PROGRESS_INTERVAL_MS = 250;
 
+/** Checkpointing a unit from its thread. */
+export interface CheckpointTarget {
+  /** The spool directory. */
+  readonly dir: string;
+  readonly everyMs: number;
+  /** Written into the checkpoint, so that a restarted worker can run the unit again. */
+  readonly assignment: AssignmentInfo;
+}
+
+/** What the pool passes besides the unit: where to resume and where to checkpoint. */
+export interface UnitRunExtras {
+  readonly resume?: PartialRun;
+  readonly checkpoint?: CheckpointTarget;
+}
+
 /** The input of the thread task. */
-export interface UnitTaskInput extends WorkUnitInput {
+export interface UnitTaskInput extends WorkUnitInput, UnitRunExtras {
   /** Receives `UnitProgress` messages; transferred to the thread with the task. */
   readonly progressPort?: MessagePort;
 }
@@ -57,30 +80,76 @@ export type UnitTaskResult =
   | { readonly ok: true; readonly output: UnitTaskOutput }
   | { readonly ok: false; readonly error: { code: string; message: string } };
 
+/** Resuming and checkpointing a unit (both optional). */
+export interface UnitRunHooks {
+  /** Where an earlier run of this unit stopped: the run goes on from there. */
+  readonly from?: PartialRun;
+  /** Called at a segment boundary at least `checkpointMs` after the last call (or the start). */
+  readonly onCheckpoint?: (run: PartialRun) => void;
+  readonly checkpointMs?: number;
+  /** Milliseconds for the checkpoint schedule (default `performance.now`). */
+  readonly now?: () => number;
+}
+
 /**
- * Runs a unit on the calling thread, calling `onProgress` after each segment.
+ * Runs a unit on the calling thread, calling `onProgress` after each segment; resumed from
+ * `hooks.from` it gives the same output, byte for byte, as an unbroken run.
  * @throws {SimError} on a bad start state or segmentation (from `runWorkUnit`).
  */
 export function runUnit(
   input: WorkUnitInput,
   onProgress?: (progress: UnitProgress) => void,
+  hooks: UnitRunHooks = {},
 ): UnitTaskOutput {
-  const anchorStride = anchorStrideFor(input.steps / input.checkpointInterval);
-  const anchorEvery = anchorStride * input.checkpointInterval;
-  const anchorStates: Uint8Array[] = [input.startState];
-  const out = runWorkUnit(input, (stepsDone, state, bestEnergy) => {
-    if (stepsDone < input.steps && stepsDone % anchorEvery === 0) anchorStates.push(state);
-    onProgress?.({ stepsDone, bestEnergy });
-  });
-  return { ...out, anchorStride, anchorStates };
+  checkSegmentation(input.steps, input.checkpointInterval);
+  const K = input.checkpointInterval;
+  const anchorStride = anchorStrideFor(input.steps / K);
+  const anchorEvery = anchorStride * K;
+  const { from, onCheckpoint, checkpointMs = 0, now = () => performance.now() } = hooks;
+  const base = from?.stepsDone ?? 0;
+  const leaves = from === undefined ? [stateHash(input.startState)] : [...from.leaves];
+  const anchorStates = from === undefined ? [input.startState] : [...from.anchorStates];
+  let lastCheckpoint = now();
+  const out = runWorkUnit(
+    {
+      startState: from?.state ?? input.startState,
+      steps: input.steps - base,
+      checkpointInterval: K,
+    },
+    (done, state, bestEnergy, leaf) => {
+      const stepsDone = base + done;
+      leaves.push(leaf);
+      if (stepsDone < input.steps && stepsDone % anchorEvery === 0) anchorStates.push(state);
+      onProgress?.({ stepsDone, bestEnergy });
+      if (
+        onCheckpoint !== undefined &&
+        stepsDone < input.steps &&
+        now() - lastCheckpoint >= checkpointMs
+      ) {
+        onCheckpoint({ stepsDone, state, leaves, anchorStates });
+        lastCheckpoint = now();
+      }
+    },
+  );
+  return {
+    finalState: out.finalState,
+    leaves,
+    bestEnergy: out.bestEnergy,
+    bestFold: out.bestFold,
+    anchorStride,
+    anchorStates,
+  };
 }
 
 /**
- * The piscina entry: runs the unit, posting throttled progress on `progressPort` (the last
- * segment is always posted). The caller owns the port and closes it when the task settles.
+ * The piscina entry: runs the unit (resumed from `input.resume` if given), posting throttled
+ * progress on `progressPort` (the last segment is always posted) and, given `input.checkpoint`,
+ * writing a checkpoint to the spool at least every `checkpoint.everyMs`. The caller owns the
+ * port and closes it when the task settles.
  */
 export default function unitTask(input: UnitTaskInput): UnitTaskResult {
   const port = input.progressPort;
+  const checkpoint = input.checkpoint;
   let lastPost = Number.NEGATIVE_INFINITY;
   try {
     const output = runUnit(
@@ -98,6 +167,16 @@ export default function unitTask(input: UnitTaskInput): UnitTaskResult {
               port.postMessage(progress);
             }
           },
+      {
+        ...(input.resume === undefined ? {} : { from: input.resume }),
+        ...(checkpoint === undefined
+          ? {}
+          : {
+              checkpointMs: checkpoint.everyMs,
+              onCheckpoint: (run: PartialRun) =>
+                writeCheckpointSync(checkpoint.dir, { assignment: checkpoint.assignment, ...run }),
+            }),
+      },
     );
     return { ok: true, output };
   } catch (err) {

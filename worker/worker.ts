@@ -25,12 +25,20 @@ import type {
 import { type Identity, keyId, loadOrCreateIdentity } from "../protocol/identity.js";
 import { MAX_WORKER_THREADS } from "../protocol/limits.js";
 import type { BackoffOptions } from "./backoff.js";
+import {
+  DEFAULT_CHECKPOINT_MS,
+  loadCheckpoints,
+  type PartialRun,
+  removeCheckpoint,
+  type UnitCheckpoint,
+} from "./checkpoint.js";
 import { coordinatorUrl, WorkerConnection } from "./connection.js";
 import type { WorkerMetrics } from "./metrics.js";
 import { createUnitPool, type UnitPool } from "./pool.js";
 import { type AssignmentInfo, buildOpenings, commitFields, sealResult } from "./result.js";
 import { Spool, type SpooledResult } from "./spool.js";
 import type { UnitStatus, WorkerStatus } from "./status.js";
+import { anchorStrideFor } from "./unit-task.js";
 
 /** The software name sent in `hello`. */
 export const CLIENT_NAME = "foldnet-worker/0.1.0";
@@ -59,6 +67,8 @@ export interface VolunteerWorkerOptions {
   /** The coordinator's public key (hex) to insist on; any other coordinator is not answered. */
   readonly coordinatorKey?: string;
   readonly progressIntervalMs?: number;
+  /** Longest time between two checkpoints of a running unit (default 60 s). */
+  readonly checkpointMs?: number;
   readonly heartbeatTimeoutMs?: number;
   readonly backoff?: Omit<BackoffOptions, "random">;
 }
@@ -95,6 +105,8 @@ export interface VolunteerWorkerEvents {
 interface RunningUnit {
   readonly info: AssignmentInfo;
   readonly id: string;
+  /** Where a restarted worker resumes the unit (its last checkpoint). */
+  readonly resume: PartialRun | undefined;
   readonly controller: AbortController;
   readonly startedAtMs: number;
   stepsDone: number;
@@ -178,13 +190,16 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
       threads: this.opts.threads,
       ...(this.deps.taskFilename === undefined ? {} : { filename: this.deps.taskFilename }),
     });
+    const checkpoints = await this.resumableUnits();
     this.log.info("worker starting", {
       keyId: this.keyId,
       coordinator: this.url,
       threads: this.opts.threads,
       spool: this.opts.spoolDir,
       spooled: this.awaiting.size,
+      resumed: checkpoints.length,
     });
+    for (const c of checkpoints) this.startUnit(c.assignment, c);
     const connection = new WorkerConnection(
       {
         url: this.url,
@@ -399,24 +414,58 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
       checkpointInterval: frame.checkpointInterval,
       deadlineMs: frame.deadlineMs,
     };
-    const unit: RunningUnit = {
-      info,
-      id,
-      controller: new AbortController(),
-      startedAtMs: this.clock.now(),
-      stepsDone: 0,
-      bestEnergy: undefined,
-      lastProgressSentMs: Number.NEGATIVE_INFINITY,
-    };
-    this.running.set(id, unit);
     this.log.info("unit assigned", {
       unitId: info.unitId,
       jobId: info.jobId,
       steps: info.steps,
       checkpointInterval: info.checkpointInterval,
     });
+    this.startUnit(info, undefined);
+  }
+
+  /**
+   * The checkpoints of units a previous run of this worker did not finish, minus those whose
+   * result is already spooled (their checkpoint is a leftover and is removed).
+   */
+  private async resumableUnits(): Promise<UnitCheckpoint[]> {
+    const all = await loadCheckpoints(this.opts.spoolDir, anchorStrideFor, this.log);
+    return all.filter((c) => {
+      if (!this.awaiting.has(bytesToHex(c.assignment.assignmentId))) return true;
+      this.dropCheckpoint(c.assignment);
+      return false;
+    });
+  }
+
+  /** Runs a unit, from its start or from a checkpoint. */
+  private startUnit(info: AssignmentInfo, resume: PartialRun | undefined): void {
+    const id = bytesToHex(info.assignmentId);
+    const unit: RunningUnit = {
+      info,
+      id,
+      resume,
+      controller: new AbortController(),
+      startedAtMs: this.clock.now(),
+      stepsDone: resume?.stepsDone ?? 0,
+      bestEnergy: undefined,
+      lastProgressSentMs: Number.NEGATIVE_INFINITY,
+    };
+    this.running.set(id, unit);
+    if (resume !== undefined)
+      this.log.info("unit resumed from its checkpoint", {
+        unitId: info.unitId,
+        stepsDone: resume.stepsDone,
+        steps: info.steps,
+      });
     this.emit("assignment", info);
     this.track(this.runUnit(unit));
+  }
+
+  private dropCheckpoint(info: AssignmentInfo): void {
+    try {
+      removeCheckpoint(this.opts.spoolDir, info.assignmentId);
+    } catch (err) {
+      this.log.error("spool: cannot remove a checkpoint", { unitId: info.unitId, error: err });
+    }
   }
 
   private onProgress(unit: RunningUnit, stepsDone: number, bestEnergy: number): void {
@@ -442,10 +491,21 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
     const { info } = unit;
     let result: SpooledResult;
     try {
-      const output = await this.pool!.run(info, {
-        signal: unit.controller.signal,
-        onProgress: (p) => this.onProgress(unit, p.stepsDone, p.bestEnergy),
-      });
+      const output = await this.pool!.run(
+        {
+          ...info,
+          ...(unit.resume === undefined ? {} : { resume: unit.resume }),
+          checkpoint: {
+            dir: this.opts.spoolDir,
+            everyMs: this.opts.checkpointMs ?? DEFAULT_CHECKPOINT_MS,
+            assignment: info,
+          },
+        },
+        {
+          signal: unit.controller.signal,
+          onProgress: (p) => this.onProgress(unit, p.stepsDone, p.bestEnergy),
+        },
+      );
       result = sealResult(info, output, this.identity!.secretKey, this.clock.now());
     } catch (err) {
       this.running.delete(unit.id);
@@ -469,6 +529,7 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
       // Durable before anything leaves the machine: a commit the coordinator has seen can
       // always be reopened after a crash.
       await this.spool!.save(result);
+      this.dropCheckpoint(info);
       this.emit("spooled", result);
     } catch (err) {
       this.log.error("spool: cannot store a result; keeping it in memory", {
