@@ -95,8 +95,8 @@ export async function startCoordinator(
   return { ...proc, url, wsUrl };
 }
 
-/** Starts `foldnet worker` with its own identity and spool under `dir`. */
-export function startWorker(wsUrl: string, dir: string, threads = 1): Proc {
+/** Starts `foldnet worker` with its own identity and spool under `dir` (and `extra` flags). */
+export function startWorker(wsUrl: string, dir: string, threads = 1, extra: string[] = []): Proc {
   return start([
     "worker",
     "--coordinator",
@@ -109,6 +109,7 @@ export function startWorker(wsUrl: string, dir: string, threads = 1): Proc {
     join(dir, "spool"),
     "--log-level",
     "info",
+    ...extra,
   ]);
 }
 
