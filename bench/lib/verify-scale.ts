@@ -24,6 +24,7 @@ import { bytesToHex } from "@noble/hashes/utils.js";
 import { DEFAULT_UNIT_STEPS, parseJobSpec, segmentsForUnit } from "../../coordinator/job-spec.js";
 import { creditFor } from "../../coordinator/ledger-credit.js";
 import { checkResultCommit } from "../../coordinator/result-check.js";
+import { acceptedResult } from "../../coordinator/result-intake.js";
 import { DEFAULT_SCHEDULER_OPTIONS, Scheduler } from "../../coordinator/scheduler.js";
 import {
   challengeContext,
@@ -32,7 +33,7 @@ import {
   verifyOpenings,
 } from "../../coordinator/spot-check.js";
 import { SqliteStore } from "../../coordinator/store/sqlite-store.js";
-import type { AcceptedResult, Lease } from "../../coordinator/store/store.js";
+import type { Lease } from "../../coordinator/store/store.js";
 import { assignmentFrame } from "../../coordinator/worker-session.js";
 import { authPayload } from "../../protocol/canonical.js";
 import type { FrameOf } from "../../protocol/frames.js";
@@ -179,18 +180,7 @@ async function coordinatorCost(
       ),
     ),
     transaction: await median(reps, (i) => {
-      const accepted: AcceptedResult = {
-        assignmentId: leases[i]!.assignment.id,
-        workerKey: leases[i]!.assignment.workerKey,
-        bestEnergy: commit.bestEnergy,
-        bestFold: commit.bestFold,
-        steps: commit.steps,
-        finalState: commit.finalState,
-        finalStateHash: commit.finalStateHash,
-        merkleRoot: commit.merkleRoot,
-        segments: challenges[i]!.segments,
-        at: Date.now(),
-      };
+      const accepted = acceptedResult(leases[i]!, commit, challenges[i]!.segments, Date.now());
       const outcome = scheduler.accept(accepted, (ctx) => creditFor(ctx, accepted));
       if (outcome.kind !== "accepted") throw new Error(`not accepted: ${outcome.kind}`);
     }),
