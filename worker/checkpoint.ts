@@ -192,3 +192,22 @@ export async function loadCheckpoints(
   }
   return out;
 }
+
+/**
+ * The checkpoints of units a previous run did not finish: every checkpoint in `dir` except
+ * those whose result is already spooled (`spooled(assignment id hex)`), which are leftovers of
+ * a crash between the spool write and the removal, and are removed.
+ */
+export async function loadResumable(
+  dir: string,
+  anchorStride: (segments: number) => number,
+  spooled: (assignmentIdHex: string) => boolean,
+  log: Logger,
+): Promise<UnitCheckpoint[]> {
+  const all = await loadCheckpoints(dir, anchorStride, log);
+  return all.filter((c) => {
+    if (!spooled(bytesToHex(c.assignment.assignmentId))) return true;
+    removeCheckpoint(dir, c.assignment.assignmentId);
+    return false;
+  });
+}

@@ -27,10 +27,9 @@ import { MAX_WORKER_THREADS } from "../protocol/limits.js";
 import type { BackoffOptions } from "./backoff.js";
 import {
   DEFAULT_CHECKPOINT_MS,
-  loadCheckpoints,
+  loadResumable,
   type PartialRun,
   removeCheckpoint,
-  type UnitCheckpoint,
 } from "./checkpoint.js";
 import { coordinatorUrl, WorkerConnection } from "./connection.js";
 import type { WorkerMetrics } from "./metrics.js";
@@ -190,7 +189,12 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
       threads: this.opts.threads,
       ...(this.deps.taskFilename === undefined ? {} : { filename: this.deps.taskFilename }),
     });
-    const checkpoints = await this.resumableUnits();
+    const checkpoints = await loadResumable(
+      this.opts.spoolDir,
+      anchorStrideFor,
+      (id) => this.awaiting.has(id),
+      this.log,
+    );
     this.log.info("worker starting", {
       keyId: this.keyId,
       coordinator: this.url,
@@ -421,19 +425,6 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
       checkpointInterval: info.checkpointInterval,
     });
     this.startUnit(info, undefined);
-  }
-
-  /**
-   * The checkpoints of units a previous run of this worker did not finish, minus those whose
-   * result is already spooled (their checkpoint is a leftover and is removed).
-   */
-  private async resumableUnits(): Promise<UnitCheckpoint[]> {
-    const all = await loadCheckpoints(this.opts.spoolDir, anchorStrideFor, this.log);
-    return all.filter((c) => {
-      if (!this.awaiting.has(bytesToHex(c.assignment.assignmentId))) return true;
-      this.dropCheckpoint(c.assignment);
-      return false;
-    });
   }
 
   /** Runs a unit, from its start or from a checkpoint. */

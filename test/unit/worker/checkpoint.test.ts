@@ -7,6 +7,7 @@ import {
   checkpointFile,
   decodeCheckpoint,
   loadCheckpoints,
+  loadResumable,
   type PartialRun,
   removeCheckpoint,
   writeCheckpointSync,
@@ -74,6 +75,19 @@ describe("mid-unit checkpoints", () => {
     );
     removeCheckpoint(dir, ASSIGNMENT.assignmentId);
     removeCheckpoint(dir, ASSIGNMENT.assignmentId); // absent is fine
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("are removed at start when the unit's result is already spooled (a crash in between)", async () => {
+    unitTask({
+      ...UNIT,
+      steps: 8,
+      checkpoint: { dir, everyMs: 0, assignment: { ...ASSIGNMENT, steps: 8 } },
+    });
+    expect(await loadResumable(dir, anchorStrideFor, () => false, silentLogger)).toHaveLength(1);
+    expect(
+      await loadResumable(dir, anchorStrideFor, (id) => id === "05".repeat(16), silentLogger),
+    ).toEqual([]);
     expect(readdirSync(dir)).toEqual([]);
   });
 
