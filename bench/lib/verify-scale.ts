@@ -45,7 +45,7 @@ import { stateHash } from "../../sim/state-codec.js";
 import { runSkipping } from "../../testkit/cheats.js";
 import { buildOpenings, commitFields, sealResult } from "../../worker/result.js";
 import { Spool, type SpooledResult } from "../../worker/spool.js";
-import { anchorStrideFor, type UnitTaskOutput } from "../../worker/unit-task.js";
+import { anchorStrideFor, runUnit, type UnitTaskOutput } from "../../worker/unit-task.js";
 import { note } from "./report.js";
 
 /** Repetitions of each coordinator measurement (the median is reported). */
@@ -257,6 +257,7 @@ export async function measureScale(unitSteps: number, trials: number) {
     note(`challenging workers that skipped 10 % and 50 % of ${L} segments, ${trials} times each…`);
     const f10 = detection(L, 0.1, m, trials, worker);
     const f50 = detection(L, 0.5, m, trials, worker);
+    const fixedMs = await fixedCostPerOpening(L, m, worker);
     const verifyShare = coordinator.total / workerSeconds;
     return {
       unitSteps,
@@ -280,8 +281,38 @@ export async function measureScale(unitSteps: number, trials: number) {
         ).toFixed(6),
       ),
       volunteerCoresPerCoordinatorCore: Math.floor(1 / verifyShare),
+      fixedCostPerOpeningMs: Number(fixedMs.toFixed(3)),
       detection: { f10, f50, trials, predictedF10: Number((1 - 0.9 ** m).toFixed(4)) },
     };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The fixed cost of one opened segment (decode, state checks, two proofs, resuming the search)
+ * in ms: the median time to check m + 2 openings of one-step segments of an L-segment unit,
+ * divided by m + 2.
+ */
+async function fixedCostPerOpening(L: number, m: number, worker: Identity): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), "foldnet-fixed-"));
+  try {
+    const lease = leasedUnits(dir, worker, L, "fixed").leases[0]!;
+    const assignment = assignmentFrame(lease);
+    const result = sealResult(assignment, runUnit(assignment), worker.secretKey, 0);
+    const tree = new MerkleTree(result.leaves);
+    const commit: FrameOf<"resultCommit"> = { kind: "resultCommit", ...commitFields(result) };
+    const challenges = Array.from({ length: REPS }, () => {
+      const segments = chooseSegments(L, m);
+      return { segments, openings: buildOpenings(result, segments, tree) };
+    });
+    const seconds = await median(REPS, (i) =>
+      verifyOpenings(
+        challengeContext(lease, commit, challenges[i]!.segments),
+        challenges[i]!.openings,
+      ),
+    );
+    return (seconds * 1000) / (m + 2);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
