@@ -2,7 +2,7 @@
  * What a researcher asks for when submitting a job, validated field by field, and how it is
  * cut into trajectories and generations of work units (DESIGN.md "Jobs, trajectories,
  * generations"). A unit of N steps has L = `segmentsForUnit(N)` segments of K = N / L steps, the
- * spot-check granularity of the proof of useful work: L grows with the unit (1,024 … 65,536) so
+ * spot-check granularity of the proof of useful work: L grows with the unit (1,024 … 131,072) so
  * the replayed share (m + 2)/L shrinks as units get longer.
  * @module
  */
@@ -20,15 +20,15 @@ export const MIN_SEGMENTS_PER_UNIT = 1024;
 /** Fewest steps per segment before a unit gets more segments (≈ 2 ms of replay on a 64-mer). */
 export const MIN_SEGMENT_STEPS = 32_768;
 /**
- * Default steps per work unit: 2³¹ ≈ 2.1 G, about 2.5 minutes of one thread on a 64-mer (tens of
- * minutes on a slow volunteer), cut into L = 65,536 segments of K = 32,768: the coordinator
- * replays (m + 2)/L = 0.05 % of it (docs/verification.md, decision 22). Small jobs get smaller
- * units: never more than the job's steps per trajectory.
+ * Default steps per work unit: 2³² ≈ 4.3 G, about 5 minutes of one thread on a 64-mer (tens of
+ * minutes on a slow volunteer), cut into L = 131,072 segments of K = 32,768: the coordinator
+ * replays (m + 2)/L = 0.032 % of it (docs/verification.md, decisions 22–23). Small jobs get
+ * smaller units: never more than the job's steps per trajectory.
  */
-export const DEFAULT_UNIT_STEPS = 2 ** 31;
+export const DEFAULT_UNIT_STEPS = 2 ** 32;
 /** Largest step budget of one job (10¹² attempts ≈ a day of 10,000 threads). */
 export const MAX_JOB_STEPS = 1e12;
-/** Largest work unit: 2³⁴ steps, about twenty minutes of one thread (K = 2¹⁸ at L = 65,536). */
+/** Largest work unit: 2³⁴ steps, about twenty minutes of one thread (K = 2¹⁷ at L = 131,072). */
 export const MAX_UNIT_STEPS = 2 ** 34;
 /** Most independent trajectories of one job. */
 export const MAX_TRAJECTORIES = 256;

@@ -10,13 +10,14 @@ import { MAX_SEGMENTS_PER_UNIT } from "../../../protocol/limits.js";
 import { expectFoldnetError } from "../../helpers/errors.js";
 
 describe("unit sizes and segments", () => {
-  it("scales L with the unit: 1,024 segments for small units, 65,536 for the default", () => {
+  it("scales L with the unit: 1,024 segments for small units, 131,072 for the default", () => {
     expect(segmentsForUnit(MIN_SEGMENTS_PER_UNIT)).toBe(1024);
     expect(segmentsForUnit(2 ** 21)).toBe(1024); // K = 2,048: below MIN_SEGMENT_STEPS anyway
     expect(segmentsForUnit(2 ** 26)).toBe(2048); // K = 32,768
     expect(segmentsForUnit(DEFAULT_UNIT_STEPS)).toBe(MAX_SEGMENTS_PER_UNIT);
     expect(DEFAULT_UNIT_STEPS / MAX_SEGMENTS_PER_UNIT).toBe(MIN_SEGMENT_STEPS);
-    expect(segmentsForUnit(2 ** 34)).toBe(MAX_SEGMENTS_PER_UNIT); // K = 2¹⁸
+    expect(segmentsForUnit(2 ** 31)).toBe(65_536);
+    expect(segmentsForUnit(2 ** 34)).toBe(MAX_SEGMENTS_PER_UNIT); // K = 2¹⁷
     // an odd multiple of 1,024 cannot be split further
     expect(segmentsForUnit(1024 * 99_999)).toBe(1024);
   });
