@@ -17,7 +17,7 @@
  * 32-byte hashes). On load the leaves must give the stored `merkleRoot`, every kept state must
  * hash to its leaf (anchor i to leaf i·S, the final state to the last) — which catches a
  * damaged state — and the signature is checked against the worker's key. Version 1 kept every
- * segment's state (L of them), too many once units have 65,536 segments; its files are
+ * segment's state (L of them), too many once units have 131,072 segments; its files are
  * quarantined like any unknown format.
  * @module
  */

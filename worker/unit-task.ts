@@ -54,8 +54,8 @@ export interface UnitProgress {
 
 /**
  * Most states a unit keeps (≈ 3 MB for a 64-mer with 8 replicas): a unit of L segments keeps
- * one every S = ⌈L / MAX_ANCHORS⌉ segments, so L = 65,536 keeps every 16th and an opening
- * replays at most 15 segments on the worker (docs/verification.md).
+ * one every S = ⌈L / MAX_ANCHORS⌉ segments, so L = 131,072 keeps every 32nd and an opening
+ * replays at most 31 segments on the worker (docs/verification.md).
  */
 export const MAX_ANCHORS = 4096;
 

@@ -4,7 +4,7 @@
  * time of this thread, and the detection rate of skipping workers at the default segment count.
  * - Worker: its CPU time for the whole unit (`process.cpuUsage`), and the search
  *   (`search.run(K)` per segment) and the commitment timed apart by `performance.now()` (a
- *   process-wide CPU clock read 3 × 65,536 times costs more than it measures; preemption by
+ *   process-wide CPU clock read 3 × 131,072 times costs more than it measures; preemption by
  *   other processes falls on both in proportion): the search (`search.run(K)` per segment) and, apart, the commitment — the
  *   per-segment state encoding and hash, the kept states, the Merkle tree, the signature and
  *   the spool write (fsync) — so `workerCommitOverhead` = commitment / search.
