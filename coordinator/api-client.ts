@@ -28,6 +28,26 @@ export interface JobView {
   unitsVerified: number;
   createdAt: number;
   finishedAt: number | null;
+  /** The job's bounty escrow (decimal micro-tokens), on single-job reads; null when none. */
+  bounty?: EscrowView | null;
+}
+
+/** A job's escrow (coordinator/escrow-api.ts escrowView). */
+export interface EscrowView {
+  jobId: string;
+  funder: string;
+  amount: string;
+  budgetSteps: string;
+  paid: string;
+  refunded: string | null;
+}
+
+/** A key's account (coordinator/ledger-api.ts accountView). */
+export interface AccountView {
+  key: string;
+  keyId: string;
+  balance: string;
+  nonce: string;
 }
 
 /** Turns `ws://host:port/ws` or `host:port` into the HTTP base URL. */
@@ -103,6 +123,13 @@ export class ApiClient {
   }
   cancel(id: string): Promise<JobView> {
     return this.call("POST", `/api/jobs/${encodeURIComponent(id)}/cancel`);
+  }
+  account(key: string): Promise<AccountView> {
+    return this.call("GET", `/api/ledger/balances/${key}`);
+  }
+  /** The coordinator's public key (hex): what a signed escrow or transfer is bound to. */
+  async coordinatorKey(): Promise<string> {
+    return (await this.call<{ coordinatorKey: string }>("GET", "/api/status")).coordinatorKey;
   }
   picture(id: string, kind: "svg" | "pdb"): Promise<string> {
     return this.call("GET", `/api/jobs/${encodeURIComponent(id)}/result.${kind}`);

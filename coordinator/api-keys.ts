@@ -5,7 +5,7 @@
  * @module
  */
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { chmodSync, writeFileSync } from "node:fs";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import type { Store } from "./store/store.js";
@@ -30,6 +30,9 @@ export function ensureApiKeys(
   if (store.countApiKeys() > 0) return undefined;
   const key = mintApiKey();
   store.addApiKey(hashApiKey(key), "minted", now);
-  if (keyFile !== undefined) writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
+  if (keyFile !== undefined) {
+    writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
+    chmodSync(keyFile, 0o600); // the mode above applies only to a file it creates
+  }
   return key;
 }

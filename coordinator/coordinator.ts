@@ -17,8 +17,11 @@ import {
   loadOrCreateIdentity,
 } from "../protocol/identity.js";
 import { ensureApiKeys } from "./api-keys.js";
+import { challengeKey } from "./challenge-draw.js";
 import { Dashboard } from "./dashboard.js";
-import { JobApi } from "./http-api.js";
+import { ApiError } from "./errors.js";
+import { DEFAULT_JOB_QUOTA, JobApi, type JobQuota } from "./http-api.js";
+import { abandon, answerError, notFound, requestUrl } from "./http-util.js";
 import { LedgerApi } from "./ledger-api.js";
 import { DEFAULT_SEALER_OPTIONS, LedgerSealer, type SealerOptions } from "./ledger-sealer.js";
 import { DEFAULT_LIVE_FEED_OPTIONS, LiveFeed } from "./live-feed.js";
@@ -30,6 +33,7 @@ import {
 import { DEFAULT_INTAKE_OPTIONS, type IntakeOptions, ResultIntake } from "./result-intake.js";
 import { DEFAULT_SCHEDULER_OPTIONS, Scheduler, type SchedulerOptions } from "./scheduler.js";
 import { DEFAULT_SPOT_CHECK_POLICY } from "./spot-check.js";
+import { serveStats } from "./stats-api.js";
 import { SqliteStore } from "./store/sqlite-store.js";
 import type { Store } from "./store/store.js";
 import { createVerifyPool, type VerifyPool } from "./verify-pool.js";
@@ -57,6 +61,8 @@ export interface CoordinatorOptions {
   readonly endpoint?: Partial<EndpointOptions>;
   readonly intake?: Partial<IntakeOptions>;
   readonly sealer?: Partial<SealerOptions>;
+  /** Per-API-key bounds on running jobs. */
+  readonly jobQuota?: Partial<JobQuota>;
 }
 
 /** What the coordinator takes from its surroundings. */
@@ -152,6 +158,7 @@ export class Coordinator {
         store: this.store,
         scheduler: this.scheduler,
         verify: this.verifyPool.verify,
+        challengeKey: challengeKey(this.identity.secretKey),
         onOutcome: (outcome, code) => {
           this.metrics.intake.observeOutcome(outcome, code);
           this.feed.changed();
@@ -171,14 +178,14 @@ export class Coordinator {
       now: this.now,
       metrics: this.metrics,
       onWorkerConnected: () => this.feed.changed(),
-      onDisconnect: (key) => {
+      onDisconnect: (session) => {
         this.feed.changed();
-        if (key === undefined) return;
-        this.scheduler.workerDisconnected(bytesToHex(key));
-        this.intake.dropWorker(key);
+        this.scheduler.sessionClosed(session.leasedAssignments);
+        this.intake.dropSession(session);
       },
     });
     this.api = new JobApi({
+      quota: { ...DEFAULT_JOB_QUOTA, ...opts.jobQuota },
       store: this.store,
       scheduler: this.scheduler,
       onJobsChanged: () => this.feed.changed(),
@@ -207,21 +214,22 @@ export class Coordinator {
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    let path = "?";
     try {
+      const url = requestUrl(req.url);
+      path = url.pathname;
       if (path === "/metrics") return await this.serveMetrics(req, res);
       if (path === "/api/events") return this.feed.handle(req, res);
-      if (path.startsWith("/api/ledger/")) {
-        return await this.ledgerApi.handle(req, res, new URL(req.url ?? "/", "http://localhost"));
-      }
-      if (path === "/api" || path.startsWith("/api/")) return await this.api.handle(req, res, path);
+      if (path.startsWith("/api/ledger/")) return await this.ledgerApi.handle(req, res, url);
+      if ((path === "/api/stats" || path.startsWith("/api/stats/")) && req.method === "GET")
+        return serveStats(this.store, this.now(), res, path);
+      if (path === "/api" || path.startsWith("/api/")) return await this.api.handle(req, res, url);
       if (await this.dashboard.handle(req, res, path)) return;
-      res.writeHead(404, { "content-type": "application/json" });
-      res.end(
-        `${JSON.stringify({ error: { code: "API_ERROR_NOT_FOUND", message: `${path} not found` } })}\n`,
-      );
+      throw notFound(path);
     } catch (err) {
+      if (err instanceof ApiError && !res.headersSent) return answerError(res, err);
       this.deps.log.error("request failed", { err, path });
+      abandon(res);
     }
   }
 

@@ -14,7 +14,11 @@ export type ApiErrorType =
   | { code: "API_ERROR_CONFLICT"; status: 409 }
   /** A transfer the ledger cannot take; `reason` is the ledger's code (nonce, overdraft, signature). */
   | { code: "API_ERROR_TRANSFER_REFUSED"; status: 409; reason: string }
-  | { code: "API_ERROR_TOO_LARGE"; status: 413 };
+  /** An escrow the ledger cannot take; `reason` is the ledger's code (signature, nonce, overdraft, job). */
+  | { code: "API_ERROR_ESCROW_REFUSED"; status: 409; reason: string }
+  | { code: "API_ERROR_TOO_LARGE"; status: 413 }
+  /** The account (API key) is at its quota of running jobs or trajectories. */
+  | { code: "API_ERROR_QUOTA"; status: 429; limit: string };
 
 /** An error the HTTP API answers with its status and a JSON body. */
 export class ApiError extends FoldnetError<ApiErrorType> {}
@@ -33,6 +37,8 @@ export type ResultErrorCode =
   | "RESULT_ERROR_BEST_MISMATCH"
   | "RESULT_ERROR_WORK_MISMATCH"
   | "RESULT_ERROR_BAD_OPENINGS"
+  /** The assignment was already committed to another Merkle root (a re-rolled challenge). */
+  | "RESULT_ERROR_ROOT_CHANGED"
   | "RESULT_ERROR_STALE"
   | "RESULT_ERROR_BANNED";
 

@@ -10,16 +10,48 @@ import { renderPdb } from "../sim/render-pdb.js";
 import { renderSvg } from "../sim/render-svg.js";
 import { hashApiKey } from "./api-keys.js";
 import { ApiError } from "./errors.js";
+import { escrowView } from "./escrow-api.js";
 import { answerError, notFound, readJson, send } from "./http-util.js";
-import { parseJobSpec } from "./job-spec.js";
+import { type JobSpec, parseJobSpec } from "./job-spec.js";
 import type { Scheduler } from "./scheduler.js";
-import type { JobRecord, Store } from "./store/store.js";
+import type { JobRecord, Page, Store } from "./store/store.js";
 
 /** Most jobs or workers one list returns. */
 const LIST_LIMIT = 500;
 
+/** Per-account (API key) bounds on running work: every running job holds rows and queue. */
+export interface JobQuota {
+  /** Most running jobs per API key. */
+  readonly runningJobs: number;
+  /** Most trajectories (units in flight at once) over an API key's running jobs. */
+  readonly runningTrajectories: number;
+}
+
+/** Defaults: 16 running jobs and 1,024 trajectories per API key. */
+export const DEFAULT_JOB_QUOTA: JobQuota = { runningJobs: 16, runningTrajectories: 1_024 };
+
+/** The page a list request asks for: `?offset=` (default 0) and `?limit=` (default and most LIST_LIMIT). */
+export function pageOf(url: URL): Page {
+  const int = (name: string, fallback: number, max: number) => {
+    const raw = url.searchParams.get(name);
+    const value = raw === null ? fallback : Number(raw);
+    if (!Number.isSafeInteger(value) || value < 0 || value > max) {
+      throw new ApiError(
+        { code: "API_ERROR_BAD_REQUEST", status: 400, field: name },
+        `${name} must be an integer in [0, ${max}]`,
+      );
+    }
+    return value;
+  };
+  return {
+    offset: int("offset", 0, Number.MAX_SAFE_INTEGER),
+    limit: int("limit", LIST_LIMIT, LIST_LIMIT),
+  };
+}
+
 /** What the API serves from. */
 export interface ApiDeps {
+  readonly quota: JobQuota;
   readonly store: Store;
   readonly scheduler: Scheduler;
   /** Live figures for /api/status (connected workers, coordinator key). */
@@ -61,23 +93,45 @@ export class JobApi {
   constructor(private readonly deps: ApiDeps) {}
 
   /** Handles a request under /api; resolves when the response is sent. */
-  async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     try {
-      await this.route(req, res, path);
+      await this.route(req, res, url);
     } catch (err) {
       answerError(res, err);
     }
   }
 
-  private authorize(req: IncomingMessage): void {
+  /** Checks the request's API key; returns its hash (the account). */
+  private authorize(req: IncomingMessage): string {
     const header = req.headers.authorization ?? "";
     const key = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
-    if (key === "" || !this.deps.store.hasApiKey(hashApiKey(key))) {
+    const hash = key === "" ? "" : hashApiKey(key);
+    if (hash === "" || !this.deps.store.hasApiKey(hash)) {
       throw new ApiError(
         { code: "API_ERROR_UNAUTHORIZED", status: 401 },
         "a valid API key is required (Authorization: Bearer KEY)",
       );
     }
+    return hash;
+  }
+
+  /** Submits a job for an account within its quota. */
+  private submit(owner: string, spec: JobSpec): JobRecord {
+    const { quota, store, scheduler } = this.deps;
+    const load = store.limits.ownerLoad(owner);
+    const over = (limit: string, message: string) =>
+      new ApiError({ code: "API_ERROR_QUOTA", status: 429, limit }, message);
+    if (load.jobs >= quota.runningJobs)
+      throw over("runningJobs", `at most ${quota.runningJobs} running jobs per API key`);
+    if (load.trajectories + spec.trajectories > quota.runningTrajectories) {
+      throw over(
+        "runningTrajectories",
+        `at most ${quota.runningTrajectories} trajectories over an API key's running jobs`,
+      );
+    }
+    const job = scheduler.submitJob(spec);
+    store.limits.ownJob(job.id, owner);
+    return job;
   }
 
   private job(id: string): JobRecord {
@@ -86,9 +140,15 @@ export class JobApi {
     return job;
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  /** A job's view with its bounty escrow (null when none). */
+  private detail(job: JobRecord): Record<string, unknown> {
+    const escrow = this.deps.store.escrows.escrow(job.id);
+    return { ...jobView(job), bounty: escrow === undefined ? null : escrowView(job.id, escrow) };
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = req.method ?? "GET";
-    const parts = path
+    const parts = url.pathname
       .split("/")
       .filter((p) => p !== "")
       .slice(1); // drop "api"
@@ -108,16 +168,15 @@ export class JobApi {
     if (resource !== "jobs") throw notFound(`/api/${parts.join("/")}`);
     if (id === undefined) {
       if (method === "POST") {
-        this.authorize(req);
-        const spec = parseJobSpec(await readJson(req));
-        const job = this.deps.scheduler.submitJob(spec);
+        const owner = this.authorize(req);
+        const job = this.submit(owner, parseJobSpec(await readJson(req)));
         this.deps.onJobsChanged?.();
         return send(res, 201, jobView(job));
       }
       if (method === "GET")
         return send(res, 200, { jobs: this.deps.store.listJobs(LIST_LIMIT).map(jobView) });
     } else if (action === undefined && method === "GET") {
-      return send(res, 200, jobView(this.job(id)));
+      return send(res, 200, this.detail(this.job(id)));
     } else if (action === "cancel" && method === "POST") {
       this.authorize(req);
       const job = this.job(id);
@@ -128,15 +187,17 @@ export class JobApi {
         );
       }
       this.deps.onJobsChanged?.();
-      return send(res, 200, jobView(this.job(id)));
+      return send(res, 200, this.detail(this.job(id)));
     } else if (action === "units" && method === "GET") {
+      const page = pageOf(url);
       const units = this.deps.store
-        .listUnits(this.job(id).id)
+        .listUnits(this.job(id).id, page)
         .map(({ startState: _s, result, ...u }) => ({
           ...u,
           result: result === null ? null : { ...result, reward: result.reward.toString() },
         }));
-      return send(res, 200, { units });
+      const next = units.length === page.limit ? page.offset + page.limit : null;
+      return send(res, 200, { units, offset: page.offset, next });
     } else if (action?.startsWith("result") === true && method === "GET") {
       return this.result(res, this.job(id), action);
     }

@@ -65,6 +65,40 @@ export function answerError(res: ServerResponse, err: unknown): void {
   }
 }
 
+/**
+ * The request target as a URL. Only origin-form targets (`/path?query`) are served; anything
+ * else, or a target the URL parser refuses, is a 400 — inside the handler's error handling,
+ * never an exception out of it.
+ * @throws {ApiError} API_ERROR_BAD_REQUEST (field `target`).
+ */
+export function requestUrl(target: string | undefined): URL {
+  const bad = () =>
+    new ApiError(
+      { code: "API_ERROR_BAD_REQUEST", status: 400, field: "target" },
+      "the request target must be a path (/…)",
+    );
+  if (target === undefined || !target.startsWith("/")) throw bad();
+  try {
+    return new URL(`http://localhost${target}`);
+  } catch {
+    throw bad();
+  }
+}
+
+/**
+ * Last resort of a handler whose own error handling failed: a 500 if nothing was sent yet,
+ * else the connection is cut. Never throws.
+ */
+export function abandon(res: ServerResponse): void {
+  try {
+    if (!res.headersSent)
+      send(res, 500, { error: { code: "API_ERROR_INTERNAL", message: "internal error" } });
+    else res.destroy();
+  } catch {
+    res.destroy();
+  }
+}
+
 /** A 404 for `what`. */
 export const notFound = (what: string) =>
   new ApiError({ code: "API_ERROR_NOT_FOUND", status: 404 }, `${what} not found`);

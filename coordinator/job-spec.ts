@@ -1,6 +1,6 @@
 /**
  * What a researcher asks for when submitting a job, validated field by field, and how it is
- * cut into trajectories and generations of work units (DESIGN.md "Jobs, trajectories,
+ * cut into trajectories and generations of work units (docs/design.md "Jobs, trajectories
  * generations"). A unit of N steps has L = `segmentsForUnit(N)` segments of K = N / L steps, the
  * spot-check granularity of the proof of useful work: L grows with the unit (1,024 … 131,072) so
  * the replayed share (m + 2)/L shrinks as units get longer.
@@ -22,7 +22,7 @@ export const MIN_SEGMENT_STEPS = 32_768;
 /**
  * Default steps per work unit: 2³² ≈ 4.3 G, about 5 minutes of one thread on a 64-mer (tens of
  * minutes on a slow volunteer), cut into L = 131,072 segments of K = 32,768: the coordinator
- * replays (m + 2)/L = 0.032 % of it (docs/verification.md, decisions 22–23). Small jobs get
+ * replays (m + 2)/L = 0.032 % of it (docs/verification.md, decisions 31–32). Small jobs get
  * smaller units: never more than the job's steps per trajectory.
  */
 export const DEFAULT_UNIT_STEPS = 2 ** 32;
@@ -32,6 +32,10 @@ export const MAX_JOB_STEPS = 1e12;
 export const MAX_UNIT_STEPS = 2 ** 34;
 /** Most independent trajectories of one job. */
 export const MAX_TRAJECTORIES = 256;
+/** C0 and C1 controls, DEL, and the Unicode line and paragraph separators. */
+const isControl = (c: number) =>
+  c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029;
+
 /** Longest job name. */
 export const MAX_NAME_LENGTH = 100;
 
@@ -103,6 +107,10 @@ export function parseJobSpec(body: unknown): JobSpec {
   const name = b.name ?? "";
   if (typeof name !== "string" || name.length > MAX_NAME_LENGTH) {
     throw badField("name", `name must be a string of at most ${MAX_NAME_LENGTH} characters`);
+  }
+  if ([...name].some((ch) => isControl(ch.codePointAt(0)!))) {
+    // a name ends up in titles, logs and the PDB file's header lines
+    throw badField("name", "name must not hold control characters or line breaks");
   }
   return { name, sequence, lattice, steps, trajectories, unitSteps, replicas, targetEnergy };
 }

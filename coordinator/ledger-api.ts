@@ -1,7 +1,9 @@
 /**
  * The ledger over HTTP under `/api/ledger`: the whole chain as an export file anyone can
- * re-verify, recent blocks, balances, and signed token transfers (checked for signature,
- * nonce and cover before they are appended, in one store transaction). See docs/api.md.
+ * re-verify, recent blocks, balances, signed token transfers (checked for signature, nonce
+ * and cover before they are appended, in one store transaction) and job escrows
+ * (escrow-api.ts), and the explorer's block, history and search reads (ledger-explorer.ts).
+ * See docs/api.md.
  * @module
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -9,9 +11,13 @@ import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
 import { encodeChainFile } from "../ledger/chain-file.js";
 import { encodeEntry, type TransferEntry } from "../ledger/entries.js";
 import { LedgerState, transferProblem } from "../ledger/verify-chain.js";
+import { networkId } from "../protocol/canonical.js";
 import { keyId } from "../protocol/identity.js";
 import { ApiError } from "./errors.js";
+import { fundJob } from "./escrow-api.js";
 import { answerError, notFound, readJson, send } from "./http-util.js";
+import { bodyObject, field, hex, u64 } from "./json-fields.js";
+import { blockView, findBlock, foldPicture, historyOf, search } from "./ledger-explorer.js";
 import type { Account, Store } from "./store/store.js";
 
 /** Most blocks one export holds. */
@@ -23,29 +29,6 @@ const accountView = (a: Account) => ({
   balance: a.balance.toString(),
   nonce: a.nonce.toString(),
 });
-
-function field<T>(body: Record<string, unknown>, name: string, parse: (v: string) => T): T {
-  const value = body[name];
-  try {
-    if (typeof value !== "string") throw new TypeError("missing");
-    return parse(value);
-  } catch {
-    throw new ApiError(
-      { code: "API_ERROR_BAD_REQUEST", status: 400, field: name },
-      `${name} is missing or malformed`,
-    );
-  }
-}
-
-const hex = (length: number) => (v: string) => {
-  const bytes = hexToBytes(v);
-  if (bytes.length !== length) throw new RangeError("length");
-  return bytes;
-};
-const u64 = (v: string) => {
-  if (!/^\d{1,20}$/.test(v) || BigInt(v) >= 2n ** 64n) throw new RangeError("u64");
-  return BigInt(v);
-};
 
 /** The sealed chain as an export file (ledger/chain-file.ts). */
 export function exportChain(store: Store, producer: Uint8Array): Uint8Array {
@@ -62,13 +45,7 @@ export function exportChain(store: Store, producer: Uint8Array): Uint8Array {
 
 /** Parses a transfer request body (hex keys and signature, decimal amount and nonce). */
 export function parseTransfer(body: unknown): TransferEntry {
-  if (typeof body !== "object" || body === null) {
-    throw new ApiError(
-      { code: "API_ERROR_BAD_REQUEST", status: 400, field: "body" },
-      "the body must be a JSON object",
-    );
-  }
-  const b = body as Record<string, unknown>;
+  const b = bodyObject(body);
   return {
     kind: "transfer",
     from: field(b, "from", hex(32)),
@@ -81,9 +58,33 @@ export function parseTransfer(body: unknown): TransferEntry {
 
 /** The `/api/ledger` handler. */
 export class LedgerApi {
+  /** The last export file built, for the head it was built at. */
+  private exported: { from: number; height: number; file: Uint8Array } | undefined;
   constructor(
     private readonly deps: { store: Store; producer: Uint8Array; onTransfer?: () => void },
   ) {}
+
+  /**
+   * The export file from block `from`: built once per chain head (and `from`), then served
+   * from memory until the next block is sealed, so repeated downloads cost no rebuild.
+   */
+  private exportFile(from: number): Uint8Array {
+    const height = this.deps.store.head()?.height ?? -1;
+    const cached = this.exported;
+    if (cached !== undefined && cached.from === from && cached.height === height)
+      return cached.file;
+    const blocks = this.deps.store.listBlocks(from, EXPORT_LIMIT);
+    const file = encodeChainFile({
+      producer: this.deps.producer,
+      blocks: blocks.map((b) => ({
+        headerBytes: b.headerBytes,
+        signature: b.signature,
+        entries: b.entries,
+      })),
+    });
+    this.exported = { from, height, file };
+    return file;
+  }
 
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     try {
@@ -94,20 +95,43 @@ export class LedgerApi {
   }
 
   private async route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const [, , what, key] = url.pathname.split("/").filter((p) => p !== "");
+    const [, , what, key, sub] = url.pathname.split("/").filter((p) => p !== "");
     const method = req.method ?? "GET";
     const { store } = this.deps;
     if (method === "GET" && what === "export") {
-      const blocks = store.listBlocks(Number(url.searchParams.get("from") ?? 0), EXPORT_LIMIT);
-      const file = encodeChainFile({
-        producer: this.deps.producer,
-        blocks: blocks.map((b) => ({
-          headerBytes: b.headerBytes,
-          signature: b.signature,
-          entries: b.entries,
-        })),
-      });
-      send(res, 200, file, "application/octet-stream");
+      const from = Number(url.searchParams.get("from") ?? 0);
+      if (!Number.isSafeInteger(from) || from < 0) {
+        throw new ApiError(
+          { code: "API_ERROR_BAD_REQUEST", status: 400, field: "from" },
+          "from must be a block height",
+        );
+      }
+      send(res, 200, this.exportFile(from), "application/octet-stream");
+      return;
+    }
+    if (method === "GET" && what === "blocks" && key !== undefined && sub !== undefined) {
+      const svg = foldPicture(store, Number(key), sub);
+      if (svg === undefined) throw notFound(`a work entry ${key}/${sub}`);
+      send(res, 200, svg, "image/svg+xml");
+      return;
+    }
+    if (method === "GET" && what === "blocks" && key !== undefined) {
+      const block = findBlock(store, key);
+      if (block === undefined) throw notFound(`block ${key}`);
+      send(res, 200, blockView(block));
+      return;
+    }
+    if (method === "GET" && what === "history" && key !== undefined) {
+      const account = accountView(store.account(bytesToHex(field({ key }, "key", hex(32)))));
+      const limit = Math.min(
+        1000,
+        Math.max(1, Number(url.searchParams.get("limit") ?? 100) || 100),
+      );
+      send(res, 200, { ...account, history: historyOf(store, account.key, limit) });
+      return;
+    }
+    if (method === "GET" && what === "search") {
+      send(res, 200, search(store, url.searchParams.get("q") ?? ""));
       return;
     }
     if (method === "GET" && what === "blocks") {
@@ -142,7 +166,7 @@ export class LedgerApi {
           const state = new LedgerState();
           state.balances.set(from, sender.balance);
           state.nonces.set(from, sender.nonce);
-          return transferProblem(state, transfer);
+          return transferProblem(state, transfer, networkId(this.deps.producer));
         },
       );
       if (problem !== undefined) {
@@ -153,6 +177,12 @@ export class LedgerApi {
       }
       this.deps.onTransfer?.();
       send(res, 201, { pending: true, from: accountView(store.account(from)) });
+      return;
+    }
+    if (method === "POST" && what === "escrows") {
+      const escrow = fundJob(store, this.deps.producer, await readJson(req));
+      this.deps.onTransfer?.();
+      send(res, 201, { pending: true, escrow });
       return;
     }
     throw notFound(`${method} ${url.pathname}`);

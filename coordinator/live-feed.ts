@@ -21,6 +21,8 @@ export interface LiveFeedOptions {
   readonly heartbeatMs: number;
   /** Most simultaneous event streams; more get HTTP 503. */
   readonly maxClients: number;
+  /** Most simultaneous event streams of one address; more get HTTP 429. */
+  readonly maxClientsPerAddress: number;
   /** Most jobs in a snapshot (the most recent ones). */
   readonly jobs: number;
   /** Most workers in a snapshot (connected first, then the most recently seen). */
@@ -36,18 +38,22 @@ export const DEFAULT_LIVE_FEED_OPTIONS: LiveFeedOptions = {
   minIntervalMs: 500,
   heartbeatMs: 5_000,
   maxClients: 64,
+  maxClientsPerAddress: 4,
   jobs: 20,
   workers: 100,
   throughputWindowMs: 60_000,
   maxBufferedBytes: 1 << 20,
 };
 
+/** Most points of a job's best-energy history in a snapshot (the most recent ones). */
+const HISTORY_POINTS = 200;
+
 /** Least span a throughput is divided by, so one unit just verified does not read as a spike. */
 const MIN_RATE_SPAN_MS = 10_000;
 
 /** What the feed reads. */
 export interface LiveFeedDeps {
-  readonly store: Pick<Store, "listJobs" | "listWorkers" | "listUnits" | "counts">;
+  readonly store: Pick<Store, "listJobs" | "listWorkers" | "energyHistory" | "counts">;
   /** Live figures of the endpoint. */
   readonly status: () => {
     readonly coordinatorKeyId: string;
@@ -119,6 +125,8 @@ export function bestEnergyHistory(
 /** The SSE feed (`start`/`stop`, `changed`, `handle`). */
 export class LiveFeed {
   private readonly clients = new Set<ServerResponse>();
+  /** Open streams by client address. */
+  private readonly perAddress = new Map<string, number>();
   /** Energy histories by job id, with the best energy they were built for. */
   private readonly histories = new Map<string, { best: number | null; points: HistoryPoint[] }>();
   /** Samples of each worker's verified steps: key → [time, steps][] (oldest first). */
@@ -179,6 +187,21 @@ export class LiveFeed {
       );
       return;
     }
+    const address = req.socket.remoteAddress ?? "";
+    const mine = this.perAddress.get(address) ?? 0;
+    if (mine >= this.opts.maxClientsPerAddress) {
+      res.writeHead(429, { "content-type": "application/json", "retry-after": "10" });
+      res.end(
+        `${JSON.stringify({ error: { code: "API_ERROR_BUSY", message: `at most ${this.opts.maxClientsPerAddress} event streams per address` } })}\n`,
+      );
+      return;
+    }
+    this.perAddress.set(address, mine + 1);
+    res.on("close", () => {
+      const left = (this.perAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.perAddress.set(address, left);
+      else this.perAddress.delete(address);
+    });
     res.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-store",
@@ -272,9 +295,7 @@ export class LiveFeed {
     const points =
       job.bestEnergy === null
         ? []
-        : bestEnergyHistory(
-            this.deps.store.listUnits(job.id).flatMap((u) => (u.result === null ? [] : [u.result])),
-          );
+        : bestEnergyHistory(this.deps.store.energyHistory(job.id, HISTORY_POINTS));
     this.histories.set(job.id, { best: job.bestEnergy, points });
     return points;
   }

@@ -2,7 +2,7 @@
  * The coordinator's Prometheus metrics: one factory, `createCoordinatorMetrics(register)`,
  * returns every metric of the process as a nested typed object on the caller's own
  * `Registry` (never prom-client's global one), process metrics included. Names follow
- * `foldnet_<subsystem>_<noun>_<unit>` (STYLE.md 4); docs/metrics.md lists them all.
+ * `foldnet_<subsystem>_<noun>_<unit>` (docs/design.md "Conventions"); docs/metrics.md lists them all.
  *
  * Counters and histograms are updated where things happen (scheduler, sessions, intake,
  * ledger); gauges that describe state (connected workers, job progress) are filled at scrape

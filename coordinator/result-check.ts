@@ -1,5 +1,5 @@
 /**
- * The structural check of every result (DESIGN.md "Proof of useful work", check 1), O(n):
+ * The structural check of every result (docs/design.md "Proof of useful work", check 1), O(n):
  * the commit answers a lease of the sender, is signed by the sender's key over its canonical
  * payload, ran the assigned steps, and its final state decodes, hashes to the committed hash,
  * continues the assigned start state (same parameters, step counter advanced by exactly the

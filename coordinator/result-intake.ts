@@ -3,15 +3,18 @@
  * without penalty, run the structural check, challenge the worker to open segments of its
  * committed trajectory, check the openings by replay, and record the result — in one store
  * transaction — before the verdict (the acknowledgement) is sent. A rejected result earns a
- * strike when the sender is at fault; enough strikes ban the key.
+ * strike when the sender is at fault, which also ends its lease at once and drops the key's
+ * lease quota; enough strikes ban the key.
  * @module
  */
 import { setTimeout as delay } from "node:timers/promises";
+import { equalBytes } from "@noble/curves/utils.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { ErrorAction, FoldnetError } from "../common/errors.js";
 import type { Logger } from "../common/log.js";
 import type { Frame, FrameOf } from "../protocol/frames.js";
 import { keyId } from "../protocol/identity.js";
+import { challengeSeed, seededRandom } from "./challenge-draw.js";
 import { ResultError } from "./errors.js";
 import { creditFor } from "./ledger-credit.js";
 import { checkResultCommit, staleLease } from "./result-check.js";
@@ -55,6 +58,8 @@ export interface IntakeDeps {
   readonly store: Store;
   readonly scheduler: Scheduler;
   readonly verify: ChallengeVerifier;
+  /** The coordinator's challenge key (challenge-draw.ts): segments drawn from it survive restarts. */
+  readonly challengeKey: Uint8Array;
   readonly log: Logger;
   readonly now: () => number;
   /** Observes every outcome (metrics). */
@@ -71,8 +76,8 @@ interface Pending {
 
 /** Receives result commits and openings from sessions. */
 export class ResultIntake {
-  /** Commits waiting for their openings, by assignment id (hex). */
-  private readonly pending = new Map<string, Pending>();
+  /** Commits waiting for their openings, by session, then by assignment id (hex). */
+  private readonly pending = new Map<FrameSink, Map<string, Pending>>();
 
   constructor(
     private readonly opts: IntakeOptions,
@@ -116,14 +121,40 @@ export class ResultIntake {
         throw staleLease();
       }
       checkResultCommit(lease, commit, workerKey);
-      const worker = this.deps.store.getWorker(bytesToHex(workerKey));
-      const segmentCount = lease.unit.steps / lease.job.checkpointInterval;
-      const segments = chooseSegments(segmentCount, segmentsFor(this.opts.spotCheck, worker));
-      this.pending.set(assignmentId, { lease, commit, segments });
+      const segments = this.challenge(lease, commit, workerKey);
+      const open = this.pending.get(sink) ?? new Map<string, Pending>();
+      this.pending.set(sink, open.set(assignmentId, { lease, commit, segments }));
       sink.send({ kind: "challenge", assignmentId: commit.assignmentId, segments });
     } catch (err) {
       this.refuse(workerKey, commit.assignmentId, err, sink);
     }
+  }
+
+  /**
+   * The segments to open for a commit: bound, at its first commit, to the assignment's root and
+   * m; drawn from (challenge key, assignment, root), so the same commit always gets the same.
+   * @throws {ResultError} RESULT_ERROR_ROOT_CHANGED when the assignment was committed to another root.
+   */
+  private challenge(
+    lease: Lease,
+    commit: FrameOf<"resultCommit">,
+    workerKey: Uint8Array,
+  ): number[] {
+    const worker = this.deps.store.getWorker(bytesToHex(workerKey));
+    const bound = this.deps.store.bindCommit(
+      lease.assignment.id,
+      commit.merkleRoot,
+      segmentsFor(this.opts.spotCheck, worker),
+    );
+    if (!equalBytes(bound.merkleRoot, commit.merkleRoot)) {
+      throw new ResultError(
+        "RESULT_ERROR_ROOT_CHANGED",
+        "this assignment was already committed to another Merkle root",
+      );
+    }
+    const seed = challengeSeed(this.deps.challengeKey, commit.assignmentId, commit.merkleRoot);
+    const segmentCount = lease.unit.steps / lease.job.checkpointInterval;
+    return chooseSegments(segmentCount, bound.segments, seededRandom(seed));
   }
 
   /** A worker opened the segments of a challenge. */
@@ -133,7 +164,7 @@ export class ResultIntake {
     sink: FrameSink,
   ): Promise<void> {
     const assignmentId = bytesToHex(frame.assignmentId);
-    const pending = this.pending.get(assignmentId);
+    const pending = this.pending.get(sink)?.get(assignmentId);
     if (pending === undefined || pending.lease.assignment.workerKey !== bytesToHex(workerKey)) {
       sink.send({
         kind: "error",
@@ -142,7 +173,7 @@ export class ResultIntake {
       });
       return;
     }
-    this.pending.delete(assignmentId);
+    this.pending.get(sink)?.delete(assignmentId);
     const ctx = challengeContext(pending.lease, pending.commit, pending.segments);
     for (let attempt = 0; ; attempt++) {
       try {
@@ -165,11 +196,9 @@ export class ResultIntake {
     }
   }
 
-  /** Forgets the open challenges of a worker that went away (it re-sends its commit later). */
-  dropWorker(workerKey: Uint8Array): void {
-    const key = bytesToHex(workerKey);
-    for (const [id, p] of this.pending)
-      if (p.lease.assignment.workerKey === key) this.pending.delete(id);
+  /** Forgets the open challenges of a session that went away (its worker re-sends its commits later). */
+  dropSession(sink: FrameSink): void {
+    this.pending.delete(sink);
   }
 
   /** Records an accepted result, then sends the verdict. */
@@ -209,6 +238,8 @@ export class ResultIntake {
       this.deps.store.getWorker(bytesToHex(workerKey)) === undefined
         ? undefined
         : this.deps.store.recordRejection(bytesToHex(workerKey), strike, this.opts.banAfterStrikes);
+    if (strike && worker !== undefined)
+      this.deps.scheduler.rejected(bytesToHex(assignmentId), bytesToHex(workerKey));
     this.deps.onOutcome?.(err.type.action, err.code);
     this.deps.log[strike ? "warn" : "info"]("result rejected", {
       worker: keyId(workerKey),
@@ -217,7 +248,7 @@ export class ResultIntake {
     });
     sink.send(verdict(assignmentId, false, err.code, 0n, err.message));
     if (worker?.banned === true) {
-      this.dropWorker(workerKey);
+      this.dropSession(sink);
       sink.ban("AUTH_ERROR_BANNED", `banned after ${worker.strikes} rejected results`);
     }
   }

@@ -10,6 +10,12 @@ import { resolveSearchParams } from "../sim/params.js";
 import { initialSnapshot } from "../sim/search.js";
 import { encodeState } from "../sim/state-codec.js";
 import { generationsFor, type JobSpec, segmentsForUnit, trajectorySeed } from "./job-spec.js";
+import {
+  DEFAULT_LEASE_QUOTA_POLICY,
+  type LeaseQuotaPolicy,
+  nextQuota,
+  type QuotaEvent,
+} from "./lease-quota.js";
 import type { CoordinatorMetrics } from "./metrics.js";
 import type {
   AcceptanceContext,
@@ -44,6 +50,8 @@ export interface SchedulerOptions {
   readonly disconnectGraceMs: number;
   /** Period of the expired-lease sweep. */
   readonly sweepIntervalMs: number;
+  /** Per-key lease quotas (lease-quota.ts). */
+  readonly leaseQuota: LeaseQuotaPolicy;
 }
 
 /**
@@ -57,6 +65,7 @@ export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
   minStepsPerSecond: 10_000,
   disconnectGraceMs: 30_000,
   sweepIntervalMs: 1_000,
+  leaseQuota: DEFAULT_LEASE_QUOTA_POLICY,
 };
 
 /** What the scheduler needs from its surroundings. */
@@ -212,22 +221,49 @@ export class Scheduler {
       : assignment.deadline;
   }
 
-  /** A worker went away: its leases end after the grace period unless it comes back and submits. */
-  workerDisconnected(workerKey: string): void {
-    this.deps.store.shortenLeases(workerKey, this.deps.now() + this.opts.disconnectGraceMs);
+  /**
+   * A worker's session went away: the leases it was handed end after the grace period unless
+   * the worker comes back and submits. Other sessions of the same key keep theirs.
+   */
+  sessionClosed(assignmentIds: readonly string[]): void {
+    this.deps.store.shortenLeases(assignmentIds, this.deps.now() + this.opts.disconnectGraceMs);
   }
 
   /** Puts expired leases back in the queue now; returns the reissued unit ids. */
   sweep(): string[] {
     const stop = this.deps.metrics?.store.transactionSeconds.startTimer({ op: "expire_leases" });
-    const reissued = this.deps.store.expireLeases(this.deps.now());
+    const expired = this.deps.store.expireLeases(this.deps.now());
     stop?.();
-    if (reissued.length > 0) {
-      this.deps.metrics?.scheduler.unitsReissued.inc(reissued.length);
-      this.deps.onReissue?.(reissued);
+    if (expired.length === 0) return [];
+    const reissued = expired.map((e) => e.unitId);
+    for (const key of new Set(expired.map((e) => e.workerKey))) this.quotaEvent(key, "missed");
+    this.deps.metrics?.scheduler.unitsReissued.inc(reissued.length);
+    this.deps.onReissue?.(reissued);
+    this.deps.onUnitsQueued?.();
+    return reissued;
+  }
+
+  /** Most active leases the key may hold now. */
+  leaseQuota(workerKey: string): number {
+    return this.deps.store.limits.leaseQuota(workerKey) ?? this.opts.leaseQuota.initial;
+  }
+
+  /** Adjusts a key's lease quota after an accepted result, a missed deadline or a rejection. */
+  private quotaEvent(workerKey: string, event: QuotaEvent): void {
+    const quota = nextQuota(this.opts.leaseQuota, this.leaseQuota(workerKey), event);
+    this.deps.store.limits.setLeaseQuota(workerKey, quota);
+  }
+
+  /**
+   * A result of `workerKey` was rejected (it was at fault): the key's quota drops to the floor
+   * and, if the assignment is its active lease, the lease ends at once and the unit is queued.
+   */
+  rejected(assignmentId: string, workerKey: string): void {
+    this.quotaEvent(workerKey, "rejected");
+    if (this.deps.store.limits.revokeLease(assignmentId, workerKey)) {
+      this.deps.metrics?.scheduler.unitsReissued.inc();
       this.deps.onUnitsQueued?.();
     }
-    return reissued;
   }
 
   /** Records a verified result (one transaction) and what follows for its job. */
@@ -238,8 +274,11 @@ export class Scheduler {
       credit: credit(ctx),
     }));
     stop?.();
-    if (outcome.kind === "accepted") this.deps.metrics?.scheduler.unitsCompleted.inc();
-    if (outcome.kind === "accepted") this.deps.onUnitsQueued?.();
+    if (outcome.kind === "accepted") {
+      this.deps.metrics?.scheduler.unitsCompleted.inc();
+      this.quotaEvent(result.workerKey, "accepted");
+      this.deps.onUnitsQueued?.();
+    }
     return outcome;
   }
 }

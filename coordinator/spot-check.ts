@@ -1,8 +1,9 @@
 /**
- * The work check by spot-check replay (DESIGN.md "Proof of useful work", check 2). After a
+ * The work check by spot-check replay (docs/design.md "Proof of useful work", check 2). After a
  * worker commits to the Merkle root of its trajectory's state hashes, the coordinator picks
- * segments with its CSPRNG — always the first and the last, which bind the commitment to the
- * assigned start state and to the returned final state, plus m random ones — and the worker
+ * segments — always the first and the last, which bind the commitment to the
+ * assigned start state and to the returned final state, plus m random ones, drawn from a seed
+ * bound to the assignment and its committed root (challenge-draw.ts) — and the worker
  * opens them. Each opening must prove its start and end leaves against the root, its start
  * state must be a valid state of this search at step start + j·K, and replaying K steps from
  * it must end in the committed end leaf. A worker that skipped a fraction f of its segments

@@ -1,18 +1,25 @@
 /**
  * The WebSocket endpoint for workers at `/ws` on the coordinator's HTTP server: accepts
  * upgrades, bounds every message at the protocol's largest frame (ws `maxPayload`), runs a
- * ping/terminate heartbeat, and gives each connection a WorkerSession. Disconnects shorten
- * the worker's leases to the grace period and drop its open challenges.
+ * ping/terminate heartbeat, and gives each connection a WorkerSession. A closed connection
+ * shortens the leases handed out on it to the grace period and drops its open challenges;
+ * other connections of the same key keep theirs. Before authentication a connection is
+ * bounded twice: per address (address-limits.ts: HTTP 429 beyond the limits) and in time
+ * (closed `authTimeoutMs` after its upgrade).
  * @module
  */
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
 import { MAX_FRAME_BYTES } from "../protocol/limits.js";
+import { type AddressLimitOptions, AddressLimits } from "./address-limits.js";
+import { requestUrl } from "./http-util.js";
 import { type SessionDeps, type SessionOptions, WorkerSession } from "./worker-session.js";
 
 /** Options of the endpoint. */
-export interface EndpointOptions extends SessionOptions {
+export interface EndpointOptions extends SessionOptions, AddressLimitOptions {
+  /** A connection that has not authenticated this long after its upgrade is closed. */
+  readonly authTimeoutMs: number;
   /** Interval of pings; a connection that has not answered the previous ping is terminated. */
   readonly heartbeatMs: number;
   /** Most simultaneous connections; more are refused with HTTP 503. */
@@ -30,6 +37,10 @@ const HEARTBEAT_SLICES = 15;
 /** Defaults, with their reasons in docs/limits.md. */
 export const DEFAULT_ENDPOINT_OPTIONS: EndpointOptions = {
   heartbeatMs: 15_000,
+  authTimeoutMs: 10_000,
+  maxUnauthenticatedPerAddress: 64,
+  handshakesPerSecond: 10,
+  handshakeBurst: 64,
   maxConnections: 20_000,
   parkMs: 5_000,
   maxBadFrames: 10,
@@ -39,6 +50,11 @@ export const DEFAULT_ENDPOINT_OPTIONS: EndpointOptions = {
   maxLeasesPerThread: 2,
   noWorkRetryMs: 1_000,
 };
+
+/** Answers an upgrade request with an HTTP error status and closes the socket. */
+function refuse(socket: Duplex, status: string): void {
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
 
 /** The `/ws` endpoint. */
 export class WorkerEndpoint {
@@ -53,16 +69,23 @@ export class WorkerEndpoint {
   private nextSlice = 0;
   private tick = 0;
   private heartbeat: NodeJS.Timeout | undefined;
+  private readonly limits: AddressLimits;
 
   constructor(
     private readonly opts: EndpointOptions,
-    private readonly deps: SessionDeps & { onDisconnect(workerKey: Uint8Array | undefined): void },
+    private readonly deps: SessionDeps & { onDisconnect(session: WorkerSession): void },
   ) {
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: MAX_FRAME_BYTES,
       perMessageDeflate: false,
     });
+    this.limits = new AddressLimits(opts, deps.now);
+  }
+
+  /** Connections that have not authenticated yet. */
+  get unauthenticated(): number {
+    return this.limits.unauthenticated;
   }
 
   /** Connected sockets (authenticated or not). */
@@ -81,23 +104,65 @@ export class WorkerEndpoint {
   /** Takes over upgrade requests for `/ws` on the server and starts the heartbeat. */
   attach(server: Server): void {
     server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      const path = new URL(req.url ?? "/", "http://localhost").pathname;
-      if (path !== "/ws") {
-        socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
-        return;
+      // the HTTP server has let go of an upgraded socket: its errors are ours from here
+      socket.on("error", () => socket.destroy());
+      try {
+        this.upgrade(req, socket, head);
+      } catch (err) {
+        this.deps.log.error("upgrade failed", { err });
+        refuse(socket, "500 Internal Server Error");
       }
-      if (this.sessions.size >= this.opts.maxConnections) {
-        socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n");
-        return;
-      }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.connected(ws));
     });
     this.heartbeat = setInterval(() => this.beat(), this.opts.heartbeatMs / HEARTBEAT_SLICES);
     this.heartbeat.unref();
   }
 
-  private connected(ws: WebSocket): void {
-    const session = new WorkerSession(ws, this.opts, this.deps);
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const address = req.socket.remoteAddress ?? "";
+    const refusal = this.refusal(req) ?? this.limits.admit(address);
+    if (refusal !== undefined) {
+      refuse(socket, refusal);
+      return;
+    }
+    let handed = false; // a handshake ws refuses never reaches connected(): settle it here
+    socket.once("close", () => {
+      if (!handed) this.limits.settled(address);
+    });
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      handed = true;
+      this.connected(ws, address);
+    });
+  }
+
+  /** Why an upgrade request is refused (an HTTP status line), if it is. */
+  private refusal(req: IncomingMessage): string | undefined {
+    let path: string;
+    try {
+      path = requestUrl(req.url).pathname;
+    } catch {
+      return "400 Bad Request";
+    }
+    if (path !== "/ws") return "404 Not Found";
+    if (this.sessions.size >= this.opts.maxConnections) return "503 Service Unavailable";
+    return undefined;
+  }
+
+  private connected(ws: WebSocket, address: string): void {
+    let pending = true; // counted against its address until it authenticates or closes
+    const settle = () => {
+      if (pending) this.limits.settled(address);
+      pending = false;
+      clearTimeout(deadline);
+    };
+    const deadline = setTimeout(() => ws.terminate(), this.opts.authTimeoutMs);
+    deadline.unref();
+    const session = new WorkerSession(ws, this.opts, {
+      ...this.deps,
+      onWorkerConnected: (key) => {
+        settle();
+        this.deps.onWorkerConnected?.(key);
+      },
+    });
     this.sessions.set(ws, session);
     this.alive.add(ws);
     const slice = this.slices[this.nextSlice++ % HEARTBEAT_SLICES]!;
@@ -108,16 +173,17 @@ export class WorkerEndpoint {
     });
     ws.on("error", () => ws.terminate());
     ws.on("close", () => {
-      const key = session.workerKeyHex;
+      settle();
       session.closed();
       this.sessions.delete(ws);
       slice.delete(ws);
-      this.deps.onDisconnect(key === undefined ? undefined : Buffer.from(key, "hex"));
+      this.deps.onDisconnect(session);
     });
   }
 
   /** One heartbeat tick: pings one slice; a socket that missed its last ping is terminated. */
   private beat(): void {
+    if (this.tick % HEARTBEAT_SLICES === 0) this.limits.prune();
     for (const ws of this.slices[this.tick++ % HEARTBEAT_SLICES]!) {
       if (!this.alive.has(ws)) {
         ws.terminate();

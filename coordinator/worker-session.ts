@@ -87,8 +87,12 @@ export class WorkerSession {
   private threads = 1;
   /** Progress reports of this session's units (set once authenticated). */
   private progress: LeaseProgress | undefined;
+  /** The team the worker declared in hello (signed with its auth response). */
+  private team = "";
   private tokens: number;
   private refilledAt: number;
+  /** Assignments (hex ids) handed out on this connection and not yet answered by a verdict. */
+  private readonly leased = new Set<string>();
 
   constructor(
     private readonly socket: WebSocket,
@@ -106,11 +110,19 @@ export class WorkerSession {
       : undefined;
   }
 
+  /** Assignments handed out on this connection still awaiting their verdict (hex ids). */
+  get leasedAssignments(): readonly string[] {
+    return [...this.leased];
+  }
+
   /** Sends a frame if the socket is open. */
   send(frame: Frame): void {
     if (this.socket.readyState === this.socket.OPEN) this.socket.send(encodeFrame(frame));
-    if (frame.kind === "verdict")
-      this.deps.metrics?.intake.verdictSent(bytesToHex(frame.assignmentId), frame.accepted);
+    if (frame.kind === "verdict") {
+      const id = bytesToHex(frame.assignmentId);
+      this.leased.delete(id);
+      this.deps.metrics?.intake.verdictSent(id, frame.accepted);
+    }
   }
 
   /** Handles one WebSocket message; never throws. */
@@ -159,7 +171,10 @@ export class WorkerSession {
       case "ready":
         if (frame.kind === "workRequest") return this.onWorkRequest(frame);
         if (frame.kind === "progress") {
-          this.progress?.report(frame);
+          // A unit resumed after a restart was leased on an earlier session: once its progress
+          // counts here, this session's close shortens it like its own.
+          if (this.progress?.report(frame) === undefined)
+            this.leased.add(bytesToHex(frame.assignmentId));
           return;
         }
         if (frame.kind === "resultCommit") {
@@ -186,6 +201,7 @@ export class WorkerSession {
   private onHello(frame: FrameOf<"hello">): void {
     this.workerKey = frame.publicKey;
     this.threads = frame.threads;
+    this.team = frame.team ?? "";
     this.nonce = randomBytes(AUTH_NONCE_BYTES);
     this.phase = "auth";
     this.send({
@@ -196,7 +212,7 @@ export class WorkerSession {
   }
 
   private onAuthResponse(frame: FrameOf<"authResponse">): void {
-    const payload = authPayload(this.nonce, this.deps.coordinatorKey, this.workerKey);
+    const payload = authPayload(this.nonce, this.deps.coordinatorKey, this.workerKey, this.team);
     if (!verifySignature(this.workerKey, payload, frame.signature)) {
       this.close(
         "AUTH_ERROR_BAD_SIGNATURE",
@@ -210,6 +226,7 @@ export class WorkerSession {
       this.close("AUTH_ERROR_BANNED", "this key is banned after repeated rejected results");
       return;
     }
+    this.deps.store.stats.setTeam(bytesToHex(this.workerKey), this.team, this.deps.now());
     this.phase = "ready";
     this.progress = new LeaseProgress(bytesToHex(this.workerKey), this.deps);
     this.send({ kind: "welcome", workerId: id });
@@ -237,14 +254,18 @@ export class WorkerSession {
   private serve(slots: number, requestedAt: number): number {
     const key = bytesToHex(this.workerKey);
     const room =
-      this.threads * this.opts.maxLeasesPerThread - this.deps.store.activeLeaseCount(key);
+      Math.min(this.threads * this.opts.maxLeasesPerThread, this.deps.scheduler.leaseQuota(key)) -
+      this.deps.store.activeLeaseCount(key);
     if (room <= 0) return 0;
     const leases = this.deps.scheduler.lease(key, Math.min(slots, room));
     for (let i = 0; i < leases.length; i++)
       this.deps.metrics?.endpoint.assignmentLatencySeconds.observe(
         (this.deps.now() - requestedAt) / 1000,
       );
-    for (const lease of leases) this.send(assignmentFrame(lease));
+    for (const lease of leases) {
+      this.leased.add(lease.assignment.id);
+      this.send(assignmentFrame(lease));
+    }
     return leases.length;
   }
 

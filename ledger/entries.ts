@@ -1,5 +1,5 @@
 /**
- * Ledger entries and their canonical bytes (DESIGN.md "Ledger"): useful-work records, one per
+ * Ledger entries and their canonical bytes (docs/design.md "Ledger and tokens"): useful-work records, one per
  * accepted work unit, and signed token transfers. An entry's bytes begin with its domain tag,
  * which also tells the kinds apart; its Merkle leaf is sha256 of those bytes. Layouts in
  * docs/ledger.md.
@@ -18,6 +18,12 @@ import {
   STATE_MAX_RESIDUES,
 } from "../protocol/limits.js";
 import { LATTICES, type LatticeName } from "../sim/lattice.js";
+import {
+  decodeEscrowKind,
+  ESCROW_TAGS,
+  type EscrowKindEntry,
+  encodeEscrowKind,
+} from "./escrow-entries.js";
 
 /** Domain tags of ledger encodings. */
 export const LEDGER_TAGS = {
@@ -63,14 +69,15 @@ export interface TransferEntry {
   readonly signature: Uint8Array;
 }
 
-/** Any ledger entry. */
-export type LedgerEntry = WorkEntry | TransferEntry;
+/** Any ledger entry: work, transfer, or the contract layer's escrow, bounty and refund (ledger/escrow-entries.ts). */
+export type LedgerEntry = WorkEntry | TransferEntry | EscrowKindEntry;
 
 /** Largest encoded entry (a work entry with the longest ids, sequence and fold). */
 export const MAX_ENTRY_BYTES = 2048;
 
 /** Canonical bytes of an entry. */
 export function encodeEntry(entry: LedgerEntry): Uint8Array {
+  if (entry.kind !== "transfer" && entry.kind !== "work") return encodeEscrowKind(entry);
   if (entry.kind === "transfer") {
     return new CanonicalWriter(192)
       .tag(LEDGER_TAGS.transfer)
@@ -113,6 +120,8 @@ const startsWithTag = (bytes: Uint8Array, tag: string) =>
  * @throws {ProtocolError} CANONICAL_ERROR_… naming the field that does not decode.
  */
 export function decodeEntry(bytes: Uint8Array): LedgerEntry {
+  for (const kind of ["escrow", "bounty", "refund"] as const)
+    if (startsWithTag(bytes, ESCROW_TAGS[kind])) return decodeEscrowKind(kind, bytes);
   const r = new CanonicalReader(bytes);
   if (startsWithTag(bytes, LEDGER_TAGS.transfer)) {
     r.tag(LEDGER_TAGS.transfer);

@@ -52,11 +52,21 @@ export function rewardFor(input: RewardInput): Reward {
   const epoch = input.workBefore / HALVING_WORK;
   const rate = epoch >= 64n ? 0n : INITIAL_RATE >> epoch;
   const base = (work * rate) / 10n ** 6n;
-  const improved = BigInt(Math.max(0, (input.previousBest ?? 0) - input.bestEnergy));
   const quick = input.acceptedAt - input.issuedAt <= (input.deadline - input.issuedAt) / 2;
   const bonus =
-    (base * (improved < MAX_IMPROVEMENT_BONUS_STEPS ? improved : MAX_IMPROVEMENT_BONUS_STEPS)) /
-      10n +
+    improvementBonus(base, improvementOf(input.previousBest, input.bestEnergy)) +
     (quick ? base / 10n : 0n);
   return { work, base, bonus, reward: base + bonus };
+}
+
+/** How far `bestEnergy` lowers a job's best (a job's first unit counts from 0), never below 0. */
+export const improvementOf = (previousBest: number | null, bestEnergy: number): number =>
+  Math.max(0, (previousBest ?? 0) - bestEnergy);
+
+/** ⌊amount × min(improvement, 5) / 10⌋: the bonus for lowering the job's best energy. */
+export function improvementBonus(amount: bigint, improvement: number): bigint {
+  const steps = BigInt(improvement);
+  return (
+    (amount * (steps < MAX_IMPROVEMENT_BONUS_STEPS ? steps : MAX_IMPROVEMENT_BONUS_STEPS)) / 10n
+  );
 }

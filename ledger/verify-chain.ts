@@ -3,20 +3,28 @@
  * producer key): every block's height, previous hash, signature (strict RFC 8032) and entries
  * root; every work entry's fold (valid, self-avoiding, energy as recorded), its reward
  * (recomputed from the chain, ledger/rewards.ts) and its unit's uniqueness; every transfer's
- * signature, nonce (the sender's next) and cover (no overdraft). Returns the balances it
- * computed, or the first failure naming its block and entry.
+ * signature, nonce (the sender's next) and cover (no overdraft); every escrow, bounty and
+ * refund by the contract layer's rules (ledger/escrow-rules.ts, bound to the network of the
+ * file's producer). Returns the balances it computed, or the first failure naming its block
+ * and entry.
  * @module
  */
 import { equalBytes } from "@noble/curves/utils.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { FoldnetError } from "../common/errors.js";
-import { transferPayload } from "../protocol/canonical.js";
+import { networkId, transferPayload } from "../protocol/canonical.js";
 import { verifySignature } from "../protocol/identity.js";
 import { foldEnergy } from "../sim/fold.js";
 import { blockHash, decodeHeader, entriesRoot, GENESIS_PREV_HASH } from "./blocks.js";
 import { readChainFile } from "./chain-file.js";
 import { decodeEntry, type TransferEntry, type WorkEntry } from "./entries.js";
-import { rewardFor } from "./rewards.js";
+import {
+  applyEscrowKind,
+  EscrowBook,
+  type EscrowFailureCode,
+  missingBounty,
+} from "./escrow-rules.js";
+import { improvementOf, rewardFor } from "./rewards.js";
 
 /** Codes of verification failures. */
 export type ChainFailureCode =
@@ -34,7 +42,12 @@ export type ChainFailureCode =
   | "LEDGER_ERROR_DUPLICATE_UNIT"
   | "LEDGER_ERROR_BAD_TRANSFER_SIGNATURE"
   | "LEDGER_ERROR_BAD_NONCE"
-  | "LEDGER_ERROR_OVERDRAFT";
+  /** The chain does not end at the head the verifier pinned (blocks cut off, or another chain). */
+  | "LEDGER_ERROR_HEAD_MISMATCH"
+  /** A transfer of nothing (0). */
+  | "LEDGER_ERROR_BAD_AMOUNT"
+  | "LEDGER_ERROR_OVERDRAFT"
+  | EscrowFailureCode;
 
 /** The first thing wrong with a chain. */
 export class ChainError extends FoldnetError<{
@@ -49,6 +62,8 @@ export class LedgerState {
   readonly nonces = new Map<string, bigint>();
   readonly jobBest = new Map<string, number>();
   readonly units = new Set<string>();
+  /** Escrows, bounties and refunds. */
+  readonly book = new EscrowBook();
   work = 0n;
   issued = 0n;
 
@@ -66,6 +81,12 @@ export class LedgerState {
     const best = this.jobBest.get(entry.jobId);
     if (best === undefined || entry.bestEnergy < best)
       this.jobBest.set(entry.jobId, entry.bestEnergy);
+    this.book.recordUnit(entry.unitId, {
+      jobId: entry.jobId,
+      worker: key,
+      steps: entry.steps,
+      improvement: improvementOf(best ?? null, entry.bestEnergy),
+    });
   }
 
   /** Applies a checked transfer. */
@@ -79,14 +100,16 @@ export class LedgerState {
 }
 
 /**
- * Why a transfer cannot be applied to `state`, or undefined when it can.
- * Shared by the coordinator (accepting a transfer) and the verifier.
+ * Why a transfer cannot be applied to `state` of the network whose id (protocol/canonical.ts
+ * `networkId`) is `network`, or undefined when it can. Shared by the coordinator (accepting a
+ * transfer) and the verifier.
  */
 export function transferProblem(
   state: LedgerState,
   t: TransferEntry,
+  network: Uint8Array,
 ): { code: ChainFailureCode; message: string } | undefined {
-  if (!verifySignature(t.from, transferPayload(t), t.signature)) {
+  if (!verifySignature(t.from, transferPayload(t, network), t.signature)) {
     return {
       code: "LEDGER_ERROR_BAD_TRANSFER_SIGNATURE",
       message: "the transfer is not signed by its sender",
@@ -99,7 +122,10 @@ export function transferProblem(
       code: "LEDGER_ERROR_BAD_NONCE",
       message: `the sender's next nonce is ${expected}, not ${t.nonce}`,
     };
-  if (t.amount <= 0n || t.amount > state.balance(from)) {
+  if (t.amount <= 0n) {
+    return { code: "LEDGER_ERROR_BAD_AMOUNT", message: "a transfer moves a positive amount" };
+  }
+  if (t.amount > state.balance(from)) {
     return {
       code: "LEDGER_ERROR_OVERDRAFT",
       message: `the sender has ${state.balance(from)}, the transfer moves ${t.amount}`,
@@ -116,9 +142,28 @@ export interface ChainSummary {
   readonly workEntries: number;
   readonly transfers: number;
   readonly issued: bigint;
+  /** Tokens ever escrowed, paid out as bounties, refunded, and still held by open escrows. */
+  readonly escrowed: bigint;
+  readonly paidOut: bigint;
+  readonly refunded: bigint;
+  readonly held: bigint;
   readonly work: bigint;
   readonly balances: ReadonlyMap<string, bigint>;
   readonly headHash: string | null;
+}
+
+/**
+ * Checks that a verified chain ends at the pinned head (block hash, hex): a valid chain with
+ * its last blocks cut off verifies on its own, but not against the head its reader expects.
+ * @throws {ChainError} LEDGER_ERROR_HEAD_MISMATCH.
+ */
+export function expectHead(summary: ChainSummary, head: string): void {
+  if (summary.headHash !== head.toLowerCase()) {
+    throw new ChainError(
+      { code: "LEDGER_ERROR_HEAD_MISMATCH", block: summary.blocks - 1, entry: null },
+      `the chain ends at ${summary.headHash ?? "no block"}, not at the pinned head ${head}`,
+    );
+  }
 }
 
 /**
@@ -134,10 +179,12 @@ export function verifyChain(bytes: Uint8Array, pinnedProducer?: Uint8Array): Cha
     );
   }
   const state = new LedgerState();
+  const network = networkId(file.producer);
   let prevHash: Uint8Array = GENESIS_PREV_HASH;
   let prevTime = 0;
   let entryCount = 0;
   let transfers = 0;
+  let workEntries = 0;
   let height = 0;
   for (const raw of file.blocks) {
     const fail = (code: ChainFailureCode, message: string, entry: number | null = null) =>
@@ -175,8 +222,17 @@ export function verifyChain(bytes: Uint8Array, pinnedProducer?: Uint8Array): Cha
       } catch (err) {
         throw fail("LEDGER_ERROR_BAD_ENTRY", (err as Error).message, i);
       }
+      if (entry.kind !== "work" && entry.kind !== "transfer") {
+        const problem = applyEscrowKind(state, state.book, entry, network);
+        if (problem !== undefined) throw fail(problem.code, problem.message, i);
+        return;
+      }
+      if (state.book.owed !== null) {
+        const problem = missingBounty(state.book);
+        throw fail(problem.code, problem.message, i);
+      }
       if (entry.kind === "transfer") {
-        const problem = transferProblem(state, entry);
+        const problem = transferProblem(state, entry, network);
         if (problem !== undefined) throw fail(problem.code, problem.message, i);
         state.transfer(entry);
         transfers++;
@@ -213,6 +269,7 @@ export function verifyChain(bytes: Uint8Array, pinnedProducer?: Uint8Array): Cha
           i,
         );
       state.credit(entry, reward.work);
+      workEntries++;
     });
     entryCount += raw.entries.length;
     prevHash = blockHash(raw.headerBytes);
@@ -223,9 +280,13 @@ export function verifyChain(bytes: Uint8Array, pinnedProducer?: Uint8Array): Cha
     producer: bytesToHex(file.producer),
     blocks: height,
     entries: entryCount,
-    workEntries: entryCount - transfers,
+    workEntries,
     transfers,
     issued: state.issued,
+    escrowed: state.book.escrowed,
+    paidOut: state.book.paidOut,
+    refunded: state.book.refunded,
+    held: state.book.held(),
     work: state.work,
     balances: state.balances,
     headHash: height === 0 ? null : bytesToHex(prevHash),

@@ -13,11 +13,16 @@
  *
  * Layouts:
  * - auth:     tag `foldnet/v1/auth`     ‖ nonce 32 ‖ coordinator key 32 ‖ worker key 32
+ *             (with a team: tag `foldnet/v1/team-auth`, the same fields ‖ str team)
  * - result:   tag `foldnet/v1/result`   ‖ assignment id 16 ‖ str unit id ‖ str best fold ‖
  *             i32 best energy ‖ u64 steps ‖ final state hash 32 ‖ Merkle root 32
- * - transfer: tag `foldnet/v1/transfer` ‖ from key 32 ‖ to key 32 ‖ u64 amount ‖ u64 nonce
+ * - transfer: tag `foldnet/v2/transfer` ‖ network id 32 ‖ from key 32 ‖ to key 32 ‖
+ *   u64 amount ‖ u64 nonce
+ * - network:  tag `foldnet/v1/network`  ‖ coordinator key 32 (its sha256 is the network id)
  * @module
  */
+import { sha256 } from "@noble/hashes/sha2.js";
+import { ByteReader } from "../common/byte-reader.js";
 import { ProtocolError } from "./errors.js";
 import { ASSIGNMENT_ID_BYTES, AUTH_NONCE_BYTES, HASH_BYTES, PUBLIC_KEY_BYTES } from "./limits.js";
 
@@ -25,7 +30,9 @@ import { ASSIGNMENT_ID_BYTES, AUTH_NONCE_BYTES, HASH_BYTES, PUBLIC_KEY_BYTES } f
 export const TAGS = {
   auth: "foldnet/v1/auth",
   result: "foldnet/v1/result",
-  transfer: "foldnet/v1/transfer",
+  transfer: "foldnet/v2/transfer",
+  network: "foldnet/v1/network",
+  teamAuth: "foldnet/v1/team-auth",
 } as const;
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -165,29 +172,16 @@ export class CanonicalWriter {
  * Reads canonical fields written by CanonicalWriter, checking every length against the bytes
  * actually present before reading or allocating anything.
  */
-export class CanonicalReader {
-  private at = 0;
-  private readonly view: DataView;
-
-  constructor(private readonly input: Uint8Array) {
-    this.view = new DataView(input.buffer, input.byteOffset, input.byteLength);
-  }
-
-  /** Bytes not yet read. */
-  get remaining(): number {
-    return this.input.length - this.at;
-  }
-
-  private take(count: number, field: string): number {
-    if (count > this.remaining) {
-      throw new ProtocolError(
-        { code: "CANONICAL_ERROR_TRUNCATED", field },
-        `${field} needs ${count} bytes, ${this.remaining} remain`,
-      );
-    }
-    const start = this.at;
-    this.at += count;
-    return start;
+export class CanonicalReader extends ByteReader {
+  constructor(input: Uint8Array) {
+    super(
+      input,
+      (field, need, remaining) =>
+        new ProtocolError(
+          { code: "CANONICAL_ERROR_TRUNCATED", field },
+          `${field} needs ${need} bytes, ${remaining} remain`,
+        ),
+    );
   }
 
   /**
@@ -197,41 +191,16 @@ export class CanonicalReader {
   tag(domain: string): this {
     const ok =
       domain.length < this.remaining &&
-      this.input[this.at + domain.length] === 0 &&
-      [...domain].every((ch, i) => this.input[this.at + i] === ch.charCodeAt(0));
+      this.input[this.offset + domain.length] === 0 &&
+      [...domain].every((ch, i) => this.input[this.offset + i] === ch.charCodeAt(0));
     if (!ok) {
       throw new ProtocolError(
         { code: "CANONICAL_ERROR_BAD_TAG", expected: domain },
         `not ${domain}`,
       );
     }
-    this.at += domain.length + 1;
+    this.claim(domain.length + 1, "tag");
     return this;
-  }
-
-  /** @throws {ProtocolError} CANONICAL_ERROR_TRUNCATED naming `field`. */
-  u8(field: string): number {
-    return this.view.getUint8(this.take(1, field));
-  }
-
-  /** @throws {ProtocolError} CANONICAL_ERROR_TRUNCATED naming `field`. */
-  u16(field: string): number {
-    return this.view.getUint16(this.take(2, field), true);
-  }
-
-  /** @throws {ProtocolError} CANONICAL_ERROR_TRUNCATED naming `field`. */
-  u32(field: string): number {
-    return this.view.getUint32(this.take(4, field), true);
-  }
-
-  /** @throws {ProtocolError} CANONICAL_ERROR_TRUNCATED naming `field`. */
-  i32(field: string): number {
-    return this.view.getInt32(this.take(4, field), true);
-  }
-
-  /** @throws {ProtocolError} CANONICAL_ERROR_TRUNCATED naming `field`. */
-  u64(field: string): bigint {
-    return this.view.getBigUint64(this.take(8, field), true);
   }
 
   /**
@@ -256,8 +225,7 @@ export class CanonicalReader {
    */
   bytes(length: number, field: string): Uint8Array {
     if (!Number.isSafeInteger(length) || length < 0) throw new RangeError("length must be a count");
-    const start = this.take(length, field);
-    return this.input.slice(start, start + length);
+    return this.take(length, field).slice();
   }
 
   /**
@@ -323,20 +291,22 @@ function checkBytes(value: Uint8Array, field: string, length?: number): void {
 /**
  * What a worker signs to answer an auth challenge: it binds the coordinator's fresh nonce, the
  * coordinator's key (so a signature cannot be relayed to another coordinator) and the worker's
- * own key. Layout: tag `foldnet/v1/auth` ‖ nonce 32 ‖ coordinator key 32 ‖ worker key 32.
+ * own key. Layout: tag `foldnet/v1/auth` ‖ nonce 32 ‖ coordinator key 32 ‖ worker key 32; a
+ * worker that names a team signs tag `foldnet/v1/team-auth`, the same fields ‖ str team.
  * @throws {TypeError|RangeError} when an argument is not a Uint8Array of its exact length.
  */
 export function authPayload(
   nonce: Uint8Array,
   coordinatorPublicKey: Uint8Array,
   workerPublicKey: Uint8Array,
+  team = "",
 ): Uint8Array {
-  return new CanonicalWriter(16 + AUTH_NONCE_BYTES + 2 * PUBLIC_KEY_BYTES)
-    .tag(TAGS.auth)
+  const w = new CanonicalWriter(88 + AUTH_NONCE_BYTES + 2 * PUBLIC_KEY_BYTES)
+    .tag(team === "" ? TAGS.auth : TAGS.teamAuth)
     .bytes(nonce, "nonce", AUTH_NONCE_BYTES)
     .bytes(coordinatorPublicKey, "coordinatorPublicKey", PUBLIC_KEY_BYTES)
-    .bytes(workerPublicKey, "workerPublicKey", PUBLIC_KEY_BYTES)
-    .finish();
+    .bytes(workerPublicKey, "workerPublicKey", PUBLIC_KEY_BYTES);
+  return (team === "" ? w : w.string(team, "team")).finish();
 }
 
 /** The claims of a result that its signature covers (a `resultCommit` frame has them all). */
@@ -383,16 +353,27 @@ export interface Transfer {
 }
 
 /**
- * What a sender signs for a token transfer. Layout: tag `foldnet/v1/transfer` ‖ from 32 ‖
- * to 32 ‖ u64 amount ‖ u64 nonce.
+ * What a sender signs for a token transfer on the network `network` (its `networkId`): a
+ * transfer signed for one network does not verify on another. Layout: tag
+ * `foldnet/v2/transfer` ‖ network id 32 ‖ from 32 ‖ to 32 ‖ u64 amount ‖ u64 nonce.
  * @throws {TypeError|RangeError} naming the first field that cannot be encoded.
  */
-export function transferPayload(t: Transfer): Uint8Array {
-  return new CanonicalWriter(20 + 2 * PUBLIC_KEY_BYTES + 16)
+export function transferPayload(t: Transfer, network: Uint8Array): Uint8Array {
+  return new CanonicalWriter(20 + 3 * PUBLIC_KEY_BYTES + 16)
     .tag(TAGS.transfer)
+    .bytes(network, "network", HASH_BYTES)
     .bytes(t.from, "from", PUBLIC_KEY_BYTES)
     .bytes(t.to, "to", PUBLIC_KEY_BYTES)
     .u64(t.amount, "amount")
     .u64(t.nonce, "nonce")
     .finish();
 }
+
+/** The id (32 bytes) a signed payload names to be valid on one network only: sha256 of the tagged coordinator key. */
+export const networkId = (coordinatorKey: Uint8Array): Uint8Array =>
+  sha256(
+    new CanonicalWriter(52)
+      .tag(TAGS.network)
+      .bytes(coordinatorKey, "key", PUBLIC_KEY_BYTES)
+      .finish(),
+  );

@@ -17,6 +17,8 @@ export interface HelloFrame {
   readonly client: string;
   /** Simulation threads the worker runs, 1…MAX_WORKER_THREADS. */
   readonly threads: number;
+  /** The team the worker counts for (≤ MAX_TEAM_BYTES; absent or "" for none), signed in auth. */
+  readonly team?: string | undefined;
 }
 
 /** coordinator → worker: sign authPayload(nonce, coordinatorKey, your key). */

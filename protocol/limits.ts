@@ -70,6 +70,8 @@ export const MAX_ID_BYTES = 64;
 export const MAX_FOLD_BYTES = STATE_MAX_RESIDUES - 1;
 /** Longest client string in `Hello` (software name and version), in UTF-8 bytes. */
 export const MAX_CLIENT_BYTES = 64;
+/** Longest team name in `Hello`, in UTF-8 bytes. */
+export const MAX_TEAM_BYTES = 64;
 /** Longest error or rejection code, in UTF-8 bytes (`RESULT_ERROR_ENERGY_MISMATCH` is 28). */
 export const MAX_CODE_BYTES = 64;
 /** Longest human-readable message in `Verdict` and `Error`, in UTF-8 bytes. */

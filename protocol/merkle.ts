@@ -1,5 +1,5 @@
 /**
- * The Merkle tree a worker commits its trajectory to (DESIGN.md "Proof of useful work"): any
+ * The Merkle tree a worker commits its trajectory to (docs/design.md "Proof of useful work"): any
  * leaf count ≥ 1, leaves are 32-byte state hashes, shaped as RFC 6962 §2.1 / RFC 9162 §2.1.1
  * (the left subtree holds the largest power of two strictly below the leaf count), with
  * domain-separated hashes:

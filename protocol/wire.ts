@@ -40,6 +40,7 @@ import {
   MAX_RETRY_AFTER_MS,
   MAX_SEGMENTS_PER_UNIT,
   MAX_STATE_BYTES,
+  MAX_TEAM_BYTES,
   MAX_WORKER_THREADS,
   PUBLIC_KEY_BYTES,
   SIGNATURE_BYTES,
@@ -125,6 +126,17 @@ function bytes(min: number, max = min): Codec<Uint8Array> {
 
 /** A UTF-16 surrogate not in a pair (`\p{Cs}` matches only those under the `u` flag). */
 const LONE_SURROGATE = /\p{Cs}/u;
+
+/** A string a frame may leave out: "" and absent are the same, left out on the wire. */
+function optionalText(max: number): Codec<string | undefined> {
+  const inner = text(0, max);
+  const absent = (value: unknown) => value === undefined || value === "";
+  return {
+    ...inner,
+    fromWire: (value, path) => (absent(value) ? undefined : inner.fromWire(value, path)),
+    toWire: (value, path) => (absent(value) ? undefined : inner.toWire(value, path)),
+  };
+}
 
 /** A string of `min…max` UTF-8 bytes without lone surrogates (UTF-8 cannot carry them). */
 function text(min: number, max: number): Codec<string> {
@@ -300,6 +312,7 @@ const KINDS: { readonly [K in FrameKind]: MessageCodec<Body<K>> } = {
     publicKey: bytes(PUBLIC_KEY_BYTES),
     client: text(0, MAX_CLIENT_BYTES),
     threads: u32(1, MAX_WORKER_THREADS),
+    team: optionalText(MAX_TEAM_BYTES),
   }),
   authChallenge: message({
     nonce: bytes(AUTH_NONCE_BYTES),

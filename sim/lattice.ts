@@ -1,6 +1,6 @@
 /**
  * The two lattices of foldnet — `square2d` and `cubic3d` — and the interchange letters of
- * their unit directions (`R L U D` and, in 3D, `F B`; see DESIGN.md "Fold encoding").
+ * their unit directions (`R L U D` and, in 3D, `F B`; see docs/design.md "Fold encoding").
  * Direction codes: 0 R +x, 1 L −x, 2 U +y, 3 D −y, 4 F +z, 5 B −z; `code ^ 1` is the
  * opposite direction and `code >> 1` its axis.
  * @module

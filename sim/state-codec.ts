@@ -1,6 +1,6 @@
 /**
- * The canonical byte encoding of a whole search state and its hash (DESIGN.md "Determinism
- * contract"). Little-endian, fixed layout, no optional parts (see docs/sim.md):
+ * The canonical byte encoding of a whole search state and its hash (docs/design.md
+ * "Determinism contract"). Little-endian, fixed layout, no optional parts (see docs/sim.md):
  *
  *   "FNS1" · u8 lattice (0 square2d, 1 cubic3d) · u16 n · n × u8 sequence (ASCII H/P) ·
  *   u8 R · R × u32 temperature (milli) · u32 exchangeInterval · 4 × u32 xoshiro128** state ·

@@ -1,6 +1,6 @@
 /**
  * Integer acceptance thresholds for Metropolis moves and replica exchange, computed without
- * floating point so every machine gets the same bits (DESIGN.md "Determinism contract").
+ * floating point so every machine gets the same bits (docs/design.md "Determinism contract").
  * A threshold is ⌊exp(−x)·2³²⌋ for a rational x = a/b, evaluated in 128-bit BigInt fixed
  * point (argument halving, Taylor series, repeated squaring). A move is accepted when the
  * next uint32 is below the threshold. Temperatures are integers in milli-units (T = 1.5 is

@@ -1,5 +1,5 @@
 /**
- * A work unit as a pure function (DESIGN.md "Determinism contract"): from a start state and a
+ * A work unit as a pure function (docs/design.md "Determinism contract"): from a start state and a
  * step count, run the search and commit to its trajectory by hashing the state every K steps.
  * Leaf 0 is the hash of the start state, leaf j the hash after j·K steps, the last leaf the
  * hash of the final state. The same input gives the same bytes on any machine or thread.

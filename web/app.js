@@ -2,54 +2,18 @@
  * The dashboard: listens to the coordinator's live feed (`/api/events`, one JSON snapshot per
  * event) and keeps the page in step with it — network tiles, one card per job (progress,
  * best-energy plot, picture of the best fold), the workers with their verified throughput,
- * and the ledger's recent blocks and balances when the coordinator has a ledger. DOM nodes
+ * and the ledger pane with its explorer (ledger.js) when the coordinator has a ledger. DOM nodes
  * are kept per job and updated in place, so a fold picture is fetched only when the job's
  * best fold changes and a rotated 3D view keeps its angle. All text goes in as textContent.
  * @module
  */
+import { $, ago, h, inlineSvg, plural, SVG_NS, setText, whole } from "./dom.js";
 import { rotatableFold } from "./fold3d.js";
-import { drawEnergyPlot, formatDuration } from "./plot.js";
+import { refreshLeaderboard } from "./leaderboard.js";
+import { refreshLedger } from "./ledger.js";
+import { drawEnergyPlot } from "./plot.js";
 
-const SVG_NS = "http://www.w3.org/2000/svg";
-/** Micro-tokens per token (ledger/rewards.ts MICRO_PER_TOKEN). */
-const MICRO_PER_TOKEN = 1_000_000n;
-/** How often the ledger panel refreshes while the ledger answers, and re-probes when not. */
-const LEDGER_REFRESH_MS = 3_000;
-const LEDGER_PROBE_MS = 30_000;
-
-const $ = (id) => document.getElementById(id);
 const compact = new Intl.NumberFormat("en", { notation: "compact", maximumFractionDigits: 1 });
-const whole = new Intl.NumberFormat("en");
-
-/** Creates an element with attributes and children (strings become text nodes). */
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.className = v;
-    else node.setAttribute(k, String(v));
-  }
-  node.append(...children);
-  return node;
-}
-
-function setText(node, text) {
-  const s = String(text);
-  if (node.textContent !== s) node.textContent = s;
-}
-
-function plural(n, one, many) {
-  return `${whole.format(n)} ${n === 1 ? one : many}`;
-}
-
-function ago(ms) {
-  return ms < 1500 ? "just now" : `${formatDuration(ms)} ago`;
-}
-
-function tokens(micro) {
-  const value = BigInt(micro);
-  const frac = (value % MICRO_PER_TOKEN).toString().padStart(6, "0").replace(/0+$/, "");
-  return `${whole.format(value / MICRO_PER_TOKEN)}${frac === "" ? "" : `.${frac}`}`;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Live feed
@@ -95,6 +59,7 @@ function render(snapshot) {
   renderJobs(snapshot);
   renderWorkers(snapshot);
   void refreshLedger();
+  void refreshLeaderboard();
 }
 
 /** Job id → its card's nodes and what they show. */
@@ -235,15 +200,10 @@ async function loadFold(card, job) {
     return;
   }
   if (token !== card.foldToken || card.rotator !== undefined) return;
-  const doc = new DOMParser().parseFromString(text, "image/svg+xml");
-  const svg = doc.documentElement;
-  if (svg.nodeName !== "svg") return;
-  for (const node of svg.querySelectorAll("script, foreignObject")) node.remove();
-  svg.removeAttribute("width");
-  svg.removeAttribute("height");
-  svg.setAttribute("class", "fold-svg");
+  const svg = inlineSvg(text);
+  if (svg === null) return;
   const pic = card.refs.fold.querySelector(".fold-pic");
-  pic.replaceChildren(document.importNode(svg, true));
+  pic.replaceChildren(svg);
   setText(card.refs.foldCaption, caption);
   if (job.lattice === "cubic3d") {
     pic.classList.add("rotatable");
@@ -300,71 +260,6 @@ function renderWorkers(snapshot) {
     );
   });
   table.tBodies[0].replaceChildren(...rows);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Ledger (shown only when the coordinator answers /api/ledger/blocks)
-
-const ledger = { enabled: false, busy: false, last: Number.NEGATIVE_INFINITY };
-
-async function refreshLedger() {
-  const now = Date.now();
-  if (ledger.busy || now - ledger.last < (ledger.enabled ? LEDGER_REFRESH_MS : LEDGER_PROBE_MS))
-    return;
-  ledger.busy = true;
-  ledger.last = now;
-  try {
-    const res = await fetch("/api/ledger/blocks?limit=8", { cache: "no-store" });
-    if (res.status !== 200) {
-      ledger.enabled = false;
-      $("ledger").hidden = true;
-      return;
-    }
-    const { blocks = [], pending } = await res.json();
-    const bal = await fetch("/api/ledger/balances", { cache: "no-store" });
-    const { balances = [] } = bal.ok ? await bal.json() : {};
-    ledger.enabled = true;
-    $("ledger").hidden = false;
-    setText($("ledger-pending"), typeof pending === "number" ? `· ${pending} entries pending` : "");
-    const none = (text) => h("tr", {}, h("td", { class: "empty", colspan: 4 }, text));
-    $("blocks").tBodies[0].replaceChildren(
-      ...(blocks.length === 0 ? [none("no block sealed yet")] : []),
-      ...blocks.map((b) =>
-        h(
-          "tr",
-          {},
-          h("td", { class: "num" }, String(b.height)),
-          h("td", {}, h("code", { title: b.hash }, `${String(b.hash).slice(0, 12)}…`)),
-          h("td", {}, ago(Date.now() - b.timestamp)),
-          h(
-            "td",
-            { class: "num" },
-            String(Array.isArray(b.entries) ? b.entries.length : b.entries),
-          ),
-        ),
-      ),
-    );
-    const sorted = [...balances].sort((a, b) =>
-      BigInt(b.balance) > BigInt(a.balance) ? 1 : BigInt(b.balance) < BigInt(a.balance) ? -1 : 0,
-    );
-    $("balances").tBodies[0].replaceChildren(
-      ...(sorted.length === 0 ? [none("no tokens issued yet")] : []),
-      ...sorted
-        .slice(0, 10)
-        .map((a) =>
-          h(
-            "tr",
-            {},
-            h("td", {}, h("code", { title: a.key }, a.keyId)),
-            h("td", { class: "num" }, tokens(a.balance)),
-          ),
-        ),
-    );
-  } catch {
-    // The coordinator is restarting or has no ledger: try again later.
-  } finally {
-    ledger.busy = false;
-  }
 }
 
 connect();

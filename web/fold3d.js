@@ -11,7 +11,7 @@
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
-/** Unit vectors of the interchange letters (DESIGN.md "Fold encoding"). */
+/** Unit vectors of the interchange letters (docs/design.md "Fold encoding"). */
 const STEPS = {
   R: [1, 0, 0],
   L: [-1, 0, 0],

@@ -68,6 +68,8 @@ export interface ConnectionOptions {
   readonly client: string;
   /** Threads announced in `hello`. */
   readonly threads: number;
+  /** The team announced in `hello` and covered by the auth signature ("" or absent for none). */
+  readonly team?: string;
   readonly backoff?: Omit<BackoffOptions, "random">;
   readonly heartbeatTimeoutMs?: number;
   readonly handshakeTimeoutMs?: number;
@@ -217,6 +219,7 @@ export class WorkerConnection extends EventEmitter<ConnectionEvents> {
           publicKey: this.opts.identity.publicKey,
           client: this.opts.client,
           threads: this.opts.threads,
+          team: this.opts.team ?? "",
         }),
       );
     });
@@ -261,7 +264,12 @@ export class WorkerConnection extends EventEmitter<ConnectionEvents> {
         }
         const signature = sign(
           this.opts.identity.secretKey,
-          authPayload(frame.nonce, frame.coordinatorKey, this.opts.identity.publicKey),
+          authPayload(
+            frame.nonce,
+            frame.coordinatorKey,
+            this.opts.identity.publicKey,
+            this.opts.team ?? "",
+          ),
         );
         ws.send(encodeFrame({ kind: "authResponse", signature }));
         this.coordinatorKey = frame.coordinatorKey;

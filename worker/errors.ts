@@ -21,6 +21,8 @@ export type WorkerErrorType =
   | { code: "WORKER_ERROR_THREAD_FAILED"; reason: string }
   /** A spool file could not be written, read or removed. */
   | { code: "WORKER_ERROR_SPOOL_IO"; file: string; op: string }
+  /** Another live worker process holds the spool directory's lock. */
+  | { code: "WORKER_ERROR_SPOOL_LOCKED"; dir: string; pid: number }
   /** A spool file does not hold a valid result (truncated, edited, wrong version). */
   | { code: "WORKER_ERROR_SPOOL_CORRUPT"; file: string; reason: string }
   /** The `--coordinator` URL is not a ws:// or wss:// URL. */

@@ -2,7 +2,7 @@
  * From a finished unit to what the coordinator sees: sealing a result (Merkle root over the
  * state hashes, the final state hash, the worker's signature over the canonical commit
  * payload of protocol/canonical.ts), the fields of its `resultCommit` frame, and the openings
- * that answer a spot-check challenge (DESIGN.md "Proof of useful work").
+ * that answer a spot-check challenge (docs/design.md "Proof of useful work").
  * @module
  */
 import { resultCommitPayload } from "../protocol/canonical.js";

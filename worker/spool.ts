@@ -33,6 +33,7 @@ import { HASH_BYTES } from "../protocol/limits.js";
 import { merkleRoot } from "../protocol/merkle.js";
 import { stateHash } from "../sim/state-codec.js";
 import { WorkerError } from "./errors.js";
+import { lockSpool } from "./spool-lock.js";
 
 /** The format tag of spool files; a different tag is treated as corrupt. */
 export const SPOOL_FORMAT = "foldnet-spool/2";
@@ -41,6 +42,26 @@ export const CORRUPT_SUFFIX = ".corrupt";
 const FILE_SUFFIX = ".json";
 const TEMP_MARK = ".tmp-";
 const ASSIGNMENT_ID_BYTES = 16;
+
+/**
+ * Default bound on the spool space one unit may take: a coordinator (or an impostor on plain
+ * ws://) cannot make a worker fill its disk with one assignment.
+ */
+export const DEFAULT_MAX_UNIT_SPOOL_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Spool bytes a unit needs while it runs: L + 1 leaves and ⌈L/S⌉ + 1 kept states (S =
+ * `anchorStride`; states have the start state's size), base64, twice (result and checkpoint).
+ */
+export function unitSpoolBytes(
+  a: { steps: number; checkpointInterval: number; startState: Uint8Array },
+  anchorStride: number,
+): number {
+  const segments = Math.ceil(a.steps / a.checkpointInterval);
+  const raw =
+    HASH_BYTES * (segments + 1) + (Math.ceil(segments / anchorStride) + 1) * a.startState.length;
+  return 2 * Math.ceil((raw * 4) / 3);
+}
 
 /** A finished, signed result waiting for its verdict. */
 export interface SpooledResult {
@@ -206,6 +227,7 @@ export class Spool {
   private readonly log: Logger;
   private readonly publicKey: Uint8Array | undefined;
   private tempCounter = 0;
+  private unlock: (() => Promise<void>) | undefined;
 
   constructor(dir: string, opts: SpoolOptions = {}) {
     this.dir = dir;
@@ -214,16 +236,25 @@ export class Spool {
   }
 
   /**
-   * Creates the directory if needed and deletes temp files left by a crash mid-write.
-   * @throws {WorkerError} WORKER_ERROR_SPOOL_IO when the directory cannot be created or read.
+   * Creates the directory if needed, locks it (spool-lock.ts) and deletes temp files left by
+   * a crash mid-write.
+   * @throws {WorkerError} WORKER_ERROR_SPOOL_LOCKED when another worker uses the directory,
+   * WORKER_ERROR_SPOOL_IO when it cannot be created or read.
    */
   async open(): Promise<void> {
     await io(this.dir, "mkdir", () => mkdir(this.dir, { recursive: true, mode: 0o700 }));
+    this.unlock ??= await lockSpool(this.dir);
     for (const name of await this.names()) {
       if (!name.includes(TEMP_MARK)) continue;
       this.log.warn("spool: removing an unfinished write", { file: name });
       await io(join(this.dir, name), "unlink", () => unlink(join(this.dir, name)));
     }
+  }
+
+  /** Releases the directory's lock. */
+  async close(): Promise<void> {
+    await this.unlock?.();
+    this.unlock = undefined;
   }
 
   /**

@@ -1,6 +1,6 @@
 /**
  * The volunteer's process, wired: identity, connection, thread pool and spool
- * (DESIGN.md "Parts"). `VolunteerWorker` asks the coordinator for as many units as it has
+ * (docs/design.md "Parts and layers"). `VolunteerWorker` asks the coordinator for as many units as it has
  * free threads, runs them, spools each finished result durably *before* committing it, answers
  * spot-check challenges from the spool, and drops a result once its verdict arrives. It keeps
  * running units while disconnected and re-sends every spooled result after each reconnect.
@@ -35,7 +35,12 @@ import { coordinatorUrl, WorkerConnection } from "./connection.js";
 import type { WorkerMetrics } from "./metrics.js";
 import { createUnitPool, type UnitPool } from "./pool.js";
 import { type AssignmentInfo, buildOpenings, commitFields, sealResult } from "./result.js";
-import { Spool, type SpooledResult } from "./spool.js";
+import {
+  DEFAULT_MAX_UNIT_SPOOL_BYTES,
+  Spool,
+  type SpooledResult,
+  unitSpoolBytes,
+} from "./spool.js";
 import type { UnitStatus, WorkerStatus } from "./status.js";
 import { anchorStrideFor } from "./unit-task.js";
 
@@ -63,6 +68,8 @@ export interface VolunteerWorkerOptions {
   readonly spoolDir: string;
   /** A name shown to the coordinator in the client string. */
   readonly name?: string;
+  /** The team this worker's results count for (signed in hello). */
+  readonly team?: string;
   /** The coordinator's public key (hex) to insist on; any other coordinator is not answered. */
   readonly coordinatorKey?: string;
   readonly progressIntervalMs?: number;
@@ -70,6 +77,8 @@ export interface VolunteerWorkerOptions {
   readonly checkpointMs?: number;
   readonly heartbeatTimeoutMs?: number;
   readonly backoff?: Omit<BackoffOptions, "random">;
+  /** Most spool bytes one unit may need; larger assignments are refused (default 64 MiB). */
+  readonly maxUnitSpoolBytes?: number;
 }
 
 /** Collaborators of a VolunteerWorker (all optional; tests inject them). */
@@ -210,6 +219,7 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
         identity,
         client: this.opts.name === undefined ? CLIENT_NAME : `${CLIENT_NAME} (${this.opts.name})`,
         threads: this.opts.threads,
+        ...(this.opts.team === undefined ? {} : { team: this.opts.team }),
         ...(this.opts.coordinatorKey === undefined
           ? {}
           : { coordinatorKey: hexToBytes(this.opts.coordinatorKey) }),
@@ -244,6 +254,7 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
     while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
     await this.pool?.close();
     await this.connection?.stop();
+    await this.spool?.close();
     this.log.info("worker stopped", { spooled: this.awaiting.size });
   }
 
@@ -407,6 +418,23 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
     if (this.stopping) return;
     if (this.running.has(id) || this.awaiting.has(id)) {
       this.log.warn("ignored a duplicate assignment", { assignmentId: id, unitId: frame.unitId });
+      return;
+    }
+    const spoolBytes = unitSpoolBytes(
+      frame,
+      anchorStrideFor(frame.steps / frame.checkpointInterval),
+    );
+    const maxSpoolBytes = this.opts.maxUnitSpoolBytes ?? DEFAULT_MAX_UNIT_SPOOL_BYTES;
+    if (spoolBytes > maxSpoolBytes) {
+      this.log.warn("refused an assignment too large to spool", {
+        unitId: frame.unitId,
+        spoolBytes,
+      });
+      this.connection?.send({
+        kind: "error",
+        code: "WORKER_ERROR_BAD_ASSIGNMENT",
+        message: `unit ${frame.unitId} would need ${spoolBytes} spool bytes; this worker takes at most ${maxSpoolBytes}`,
+      });
       return;
     }
     const info: AssignmentInfo = {

@@ -2,10 +2,8 @@
  * The simulated workers of `bench:coordinator`: lightweight WebSocket clients, thousands in one
  * process, that speak the real protocol (hello → authChallenge → authResponse → welcome, then
  * workRequest → assignment → resultCommit → challenge → openings → verdict) and run each unit
- * with the real sim so that the coordinator checks and replays honest results. A `LoadHub`
- * holds the shared figures, decides when an idle client asks for work (paused, closed loop or
- * paced at a total rate) and runs the clients' units one at a time on a queue, so that the
- * event loop reads frames between units and assignment latencies stay true to ± one unit.
+ * with the real sim so that the coordinator checks and replays honest results; a `LoadHub`
+ * (load-hub.ts) paces them.
  *
  * What is reused and what is not: frames (protocol/wire.ts), the auth and commit payloads
  * (protocol/canonical.ts), the Merkle tree (protocol/merkle.ts) and the unit itself
@@ -13,231 +11,21 @@
  * worker/result.ts, on purpose, to keep the client process from being the bottleneck: one
  * `MerkleTree` per unit serves both the root and the openings (`sealResult` then
  * `buildOpenings` would hash the 1,025 leaves three times, ≈ 8 ms more per unit), and
- * signatures are made with node:crypto (OpenSSL) instead of @noble/curves — ed25519 is
- * deterministic (RFC 8032), so the bytes are identical, which `createLoadIdentity` checks
- * once, and signing costs ≈ 0.05 ms instead of ≈ 1.7 ms on the development VM.
+ * signatures are made with node:crypto (load-identity.ts).
  * @module
  */
-import {
-  createPrivateKey,
-  generateKeyPairSync,
-  type KeyObject,
-  sign as nodeSign,
-} from "node:crypto";
+import { sign as nodeSign } from "node:crypto";
 import { equalBytes } from "@noble/curves/utils.js";
 import WebSocket from "ws";
 import { authPayload, resultCommitPayload } from "../../protocol/canonical.js";
 import type { Frame, FrameOf, Opening } from "../../protocol/frames.js";
-import { identityFromSecretKey, sign } from "../../protocol/identity.js";
 import { MAX_FRAME_BYTES } from "../../protocol/limits.js";
 import { MerkleTree } from "../../protocol/merkle.js";
 import { decodeFrame, encodeFrame } from "../../protocol/wire.js";
 import { segmentStartState } from "../../worker/result.js";
 import { runUnit, type UnitTaskOutput } from "../../worker/unit-task.js";
-
-/** DER prefix of a PKCS#8 ed25519 private key; the 32-byte seed follows (RFC 8410 §7). */
-const PKCS8_ED25519_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
-/** DER prefix of an SPKI ed25519 public key; the 32-byte key follows (RFC 8410 §4). */
-const SPKI_ED25519_PREFIX_BYTES = 12;
-
-/** A worker key pair with a node:crypto signing key. */
-export interface LoadIdentity {
-  readonly publicKey: Uint8Array;
-  readonly signingKey: KeyObject;
-}
-
-let identityChecked = false;
-
-/**
- * A fresh key pair made by node:crypto (≈ 50 µs, against ≈ 2 ms for noble's keygen here).
- * The first call checks that node:crypto and protocol/identity.ts agree on the public key and
- * the signature bytes.
- * @throws {Error} when they do not agree (the bench would measure rejections).
- */
-export function createLoadIdentity(): LoadIdentity {
-  const { publicKey, privateKey } = generateKeyPairSync("ed25519");
-  const pub = new Uint8Array(
-    publicKey.export({ format: "der", type: "spki" }).subarray(SPKI_ED25519_PREFIX_BYTES),
-  );
-  if (!identityChecked) {
-    const seed = new Uint8Array(
-      privateKey.export({ format: "der", type: "pkcs8" }).subarray(PKCS8_ED25519_PREFIX.length),
-    );
-    const key = createPrivateKey({
-      key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]),
-      format: "der",
-      type: "pkcs8",
-    });
-    const message = new TextEncoder().encode("foldnet bench signature check");
-    if (
-      !equalBytes(identityFromSecretKey(seed).publicKey, pub) ||
-      !equalBytes(new Uint8Array(nodeSign(null, message, key)), sign(seed, message))
-    )
-      throw new Error("node:crypto and protocol/identity.ts disagree on ed25519");
-    identityChecked = true;
-  }
-  return { publicKey: pub, signingKey: privateKey };
-}
-
-/** Figures of one measuring window, shared by all clients of a hub. */
-export interface LoadStats {
-  /** Assignments received. */
-  assignments: number;
-  /** Accepted verdicts. */
-  results: number;
-  /** Rejected verdicts, by code. */
-  rejected: number;
-  noWork: number;
-  /** Assignments dropped unrun because the hub was paused (their leases stay with the coordinator). */
-  abandoned: number;
-  /** Error frames, unexpected closes, failed units. */
-  errors: number;
-  readonly errorCodes: Map<string, number>;
-  /** workRequests sent in this window. */
-  requests: number;
-  /** workRequest → assignment, ms, of requests sent in this window (whenever answered). */
-  readonly latenciesMs: number[];
-}
-
-/** Empty figures. */
-export function newStats(): LoadStats {
-  return {
-    assignments: 0,
-    results: 0,
-    rejected: 0,
-    noWork: 0,
-    abandoned: 0,
-    errors: 0,
-    errorCodes: new Map(),
-    requests: 0,
-    latenciesMs: [],
-  };
-}
-
-function countError(stats: LoadStats, code: string): void {
-  stats.errors++;
-  stats.errorCodes.set(code, (stats.errorCodes.get(code) ?? 0) + 1);
-}
-
-/** When idle clients ask for work. */
-type Mode = "paused" | "closed" | "paced";
-
-/** Most request tokens a paced hub saves up while no client is idle (caps the burst after). */
-const PACER_BURST = 2;
-/** Period of the pacer's timer. */
-const PACER_TICK_MS = 5;
-
-/**
- * The clients' common state: the current window's figures, the mode, the queue of idle
- * clients (paused or paced) and the queue of units to run.
- */
-export class LoadHub {
-  /** The window being measured; `newWindow` swaps in a fresh one. */
-  stats: LoadStats = newStats();
-  private mode: Mode = "paused";
-  private readonly idle = new Set<LoadClient>();
-  /** The clients cycling in closed-loop mode. */
-  private readonly looping = new Set<LoadClient>();
-  private readonly units: { client: LoadClient; assignment: FrameOf<"assignment"> }[] = [];
-  private draining = false;
-  private pacer: NodeJS.Timeout | undefined;
-  private tokens = 0;
-  private pacedAt = 0;
-
-  /** True when clients should drop new assignments instead of running them. */
-  get paused(): boolean {
-    return this.mode === "paused";
-  }
-
-  /** Clients waiting to ask for work. */
-  get idleCount(): number {
-    return this.idle.size;
-  }
-
-  /** Starts a new measuring window and returns it. */
-  newWindow(): LoadStats {
-    this.stats = newStats();
-    return this.stats;
-  }
-
-  /** A client finished a cycle (or connected): it asks for work now or waits its turn. */
-  ready(client: LoadClient): void {
-    if (this.mode === "closed" && this.looping.has(client)) client.requestWork();
-    else this.idle.add(client);
-  }
-
-  /** A client went away. */
-  forget(client: LoadClient): void {
-    this.idle.delete(client);
-    this.looping.delete(client);
-  }
-
-  /** No new work: idle clients wait, queued units are dropped (their clients go idle). */
-  pause(): void {
-    this.mode = "paused";
-    this.looping.clear();
-    clearInterval(this.pacer);
-    this.pacer = undefined;
-    const dropped = this.units.splice(0);
-    for (const { client } of dropped) client.abandon();
-  }
-
-  /**
-   * Closed loop: `active` idle clients ask for work at once, and each asks again as soon as it
-   * has its verdict; the other clients stay connected and idle.
-   */
-  closedLoop(active: number): void {
-    this.pause();
-    this.mode = "closed";
-    for (const client of this.idle) {
-      if (this.looping.size >= active) break;
-      this.looping.add(client);
-    }
-    for (const client of this.looping) {
-      this.idle.delete(client);
-      client.requestWork();
-    }
-  }
-
-  /** Paced: idle clients ask for work in turn, `perSecond` requests a second in all. */
-  paced(perSecond: number): void {
-    if (!(perSecond > 0)) throw new RangeError("perSecond must be positive");
-    this.pause();
-    this.mode = "paced";
-    this.tokens = 1;
-    this.pacedAt = performance.now();
-    this.pacer = setInterval(() => {
-      const now = performance.now();
-      this.tokens = Math.min(PACER_BURST, this.tokens + ((now - this.pacedAt) / 1000) * perSecond);
-      this.pacedAt = now;
-      while (this.tokens >= 1 && this.idle.size > 0) {
-        const client = this.idle.values().next().value as LoadClient;
-        this.idle.delete(client);
-        this.tokens -= 1;
-        client.requestWork();
-      }
-    }, PACER_TICK_MS);
-  }
-
-  /** Queues a unit; units run one per event-loop turn, so frames are read in between. */
-  enqueue(client: LoadClient, assignment: FrameOf<"assignment">): void {
-    this.units.push({ client, assignment });
-    if (!this.draining) {
-      this.draining = true;
-      setImmediate(() => this.runOne());
-    }
-  }
-
-  private runOne(): void {
-    const next = this.units.shift();
-    if (next === undefined) {
-      this.draining = false;
-      return;
-    }
-    next.client.run(next.assignment);
-    setImmediate(() => this.runOne());
-  }
-}
+import { countError, type LoadHub, type LoadStats } from "./load-hub.js";
+import type { LoadIdentity } from "./load-identity.js";
 
 /** A unit run and committed, kept until its challenge is answered. */
 interface Committed {

@@ -1,6 +1,6 @@
 /**
  * Shared output of the benchmarks: a readable table on stdout, or with `--json` exactly one
- * JSON object holding the measured figures (DESIGN.md "Benchmarks").
+ * JSON object holding the measured figures (docs/design.md "Benchmarks").
  * @module
  */
 

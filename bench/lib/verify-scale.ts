@@ -17,10 +17,13 @@
  *   L segments of one step: detection depends on L and m only).
  * @module
  */
+
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bytesToHex } from "@noble/hashes/utils.js";
+import { challengeKey, challengeSeed, seededRandom } from "../../coordinator/challenge-draw.js";
 import { ResultError } from "../../coordinator/errors.js";
 import { DEFAULT_UNIT_STEPS, parseJobSpec, segmentsForUnit } from "../../coordinator/job-spec.js";
 import { creditFor } from "../../coordinator/ledger-credit.js";
@@ -52,6 +55,16 @@ import { note } from "./report.js";
 
 /** The 2D 64-mer every measured unit folds. */
 const SEQUENCE_64 = "HHHHHHHHHHHHPHPHPPHHPPHHPPHPPHHPPHHPPHPPHHPPHHPPHPHPHHHHHHHHHHHH";
+
+/**
+ * The coordinator's draw (coordinator/challenge-draw.ts): m + 2 of L segments from the HMAC of
+ * the assignment and its committed root under the coordinator's challenge key.
+ */
+const draw = (key: Uint8Array, assignmentId: Uint8Array, root: Uint8Array, L: number, m: number) =>
+  chooseSegments(L, m, seededRandom(challengeSeed(key, assignmentId, root)));
+
+/** A challenge key, as a coordinator derives it from its identity. */
+const newChallengeKey = () => challengeKey(generateIdentity().secretKey);
 
 /** Repetitions of each coordinator measurement (the median is reported). */
 const REPS = 5;
@@ -180,14 +193,17 @@ async function coordinatorCost(
   const auth = authPayload(nonce, producer.publicKey, worker.publicKey);
   const handshake = sign(worker.secretKey, auth);
   const L = result.leaves.length - 1;
-  const challenges = leases.map(() => {
-    const segments = chooseSegments(L, m);
+  const key = newChallengeKey();
+  // each lease's own draw (one assignment id per lease, as if each had committed this root)
+  const ids = leases.map(() => new Uint8Array(randomBytes(16)));
+  const challenges = ids.map((id) => {
+    const segments = draw(key, id, result.merkleRoot, L, m);
     return { segments, openings: buildOpenings(result, segments) }; // the worker's side, not timed
   });
   const items = {
     auth: await median(reps, () => verifySignature(worker.publicKey, auth, handshake)),
     structural: await median(reps, () => checkResultCommit(lease, commit, worker.publicKey)),
-    challenge: await median(reps, () => chooseSegments(L, m)),
+    challenge: await median(reps, (i) => draw(key, ids[i]!, result.merkleRoot, L, m)),
     openings: await median(reps, (i) =>
       verifyOpenings(
         challengeContext(lease, commit, challenges[i]!.segments),
@@ -214,9 +230,11 @@ function detection(L: number, f: number, m: number, trials: number, worker: Iden
   const cheat = runSkipping(assignment, skip, worker.secretKey);
   const tree = new MerkleTree(cheat.leaves);
   const commit: FrameOf<"resultCommit"> = { kind: "resultCommit", ...commitFields(cheat) };
+  const key = newChallengeKey();
   let caught = 0;
   for (let t = 0; t < trials; t++) {
-    const segments = chooseSegments(L, m);
+    // a fresh draw: the same skipping run committed for another assignment
+    const segments = draw(key, randomBytes(16), cheat.merkleRoot, L, m);
     const openings = buildOpenings(cheat, segments, tree);
     try {
       verifyOpenings(challengeContext(lease, commit, segments), openings);
@@ -256,8 +274,9 @@ export async function measureScale(unitSteps: number, trials: number) {
       challengeContext(lease, { kind: "resultCommit", ...commitFields(run.result) }, [0]),
       buildOpenings(run.result, [0]),
     );
+    const key = newChallengeKey();
     const untrustedChallenges = leases.map(() => {
-      const segments = chooseSegments(L, mUntrusted);
+      const segments = draw(key, randomBytes(16), run.result.merkleRoot, L, mUntrusted);
       return { segments, openings: buildOpenings(run.result, segments) };
     });
     const untrustedOpenings = await median(REPS, (i) =>
@@ -317,8 +336,9 @@ async function fixedCostPerOpening(L: number, m: number, worker: Identity): Prom
   const result = sealResult(assignment, runUnit(assignment), worker.secretKey, 0);
   const tree = new MerkleTree(result.leaves);
   const commit: FrameOf<"resultCommit"> = { kind: "resultCommit", ...commitFields(result) };
+  const key = newChallengeKey();
   const challenges = Array.from({ length: REPS }, () => {
-    const segments = chooseSegments(L, m);
+    const segments = draw(key, randomBytes(16), result.merkleRoot, L, m);
     return { segments, openings: buildOpenings(result, segments, tree) };
   });
   const seconds = await median(REPS, (i) =>

@@ -6,7 +6,9 @@
 
 import { createLineLogger } from "../../common/log.js";
 import { Coordinator } from "../../coordinator/coordinator.js";
+import { apiKeysFrom } from "../api-key-option.js";
 import { type Command, integerOption, parseCommandArgs } from "../command.js";
+import { installCrashPolicy } from "../crash-policy.js";
 
 export const coordinatorCommand: Command = {
   name: "coordinator",
@@ -22,10 +24,13 @@ Options:
   --host H             address to listen on (default 127.0.0.1)
   --port P             port (default 7700; 0 picks a free one)
   --db FILE            SQLite database (default foldnet.db)
-  --api-key KEY        accept this researcher API key (repeatable; also FOLDNET_API_KEY)
+  --api-key-file FILE  accept the researcher API keys in FILE (one per line)
+  --api-key KEY        accept this key too (repeatable; also FOLDNET_API_KEY); visible
+                       in ps, so prefer the file or the variable
   --lease-seconds S    shortest lease of a work unit (default 120)
   --grace-seconds S    how long a disconnected worker keeps its leases (default 30)
   --verify-threads N   verification threads checking spot-check openings (default 1)
+  --auth-timeout-seconds S  close worker connections not authenticated after S (default 10)
   -h, --help           this help
 `,
   async run(argv) {
@@ -34,15 +39,15 @@ Options:
       port: { type: "string", default: "7700" },
       db: { type: "string", default: "foldnet.db" },
       "api-key": { type: "string", multiple: true },
+      "api-key-file": { type: "string" },
       "lease-seconds": { type: "string" },
       "grace-seconds": { type: "string" },
       "verify-threads": { type: "string" },
+      "auth-timeout-seconds": { type: "string" },
     });
     const log = createLineLogger((line) => process.stderr.write(`${line}\n`));
-    const apiKeys = [
-      ...(values["api-key"] ?? []),
-      ...(process.env.FOLDNET_API_KEY ? [process.env.FOLDNET_API_KEY] : []),
-    ];
+    installCrashPolicy(log, "coordinator");
+    const apiKeys = apiKeysFrom(values);
     const coordinator = new Coordinator(
       {
         host: values.host,
@@ -50,6 +55,10 @@ Options:
         dbFile: values.db,
         apiKeys,
         verifyThreads: integerOption(values["verify-threads"], "verify-threads", 1),
+        endpoint: {
+          authTimeoutMs:
+            integerOption(values["auth-timeout-seconds"], "auth-timeout-seconds", 10) * 1000,
+        },
         scheduler: {
           minLeaseMs: integerOption(values["lease-seconds"], "lease-seconds", 120) * 1000,
           disconnectGraceMs: integerOption(values["grace-seconds"], "grace-seconds", 30) * 1000,

@@ -1,6 +1,6 @@
 /**
  * `foldnet fold`: a local replica-exchange search, no network. Same arguments, same JSON on
- * every machine (DESIGN.md "Command line").
+ * every machine (docs/design.md "Command line").
  * @module
  */
 import { writeFileSync } from "node:fs";

@@ -8,6 +8,7 @@ import { demoCommand } from "./demo.js";
 import { foldCommand } from "./fold.js";
 import { jobCommand } from "./job.js";
 import { ledgerCommand } from "./ledger.js";
+import { statsCommand } from "./stats.js";
 import { walletCommand } from "./wallet.js";
 import { workerCommand } from "./worker.js";
 
@@ -18,5 +19,6 @@ export const commands: readonly Command[] = [
   workerCommand,
   ledgerCommand,
   walletCommand,
+  statsCommand,
   demoCommand,
 ];

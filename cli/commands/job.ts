@@ -1,17 +1,26 @@
 /**
  * `foldnet job submit|status|result|list|cancel`: a researcher's client of the coordinator's
- * HTTP API. The API key comes from `--api-key` or FOLDNET_API_KEY.
+ * HTTP API. The API key comes from `--api-key-file`, FOLDNET_API_KEY or `--api-key`.
+ * `submit --bounty` also escrows tokens from the `--wallet` key into the job's bounty
+ * (cli/wallet-client.ts).
  * @module
  */
 import { writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { createProgress } from "../../common/progress.js";
+import { formatTokens } from "../../common/tokens.js";
 import { ApiClient, DEFAULT_COORDINATOR, type JobView } from "../../coordinator/api-client.js";
+import { loadIdentity } from "../../protocol/identity.js";
+import { apiKeysFrom } from "../api-key-option.js";
 import { type Command, integerOption, parseCommandArgs, UsageError } from "../command.js";
+import { fundJob, parseTokens } from "../wallet-client.js";
 
 const HELP = `Usage: foldnet job <submit|status|result|list|cancel> [options]
 
   foldnet job submit --seq HP… --steps N [--lattice square2d|cubic3d] [--trajectories T]
                      [--unit-steps U] [--target E] [--replicas R] [--name NAME] [--wait]
+                     [--bounty TOKENS [--wallet FILE] [--coordinator-key KEY]]
   foldnet job status JOB_ID
   foldnet job result JOB_ID [--svg FILE] [--pdb FILE]
   foldnet job list
@@ -19,13 +28,18 @@ const HELP = `Usage: foldnet job <submit|status|result|list|cancel> [options]
 
 Options for every subcommand:
   --coordinator URL  the coordinator (default ${DEFAULT_COORDINATOR}, or FOLDNET_COORDINATOR)
-  --api-key KEY      researcher API key for submit and cancel (or FOLDNET_API_KEY)
+  --api-key-file F   file holding the researcher API key for submit and cancel
+                     (or FOLDNET_API_KEY; --api-key KEY works too but shows in ps)
   --json             print exactly one JSON object
   -h, --help         this help
 
 submit: --steps is the job's step budget (move attempts in all); --unit-steps the size of
 one work unit (a multiple of 1024); --target stops the job when a fold reaches energy E;
---wait follows the job with a progress bar until it ends.
+--wait follows the job with a progress bar until it ends. --bounty escrows TOKENS from the
+--wallet identity (default ~/.foldnet/identity.json) into the job: each verified unit is paid
+its share by steps (plus the improvement bonus) on top of its reward, and what is left goes
+back to the wallet when the job ends or is cancelled. The escrow is signed for the
+coordinator's network (--coordinator-key pins its key); if it is refused the job is cancelled.
 `;
 
 const POLL_MS = 1_000;
@@ -36,7 +50,11 @@ function describe(job: JobView): string {
     `job        ${job.id}${job.name ? ` (${job.name})` : ""} — ${job.status}\n` +
     `sequence   ${job.sequence} (${job.sequence.length} residues, ${job.lattice})\n` +
     `progress   ${(job.progress * 100).toFixed(1)}%  ${job.stepsDone} of ${job.stepsPlanned} steps, ${job.unitsVerified} units verified\n` +
-    `best       ${best}${job.bestFold ? `  ${job.bestFold}` : ""}\n`
+    `best       ${best}${job.bestFold ? `  ${job.bestFold}` : ""}\n` +
+    (job.bounty
+      ? `bounty     ${formatTokens(BigInt(job.bounty.amount))} tokens: ${formatTokens(BigInt(job.bounty.paid))} paid` +
+        `${job.bounty.refunded === null ? "" : `, ${formatTokens(BigInt(job.bounty.refunded))} refunded`}\n`
+      : "")
   );
 }
 
@@ -50,6 +68,7 @@ export const jobCommand: Command = {
       {
         coordinator: { type: "string" },
         "api-key": { type: "string" },
+        "api-key-file": { type: "string" },
         json: { type: "boolean", default: false },
         seq: { type: "string" },
         lattice: { type: "string" },
@@ -60,6 +79,9 @@ export const jobCommand: Command = {
         replicas: { type: "string" },
         name: { type: "string" },
         wait: { type: "boolean", default: false },
+        bounty: { type: "string" },
+        wallet: { type: "string", default: join(homedir(), ".foldnet", "identity.json") },
+        "coordinator-key": { type: "string" },
         svg: { type: "string" },
         pdb: { type: "string" },
       },
@@ -68,7 +90,7 @@ export const jobCommand: Command = {
     const [action, id] = positionals;
     const client = new ApiClient(
       values.coordinator ?? process.env.FOLDNET_COORDINATOR ?? DEFAULT_COORDINATOR,
-      values["api-key"] ?? process.env.FOLDNET_API_KEY,
+      apiKeysFrom(values)[0],
     );
     const print = (job: JobView) =>
       process.stdout.write(values.json ? `${JSON.stringify(job)}\n` : describe(job));
@@ -100,7 +122,23 @@ export const jobCommand: Command = {
             throw new UsageError("--target must be an integer energy", "target");
           spec.targetEnergy = Number(values.target);
         }
+        const bounty =
+          values.bounty === undefined ? undefined : parseTokens(values.bounty, "bounty");
+        const funder = bounty === undefined ? undefined : loadIdentity(values.wallet);
         let job = await client.submit(spec);
+        if (bounty !== undefined && funder !== undefined) {
+          try {
+            await fundJob(client, funder, job, bounty, values["coordinator-key"]);
+          } catch (err) {
+            await client.cancel(job.id);
+            throw err;
+          }
+          job = await client.job(job.id);
+          if (!values.json)
+            process.stderr.write(
+              `bounty of ${formatTokens(bounty)} tokens escrowed into ${job.id}\n`,
+            );
+        }
         if (values.wait) job = await follow(client, job, values.json);
         print(job);
         return 0;

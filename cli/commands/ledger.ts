@@ -11,7 +11,7 @@ import { ApiClient, DEFAULT_COORDINATOR } from "../../coordinator/api-client.js"
 import { exportChain } from "../../coordinator/ledger-api.js";
 import { SqliteStore } from "../../coordinator/store/sqlite-store.js";
 import { decodeHeader } from "../../ledger/blocks.js";
-import { verifyChain } from "../../ledger/verify-chain.js";
+import { expectHead, verifyChain } from "../../ledger/verify-chain.js";
 import { keyId } from "../../protocol/identity.js";
 import { type Command, parseCommandArgs, UsageError } from "../command.js";
 
@@ -19,7 +19,7 @@ export const ledgerCommand: Command = {
   name: "ledger",
   summary: "export the useful-work ledger, or verify an exported one",
   help: `Usage: foldnet ledger export [--db FILE | --coordinator URL] [--out FILE]
-       foldnet ledger verify FILE [--producer KEY] [--json]
+       foldnet ledger verify FILE [--producer KEY] [--head HASH] [--json]
 
 export   writes the sealed chain as one file (default ledger.fnl): from a coordinator's
          HTTP API (default ${DEFAULT_COORDINATOR}) or straight from its SQLite database.
@@ -33,6 +33,8 @@ Options:
   --db FILE          coordinator database to export from (instead of --coordinator)
   --out FILE         export file (default ledger.fnl)
   --producer KEY     verify: the coordinator key (hex) the chain must be signed by
+  --head HASH        verify: the block hash (hex) the chain must end at, e.g. from a
+                     trusted /api/ledger/blocks (a chain with blocks cut off fails)
   --json             print one JSON object
   -h, --help         this help
 `,
@@ -44,6 +46,7 @@ Options:
         db: { type: "string" },
         out: { type: "string", default: "ledger.fnl" },
         producer: { type: "string" },
+        head: { type: "string" },
         json: { type: "boolean", default: false },
       },
       true,
@@ -82,6 +85,7 @@ Options:
       const pinned = values.producer === undefined ? undefined : hexToBytes(values.producer);
       try {
         const s = verifyChain(new Uint8Array(readFileSync(file)), pinned);
+        if (values.head !== undefined) expectHead(s, values.head);
         const balances = [...s.balances].map(([key, amount]) => ({
           key,
           keyId: keyId(hexToBytes(key)),
@@ -89,12 +93,13 @@ Options:
         }));
         if (values.json) {
           process.stdout.write(
-            `${JSON.stringify({ valid: true, producer: s.producer, blocks: s.blocks, entries: s.entries, workEntries: s.workEntries, transfers: s.transfers, issued: s.issued.toString(), work: s.work.toString(), headHash: s.headHash, balances })}\n`,
+            `${JSON.stringify({ valid: true, producer: s.producer, blocks: s.blocks, entries: s.entries, workEntries: s.workEntries, transfers: s.transfers, issued: s.issued.toString(), work: s.work.toString(), escrowed: s.escrowed.toString(), paidOut: s.paidOut.toString(), refunded: s.refunded.toString(), held: s.held.toString(), headHash: s.headHash, balances })}\n`,
           );
         } else {
           process.stdout.write(
             `valid: ${s.blocks} blocks, ${s.entries} entries (${s.workEntries} work, ${s.transfers} transfers), producer ${keyId(hexToBytes(s.producer))}\n` +
               `issued ${formatTokens(s.issued)} tokens for ${s.work} work units; head ${s.headHash ?? "—"}\n` +
+              `bounties: ${formatTokens(s.escrowed)} escrowed = ${formatTokens(s.paidOut)} paid + ${formatTokens(s.refunded)} refunded + ${formatTokens(s.held)} held\n` +
               balances
                 .map((b) => `  ${b.keyId}  ${formatTokens(BigInt(b.balance)).padStart(16)}\n`)
                 .join(""),

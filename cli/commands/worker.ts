@@ -1,5 +1,5 @@
 /**
- * `foldnet worker`: a volunteer's process (DESIGN.md "Command line"). Connects to a
+ * `foldnet worker`: a volunteer's process (docs/design.md "Command line"). Connects to a
  * coordinator, folds work units on `--threads` threads, spools finished results so none is
  * lost, and shows progress: a redrawn status block on a TTY, log lines otherwise (stderr).
  * SIGINT/SIGTERM stop it gracefully (exit 0); a second signal forces the exit.
@@ -9,7 +9,7 @@ import { availableParallelism, homedir } from "node:os";
 import { join } from "node:path";
 import { Registry } from "prom-client";
 import type { LogLevel } from "../../common/log.js";
-import { MAX_WORKER_THREADS } from "../../protocol/limits.js";
+import { MAX_TEAM_BYTES, MAX_WORKER_THREADS } from "../../protocol/limits.js";
 import { createDisplay } from "../../worker/display.js";
 import { createWorkerMetrics, type MetricsServer, serveMetrics } from "../../worker/metrics.js";
 import type { WorkerStatus } from "../../worker/status.js";
@@ -47,10 +47,13 @@ Options:
   --spool DIR        directory of results awaiting a verdict (default ~/.foldnet/spool);
                      one worker process per directory
   --name NAME        a name for this machine, shown to the coordinator
+  --team NAME        the team your results count for in the coordinator's stats (signed
+                     with your key in hello; up to ${MAX_TEAM_BYTES} bytes)
   --checkpoint-seconds S  longest time between two checkpoints of a running unit, so a
                      crash redoes at most this much of it (default 60)
   --coordinator-key KEY  the coordinator's public key (hex, from its /api/status): refuse
                      to authenticate to any other
+  --max-unit-spool-mb MB  refuse units whose result would need more spool (default 64)
   --log-level L      debug, info (default), warn or error
   --metrics-port P   serve Prometheus metrics at http://127.0.0.1:P/metrics (0 picks a free
                      port; see docs/metrics.md); off by default
@@ -64,9 +67,11 @@ Options:
       identity: { type: "string", default: join(FOLDNET_HOME, "identity.json") },
       spool: { type: "string", default: join(FOLDNET_HOME, "spool") },
       name: { type: "string" },
+      team: { type: "string" },
       "checkpoint-seconds": { type: "string" },
       "log-level": { type: "string", default: "info" },
       "metrics-port": { type: "string" },
+      "max-unit-spool-mb": { type: "string" },
     });
     if (values.coordinator === undefined)
       throw new UsageError("--coordinator is required", "coordinator");
@@ -93,6 +98,8 @@ Options:
     if (metricsPort !== undefined && (metricsPort < 0 || metricsPort > 65_535))
       throw new UsageError(`--metrics-port must be in 0…65535, got ${metricsPort}`, "metrics-port");
 
+    if (values.team !== undefined && Buffer.byteLength(values.team) > MAX_TEAM_BYTES)
+      throw new UsageError(`--team must be at most ${MAX_TEAM_BYTES} bytes`, "team");
     const pinned = values["coordinator-key"];
     if (pinned !== undefined && !/^[0-9a-fA-F]{64}$/.test(pinned)) {
       throw new UsageError(
@@ -112,7 +119,10 @@ Options:
         identityFile: values.identity,
         spoolDir: values.spool,
         checkpointMs: checkpointSeconds * 1000,
+        maxUnitSpoolBytes:
+          integerOption(values["max-unit-spool-mb"], "max-unit-spool-mb", 64) * 1024 * 1024,
         ...(values.name === undefined ? {} : { name: values.name }),
+        ...(values.team === undefined ? {} : { team: values.team }),
         ...(values["coordinator-key"] === undefined
           ? {}
           : { coordinatorKey: values["coordinator-key"] }),

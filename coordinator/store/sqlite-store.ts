@@ -7,7 +7,11 @@
 
 import { randomBytes } from "node:crypto";
 import Database from "better-sqlite3";
+import { improvementOf } from "../../ledger/rewards.js";
 import type { LatticeName } from "../../sim/lattice.js";
+import { EscrowStore } from "./escrow-store.js";
+import { SqliteLimits } from "./sqlite-limits.js";
+import { StatsStore } from "./stats-store.js";
 import type {
   AcceptanceContext,
   AcceptancePlan,
@@ -16,9 +20,12 @@ import type {
   Account,
   AssignmentRecord,
   ChainHead,
+  CommitBinding,
+  ExpiredLease,
   JobRecord,
   JobStatus,
   Lease,
+  Page,
   ResultRecord,
   Store,
   StoreCounts,
@@ -47,6 +54,8 @@ CREATE TABLE IF NOT EXISTS assignments (
   issued_at INTEGER NOT NULL, deadline INTEGER NOT NULL, status TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS assignments_active ON assignments (status, deadline);
 CREATE INDEX IF NOT EXISTS assignments_worker ON assignments (worker_key, status);
+CREATE TABLE IF NOT EXISTS commits (
+  assignment_id TEXT PRIMARY KEY, merkle_root BLOB NOT NULL, segments INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS results (
   unit_id TEXT PRIMARY KEY REFERENCES units(id), assignment_id TEXT NOT NULL UNIQUE,
   worker_key TEXT NOT NULL, best_energy INTEGER NOT NULL, best_fold TEXT NOT NULL, steps INTEGER NOT NULL,
@@ -146,6 +155,9 @@ const accountFromRow = (r: Row): Account => ({
 /** SQLite implementation of `Store`. */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
+  readonly escrows: EscrowStore;
+  readonly stats: StatsStore;
+  readonly limits: SqliteLimits;
 
   /** Opens (creating if needed) the database at `file` (":memory:" for tests). */
   constructor(file: string) {
@@ -156,6 +168,16 @@ export class SqliteStore implements Store {
     this.db.pragma("busy_timeout = 5000");
     this.db.exec(SCHEMA);
     this.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '1')").run();
+    this.stats = new StatsStore(this.db);
+    this.escrows = new EscrowStore({
+      db: this.db,
+      account: (key) => this.account(key),
+      setAccount: (key, balance, nonce) =>
+        this.adjustAccount(key, balance - this.account(key).balance, nonce),
+      appendPending: (entry) =>
+        this.prepare("INSERT INTO ledger_pending (entry) VALUES (?)").run(Buffer.from(entry)),
+    });
+    this.limits = new SqliteLimits(this.db);
   }
 
   /** Prepared statements by SQL text: compiling one costs more than running it. */
@@ -216,6 +238,7 @@ export class SqliteStore implements Store {
       ).run(at, id).changes;
       if (changed === 0) return false;
       this.endOpenUnits(id);
+      this.escrows.close(id);
       return true;
     })();
   }
@@ -231,15 +254,26 @@ export class SqliteStore implements Store {
     ).run(jobId);
   }
 
-  listUnits(jobId: string): (UnitRecord & { result: ResultRecord | null })[] {
+  listUnits(jobId: string, page?: Page): (UnitRecord & { result: ResultRecord | null })[] {
     const rows = this.prepare(
-      "SELECT * FROM units WHERE job_id = ? ORDER BY trajectory, generation",
-    ).all(jobId) as Row[];
+      "SELECT * FROM units WHERE job_id = ? ORDER BY trajectory, generation LIMIT ? OFFSET ?",
+    ).all(jobId, page?.limit ?? -1, page?.offset ?? 0) as Row[];
     const result = this.prepare("SELECT * FROM results WHERE unit_id = ?");
     return rows.map((r) => {
       const res = result.get(r.id) as Row | undefined;
       return { ...unitFromRow(r), result: res === undefined ? null : resultFromRow(res) };
     });
+  }
+
+  energyHistory(jobId: string, limit: number): { acceptedAt: number; bestEnergy: number }[] {
+    const rows = this.prepare(
+      `SELECT accepted_at AS acceptedAt, best_energy AS bestEnergy FROM (
+         SELECT r.accepted_at, r.best_energy, MIN(r.best_energy) OVER (
+           ORDER BY r.accepted_at ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before
+         FROM results r JOIN units u ON u.id = r.unit_id WHERE u.job_id = ?)
+       WHERE before IS NULL OR best_energy < before ORDER BY accepted_at DESC LIMIT ?`,
+    ).all(jobId, limit) as { acceptedAt: number; bestEnergy: number }[];
+    return rows.reverse();
   }
 
   leaseUnits(
@@ -308,19 +342,20 @@ export class SqliteStore implements Store {
     return { assignment, unit, job: this.getJob(unit.jobId)! };
   }
 
-  expireLeases(at: number): string[] {
+  expireLeases(at: number): ExpiredLease[] {
     return this.db.transaction(() => {
       const expired = this.prepare(
-        "SELECT id, unit_id FROM assignments WHERE status = 'active' AND deadline <= ?",
-      ).all(at) as { id: string; unit_id: string }[];
+        "SELECT id, unit_id, worker_key FROM assignments WHERE status = 'active' AND deadline <= ?",
+      ).all(at) as { id: string; unit_id: string; worker_key: string }[];
       const revoke = this.prepare("UPDATE assignments SET status = 'revoked' WHERE id = ?");
       const requeue = this.prepare(
         "UPDATE units SET status = 'queued' WHERE id = ? AND status = 'leased'",
       );
-      const requeued: string[] = [];
+      const requeued: ExpiredLease[] = [];
       for (const a of expired) {
         revoke.run(a.id);
-        if (requeue.run(a.unit_id).changes > 0) requeued.push(a.unit_id);
+        if (requeue.run(a.unit_id).changes > 0)
+          requeued.push({ unitId: a.unit_id, workerKey: a.worker_key });
       }
       return requeued;
     })();
@@ -336,10 +371,23 @@ export class SqliteStore implements Store {
     ).n;
   }
 
-  shortenLeases(workerKey: string, deadline: number): void {
+  shortenLeases(assignmentIds: readonly string[], deadline: number): void {
+    const shorten = this.prepare(
+      "UPDATE assignments SET deadline = MIN(deadline, ?) WHERE id = ? AND status = 'active'",
+    );
+    this.db.transaction(() => {
+      for (const id of assignmentIds) shorten.run(deadline, id);
+    })();
+  }
+
+  bindCommit(assignmentId: string, merkleRoot: Uint8Array, segments: number): CommitBinding {
     this.prepare(
-      "UPDATE assignments SET deadline = MIN(deadline, ?) WHERE worker_key = ? AND status = 'active'",
-    ).run(deadline, workerKey);
+      "INSERT OR IGNORE INTO commits (assignment_id, merkle_root, segments) VALUES (?, ?, ?)",
+    ).run(assignmentId, Buffer.from(merkleRoot), segments);
+    const row = this.prepare(
+      "SELECT merkle_root, segments FROM commits WHERE assignment_id = ?",
+    ).get(assignmentId) as { merkle_root: Buffer; segments: number };
+    return { merkleRoot: new Uint8Array(row.merkle_root), segments: row.segments };
   }
 
   extendLease(assignmentId: string, workerKey: string, deadline: number): boolean {
@@ -424,6 +472,7 @@ export class SqliteStore implements Store {
       this.prepare(
         "UPDATE workers SET accepted = accepted + 1, steps_verified = steps_verified + ?, last_seen = MAX(last_seen, ?) WHERE key = ?",
       ).run(result.steps, result.at, result.workerKey);
+      this.escrows.payUnit(job.id, unit.id, improvementOf(job.bestEnergy, result.bestEnergy));
       if (decision.nextUnit !== null) this.insertUnit(decision.nextUnit);
       let jobFinished = decision.finishJob;
       if (!jobFinished && decision.nextUnit === null) {
@@ -436,6 +485,7 @@ export class SqliteStore implements Store {
       }
       if (jobFinished) {
         this.endOpenUnits(job.id);
+        this.escrows.close(job.id);
         this.db
           .prepare("UPDATE jobs SET status = 'done', finished_at = ? WHERE id = ?")
           .run(result.at, job.id);
@@ -522,13 +572,11 @@ export class SqliteStore implements Store {
   }
 
   accounts(limit: number): Account[] {
-    const rows = this.prepare("SELECT * FROM accounts").all() as Row[];
-    return rows
-      .map(accountFromRow)
-      .sort((a, b) =>
-        b.balance > a.balance ? 1 : b.balance < a.balance ? -1 : a.key.localeCompare(b.key),
-      )
-      .slice(0, limit);
+    // balances are non-negative decimal text without leading zeros: longer is larger
+    const rows = this.prepare(
+      "SELECT * FROM accounts ORDER BY length(balance) DESC, balance DESC, key LIMIT ?",
+    ).all(limit) as Row[];
+    return rows.map(accountFromRow);
   }
 
   /** Adds `delta` to a key's balance and, when given, sets its nonce. */

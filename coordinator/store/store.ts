@@ -6,12 +6,20 @@
  * does it in one transaction.
  * @module
  */
+import type { EscrowEntry, EscrowKindEntry } from "../../ledger/escrow-entries.js";
+import type { EscrowAccount, Problem } from "../../ledger/escrow-rules.js";
 import type { LatticeName } from "../../sim/lattice.js";
 
 /** Lifecycle of a job. */
 export type JobStatus = "running" | "done" | "cancelled";
 /** Lifecycle of a work unit. */
 export type UnitStatus = "queued" | "leased" | "done" | "cancelled";
+
+/** A window of a list. */
+export interface Page {
+  readonly offset: number;
+  readonly limit: number;
+}
 
 /** A job as stored. */
 export interface JobRecord {
@@ -168,6 +176,36 @@ export interface WorkerRecord {
   readonly stepsVerified: number;
 }
 
+/** The root an assignment was first committed to, and the m of its challenge. */
+export interface CommitBinding {
+  readonly merkleRoot: Uint8Array;
+  readonly segments: number;
+}
+
+/** The running jobs of an API key (an account) and their trajectories. */
+export interface OwnerLoad {
+  readonly jobs: number;
+  readonly trajectories: number;
+}
+
+/** What bounds a key's or an account's take (store/sqlite-limits.ts). */
+export interface LimitStore {
+  /** The key's lease quota, if one was ever set. */
+  leaseQuota(workerKey: string): number | undefined;
+  setLeaseQuota(workerKey: string, quota: number): void;
+  /** Records the API key (its hash) a job was submitted with. */
+  ownJob(jobId: string, owner: string): void;
+  ownerLoad(owner: string): OwnerLoad;
+  /** Revokes an active lease of `workerKey` and queues its unit again; true if it was requeued. */
+  revokeLease(assignmentId: string, workerKey: string): boolean;
+}
+
+/** A lease the sweep ended. */
+export interface ExpiredLease {
+  readonly unitId: string;
+  readonly workerKey: string;
+}
+
 /** Counts for the status endpoint and metrics. */
 export interface StoreCounts {
   readonly jobs: Record<JobStatus, number>;
@@ -176,15 +214,73 @@ export interface StoreCounts {
   readonly workers: number;
 }
 
+/** The contract layer's storage: job escrows, bounties and refunds (escrow-store.ts). */
+export interface EscrowLedger {
+  /** The escrow of a job, if it has one. */
+  escrow(jobId: string): EscrowAccount | undefined;
+  /** Funds a running job whose budget is the escrow's; the refusal or problem instead. */
+  fund(entry: EscrowEntry, network: Uint8Array): Problem<string> | undefined;
+  /** The gate of every escrow-kind entry: appends it if the ledger's rules allow it. */
+  append(entry: EscrowKindEntry, network: Uint8Array, improvement?: number): Problem | undefined;
+}
+
+/** A worker key's standing (coordinator/store/stats-store.ts). */
+export interface KeyStats {
+  readonly key: string;
+  readonly keyId: string;
+  /** The team its last hello declared, null for none. */
+  readonly team: string | null;
+  /** Micro-tokens earned: work rewards plus bounties. */
+  readonly tokens: bigint;
+  readonly results: number;
+  readonly stepsVerified: number;
+  /** Jobs whose best fold is one this key found. */
+  readonly jobBests: number;
+  /** The lowest energy of its results (any sequence), null before its first. */
+  readonly bestEnergy: number | null;
+}
+
+/** A team's standing: its members' totals. */
+export interface TeamStats {
+  readonly team: string;
+  readonly members: number;
+  readonly tokens: bigint;
+  readonly results: number;
+  readonly stepsVerified: number;
+  readonly jobBests: number;
+}
+
+/** Teams and standings. */
+export interface StatsLedger {
+  /** Records the team a key declared in its signed hello ("" leaves its team). */
+  setTeam(key: string, team: string, at: number): void;
+  /** Every known key's standing, best first. */
+  keyStats(): KeyStats[];
+  /** Every team's standing, best first. */
+  teamStats(): TeamStats[];
+}
+
 /** The coordinator's storage. */
 export interface Store {
+  /** Teams and standings. */
+  readonly stats: StatsLedger;
+  /** Escrows: a unit of an escrowed job is paid its bounty on acceptance, the rest refunded when the job ends. */
+  readonly escrows: EscrowLedger;
+  /** Quotas and ownership (abuse limits). */
+  readonly limits: LimitStore;
   /** Inserts a job with its generation-0 units. */
   createJob(job: JobRecord, units: readonly UnitRecord[]): void;
   getJob(id: string): JobRecord | undefined;
   listJobs(limit: number): JobRecord[];
   /** Cancels a running job: queued and leased units are cancelled. False if not running. */
   cancelJob(id: string, at: number): boolean;
-  listUnits(jobId: string): (UnitRecord & { result: ResultRecord | null })[];
+  /** A job's units with their results, by trajectory and generation; a page of them when given. */
+  listUnits(jobId: string, page?: Page): (UnitRecord & { result: ResultRecord | null })[];
+  /**
+   * The accepted results of a job that improved on every earlier one (acceptance order), the
+   * most recent `limit` of them: a job's best-energy history without reading its units.
+   */
+  energyHistory(jobId: string, limit: number): { acceptedAt: number; bestEnergy: number }[];
   /** Leases up to `slots` queued units to a worker, oldest job first. */
   leaseUnits(
     workerKey: string,
@@ -194,10 +290,10 @@ export interface Store {
   ): Lease[];
   /** The assignment with its unit and job. */
   getLease(assignmentId: string): Lease | undefined;
-  /** Puts units whose lease passed its deadline back in the queue; returns their ids. */
-  expireLeases(at: number): string[];
-  /** Shortens the worker's active leases to end by `deadline` (on disconnect). */
-  shortenLeases(workerKey: string, deadline: number): void;
+  /** Puts units whose lease passed its deadline back in the queue; returns those leases. */
+  expireLeases(at: number): ExpiredLease[];
+  /** Shortens these assignments, where still active, to end by `deadline` (their session closed). */
+  shortenLeases(assignmentIds: readonly string[], deadline: number): void;
   /**
    * Moves the deadline of the worker's active lease `assignmentId` to `deadline` if that is
    * later; false when the lease is not the worker's, not active, or already ends later.
@@ -213,6 +309,12 @@ export interface Store {
     result: AcceptedResult,
     plan: (ctx: AcceptanceContext) => AcceptancePlan,
   ): AcceptOutcome;
+  /**
+   * Binds an assignment to the first Merkle root committed for it and the number m of random
+   * segments its challenge opens; returns the binding as stored (the first one wins, also
+   * across restarts).
+   */
+  bindCommit(assignmentId: string, merkleRoot: Uint8Array, segments: number): CommitBinding;
   /** The accepted result of an assignment, if any. */
   getResultByAssignment(assignmentId: string): ResultRecord | undefined;
   /** Marks a worker as seen (creating it); returns its record. */

@@ -95,7 +95,7 @@ export async function startCoordinator(
   return { ...proc, url, wsUrl };
 }
 
-/** Starts `foldnet worker` with its own identity and spool under `dir` (and `extra` flags). */
+/** Starts `foldnet worker` with its own identity and spool under `dir` (and `extra` options). */
 export function startWorker(wsUrl: string, dir: string, threads = 1, extra: string[] = []): Proc {
   return start([
     "worker",

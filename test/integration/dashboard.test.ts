@@ -65,7 +65,7 @@ const unitsShown = (page: Page, id: string) =>
 beforeAll(async () => {
   if (!existsSync(CHROMIUM))
     throw new Error(
-      `this test needs Debian's chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does)`,
+      `this test needs Debian's chromium at ${CHROMIUM}: apt-get install chromium (npm test does: test/system-deps.sh)`,
     );
   dir = tempDir("dashboard");
   coordinator = await startCoordinator(join(dir, "c.db"), 0, KEY);

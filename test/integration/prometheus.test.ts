@@ -1,6 +1,6 @@
 /**
  * A real Prometheus server (Debian's `prometheus` package: /usr/bin/prometheus and promtool,
- * installed by .ci/run) scrapes a real coordinator process every second on 127.0.0.1; the
+ * installed by npm test) scrapes a real coordinator process every second on 127.0.0.1; the
  * test reads foldnet metrics back through Prometheus's HTTP query API and checks them
  * against what it made happen (a job, a connected worker, one accepted and one rejected
  * result), then from a real worker process started with `--metrics-port`, scraped too, as it
@@ -65,7 +65,7 @@ beforeAll(async () => {
   if (!existsSync(PROMETHEUS) || !existsSync(PROMTOOL)) {
     throw new Error(
       `this test needs a real Prometheus: ${PROMETHEUS} and ${PROMTOOL} are missing. ` +
-        "Install Debian's package: apt-get install prometheus (.ci/run does).",
+        "Install Debian's package: apt-get install prometheus (npm test does: test/system-deps.sh).",
     );
   }
   dir = tempDir("prometheus");

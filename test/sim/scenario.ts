@@ -1,5 +1,5 @@
 /**
- * Multi-volunteer scenarios (STYLE.md "test tiers": test/sim, in the spirit of Crucible): a real
+ * Multi-volunteer scenarios (docs/design.md "Conventions", test tiers; in the spirit of Crucible): a real
  * coordinator in this process, a population of scripted volunteers over real sockets — each
  * with a behaviour, honest or cheating — working through a job until it ends, then pluggable
  * assertions over everything that happened (verdicts, balances, the exported ledger).
@@ -94,6 +94,10 @@ async function volunteer(v: Volunteer, worker: ScriptedWorker, maxUnits: number)
     if (verdict === undefined) break;
     v.verdicts.push(verdict);
   }
+  // a ban's close frame may trail the loop's last answer: wait for it when one is due
+  const strikes = v.verdicts.filter((x) => !x.accepted && x.code !== "RESULT_ERROR_STALE");
+  if (strikes.length >= 3)
+    await Promise.race([worker.closed(), new Promise((resolve) => setTimeout(resolve, 5_000))]);
   v.banned = worker.closedWith?.reason === "AUTH_ERROR_BANNED";
 }
 

@@ -51,12 +51,20 @@ describe("canonical encodings: golden bytes, and the documented layouts built by
     );
   });
 
-  it("transfer payload = tag ‖ from ‖ to ‖ u64 amount ‖ u64 nonce", () => {
+  it("transfer payload = tag ‖ network ‖ from ‖ to ‖ u64 amount ‖ u64 nonce", () => {
     const t = { from: ramp(32, 1), to: ramp(32, 0x81), amount: 1_000_000_007n, nonce: 42n };
-    const bytes = transferPayload(t);
+    const network = ramp(32, 0x41);
+    const bytes = transferPayload(t, network);
     expect(bytesToHex(bytes)).toBe(golden.transfer);
     expect(bytes).toEqual(
-      concatBytes(tag("foldnet/v1/transfer"), t.from, t.to, le(t.amount, 8), le(t.nonce, 8)),
+      concatBytes(
+        tag("foldnet/v2/transfer"),
+        network,
+        t.from,
+        t.to,
+        le(t.amount, 8),
+        le(t.nonce, 8),
+      ),
     );
   });
 });

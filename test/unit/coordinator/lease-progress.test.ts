@@ -15,6 +15,7 @@ function setup() {
       leaseStepsPerSecond: 4096,
       progressGraceMs: 10_000,
       minStepsPerSecond: 256, // 4,096 steps: never past issue + 16 s
+      disconnectGraceMs: 2_000,
     },
     { store, now: () => now },
   );
@@ -97,5 +98,21 @@ describe("progress-based leases", () => {
     expect(t.scheduler.sweep()).toEqual([]);
     t.advance(1);
     expect(t.scheduler.sweep()).toHaveLength(1);
+  });
+
+  it("let a new session of the key extend a lease its closed session shortened (resume)", () => {
+    const t = setup();
+    t.report(100);
+    t.scheduler.sessionClosed([bytesToHex(t.id)]); // the worker was killed: 2 s of grace
+    expect(t.deadline()).toBe(t.at() + 2_000);
+    t.advance(1_500);
+    // the restarted worker resumes the unit from its checkpoint on a new connection
+    const resumed = new LeaseProgress(t.key, { store: t.store, scheduler: t.scheduler, now: t.at });
+    expect(
+      resumed.report({ kind: "progress", assignmentId: t.id, stepsDone: 120, bestEnergy: 0 }),
+    ).toBeUndefined();
+    expect(t.deadline()).toBe(t.at() + 10_000);
+    t.advance(1_000);
+    expect(t.scheduler.sweep()).toEqual([]);
   });
 });

@@ -12,7 +12,6 @@ import type {
   JobRecord,
   ResultRecord,
   StoreCounts,
-  UnitRecord,
   WorkerRecord,
 } from "../../../coordinator/store/store.js";
 
@@ -51,7 +50,9 @@ class FakeResponse extends EventEmitter {
   }
 }
 
-const get = { method: "GET" } as IncomingMessage;
+const getFrom = (remoteAddress: string) =>
+  ({ method: "GET", socket: { remoteAddress } }) as unknown as IncomingMessage;
+const get = getFrom("127.0.0.1");
 const asRes = (r: FakeResponse) => r as unknown as ServerResponse;
 
 function job(over: Partial<JobRecord> = {}): JobRecord {
@@ -119,7 +120,7 @@ function setup(opts: Partial<LiveFeedOptions> = {}) {
     workers: [worker("k1", 0), worker("k2", 0)] as WorkerRecord[],
     results: [] as ResultRecord[],
     connected: ["k2"] as string[],
-    listUnitsCalls: 0,
+    historyReads: 0,
   };
   const feed = new LiveFeed(
     { ...DEFAULT_LIVE_FEED_OPTIONS, ...opts },
@@ -127,11 +128,9 @@ function setup(opts: Partial<LiveFeedOptions> = {}) {
       store: {
         listJobs: () => state.jobs,
         listWorkers: () => state.workers,
-        listUnits: () => {
-          state.listUnitsCalls++;
-          return state.results.map(
-            (r) => ({ result: r }) as UnitRecord & { result: ResultRecord | null },
-          );
+        energyHistory: () => {
+          state.historyReads++;
+          return state.results;
         },
         counts: () => counts,
       },
@@ -241,6 +240,17 @@ describe("LiveFeed", () => {
     expect(post.status).toBe(405);
   });
 
+  it("refuses one address's streams beyond its share with 429, not another address's", () => {
+    const { feed } = setup({ maxClientsPerAddress: 2 });
+    const mine = [new FakeResponse(), new FakeResponse(), new FakeResponse()];
+    for (const res of mine) feed.handle(getFrom("10.0.0.1"), asRes(res));
+    expect(mine.map((r) => r.status)).toEqual([200, 200, 429]);
+    const other = new FakeResponse();
+    feed.handle(getFrom("10.0.0.2"), asRes(other));
+    expect(other.status).toBe(200);
+    expect(feed.clientCount).toBe(3);
+  });
+
   it("drops a client that stopped reading", async () => {
     const { feed } = setup({ maxBufferedBytes: 100 });
     const res = new FakeResponse();
@@ -275,20 +285,20 @@ describe("LiveFeed", () => {
   it("rebuilds a job's history from its results only when its best energy changes", () => {
     const { feed, state } = setup();
     expect(feed.snapshot().jobs[0]?.history).toEqual([]);
-    expect(state.listUnitsCalls).toBe(0); // nothing verified yet: nothing to read
+    expect(state.historyReads).toBe(0); // nothing verified yet: nothing to read
     state.results = [result(1_000, -4)];
     state.jobs = [job({ bestEnergy: -4, unitsDone: 1 })];
     expect(feed.snapshot().jobs[0]?.history).toEqual([[1_000, -4]]);
     state.results.push(result(2_000, -4));
     state.jobs = [job({ bestEnergy: -4, unitsDone: 2 })];
     feed.snapshot();
-    expect(state.listUnitsCalls).toBe(1);
+    expect(state.historyReads).toBe(1);
     state.results.push(result(3_000, -6));
     state.jobs = [job({ bestEnergy: -6, unitsDone: 3 })];
     expect(feed.snapshot().jobs[0]?.history).toEqual([
       [1_000, -4],
       [3_000, -6],
     ]);
-    expect(state.listUnitsCalls).toBe(2);
+    expect(state.historyReads).toBe(2);
   });
 });

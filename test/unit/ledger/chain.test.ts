@@ -4,74 +4,34 @@ import { describe, expect, it } from "vitest";
 import { FoldnetError } from "../../../common/errors.js";
 import { sealBlock } from "../../../ledger/blocks.js";
 import { encodeChainFile } from "../../../ledger/chain-file.js";
-import { encodeEntry, type TransferEntry, type WorkEntry } from "../../../ledger/entries.js";
+import { encodeEntry } from "../../../ledger/entries.js";
 import { HALVING_WORK, rewardFor } from "../../../ledger/rewards.js";
-import { LedgerState, transferProblem, verifyChain } from "../../../ledger/verify-chain.js";
-import { transferPayload } from "../../../protocol/canonical.js";
+import {
+  expectHead,
+  LedgerState,
+  transferProblem,
+  verifyChain,
+} from "../../../ledger/verify-chain.js";
+import { networkId } from "../../../protocol/canonical.js";
 import { generateIdentity, type Identity, sign } from "../../../protocol/identity.js";
 import { expectFoldnetError } from "../../helpers/errors.js";
+import { FOLD, signedTransfer, workEntry } from "../../helpers/ledger.js";
 
 const producer = generateIdentity();
 const alice = generateIdentity();
 const bob = generateIdentity();
-const SEQ = "HPHPPHHPHPPHPHHPPHPH";
-const FOLD = "LDDRURDRDRUULURULLD"; // E = -9
-
-/** A work entry with the reward the rules give it after `state`. */
-function work(
-  state: LedgerState,
-  worker: Identity,
-  unit: number,
-  bestEnergy = -9,
-  fold = FOLD,
-): WorkEntry {
-  const base = { steps: 1_048_576, issuedAt: 1_000, deadline: 121_000, acceptedAt: 2_000 };
-  const { reward, work: w } = rewardFor({
-    ...base,
-    length: SEQ.length,
-    workBefore: state.work,
-    previousBest: state.jobBest.get("j1") ?? null,
-    bestEnergy,
-  });
-  const entry: WorkEntry = {
-    kind: "work",
-    jobId: "j1",
-    unitId: `j1.t0.g${unit}`,
-    worker: worker.publicKey,
-    sequence: SEQ,
-    lattice: "square2d",
-    bestEnergy,
-    fold,
-    finalStateHash: new Uint8Array(32).fill(unit),
-    merkleRoot: new Uint8Array(32).fill(unit + 1),
-    segments: [0, 7, 300, 1023],
-    reward,
-    ...base,
-  };
-  state.credit(entry, w);
-  return entry;
-}
-
-function transfer(
+/** A work entry of unit `unit` of job j1 with the reward the rules give it after `state`. */
+const work = (state: LedgerState, worker: Identity, unit: number, bestEnergy = -9, fold = FOLD) =>
+  workEntry(state, { jobId: "j1", unitId: `j1.t0.g${unit}`, worker, bestEnergy, fold });
+/** A transfer signed for the producer's network. */
+const transfer = (
   state: LedgerState,
   from: Identity,
   to: Identity,
   amount: bigint,
   nonce?: bigint,
-): TransferEntry {
-  const t = {
-    from: from.publicKey,
-    to: to.publicKey,
-    amount,
-    nonce: nonce ?? (state.nonces.get(bytesToHex(from.publicKey)) ?? 0n) + 1n,
-  };
-  const entry: TransferEntry = {
-    kind: "transfer",
-    ...t,
-    signature: sign(from.secretKey, transferPayload(t)),
-  };
-  return entry;
-}
+) => signedTransfer(state, producer.publicKey, from, to, amount, nonce);
+const NETWORK = networkId(producer.publicKey);
 
 /** A three-block chain: work for alice and bob, a transfer alice → bob. */
 function buildChain() {
@@ -81,7 +41,7 @@ function buildChain() {
     { entries: [work(state, alice, 2)].map(encodeEntry) },
   ];
   const t = transfer(state, alice, bob, 1000n);
-  expect(transferProblem(state, t)).toBeUndefined();
+  expect(transferProblem(state, t, NETWORK)).toBeUndefined();
   state.transfer(t);
   blocks.push({ entries: [encodeEntry(t), encodeEntry(work(state, bob, 3))] });
   let prev: { height: number; hash: Uint8Array } | undefined;
@@ -184,25 +144,54 @@ describe("ledger: export and re-verification", () => {
     });
   });
 
+  it("refuses a transfer signed for another network (another producer key)", () => {
+    const state = new LedgerState();
+    work(state, alice, 0);
+    const t = transfer(state, alice, bob, 10n); // signed for producer's network
+    expect(transferProblem(state, t, NETWORK)).toBeUndefined();
+    expect(transferProblem(state, t, networkId(generateIdentity().publicKey))?.code).toBe(
+      "LEDGER_ERROR_BAD_TRANSFER_SIGNATURE",
+    );
+  });
+
+  it("fails a chain with its last block cut off against the pinned head", async () => {
+    const { sealed } = buildChain();
+    const whole = verifyChain(encodeChainFile({ producer: producer.publicKey, blocks: sealed }));
+    expectHead(whole, whole.headHash!.toUpperCase());
+    const cut = encodeChainFile({ producer: producer.publicKey, blocks: sealed.slice(0, 2) });
+    const summary = verifyChain(cut, producer.publicKey); // valid on its own …
+    expect(summary.blocks).toBe(2);
+    await expectFoldnetError(() => expectHead(summary, whole.headHash!), {
+      code: "LEDGER_ERROR_HEAD_MISMATCH",
+      block: 1,
+    }); // … but not the chain its reader expects
+  });
+
   it("refuses transfers that overdraw, reuse a nonce or are signed by someone else", () => {
     const state = new LedgerState();
     work(state, alice, 0);
     const balance = state.balance(bytesToHex(alice.publicKey));
-    expect(transferProblem(state, transfer(state, alice, bob, balance + 1n))?.code).toBe(
+    expect(transferProblem(state, transfer(state, alice, bob, balance + 1n), NETWORK)?.code).toBe(
       "LEDGER_ERROR_OVERDRAFT",
     );
-    expect(transferProblem(state, transfer(state, bob, alice, 1n))?.code).toBe(
+    expect(transferProblem(state, transfer(state, bob, alice, 1n), NETWORK)?.code).toBe(
       "LEDGER_ERROR_OVERDRAFT",
+    );
+    // a transfer of 0 is not an overdraft: it is refused for its amount
+    expect(transferProblem(state, transfer(state, alice, bob, 0n), NETWORK)?.code).toBe(
+      "LEDGER_ERROR_BAD_AMOUNT",
     );
     const ok = transfer(state, alice, bob, 10n);
-    expect(transferProblem(state, ok)).toBeUndefined();
+    expect(transferProblem(state, ok, NETWORK)).toBeUndefined();
     state.transfer(ok);
-    expect(transferProblem(state, ok)?.code).toBe("LEDGER_ERROR_BAD_NONCE");
+    expect(transferProblem(state, ok, NETWORK)?.code).toBe("LEDGER_ERROR_BAD_NONCE");
     const forged = {
       ...transfer(state, alice, bob, 10n),
       signature: sign(bob.secretKey, new Uint8Array(8)),
     };
-    expect(transferProblem(state, forged)?.code).toBe("LEDGER_ERROR_BAD_TRANSFER_SIGNATURE");
+    expect(transferProblem(state, forged, NETWORK)?.code).toBe(
+      "LEDGER_ERROR_BAD_TRANSFER_SIGNATURE",
+    );
   });
 });
 

@@ -18,6 +18,7 @@ import {
   MAX_PROOF_HASHES,
   MAX_RETRY_AFTER_MS,
   MAX_SEGMENTS_PER_UNIT,
+  MAX_TEAM_BYTES,
   MAX_WORKER_THREADS,
 } from "../../../protocol/limits.js";
 
@@ -52,6 +53,7 @@ export const FRAME_ARBITRARIES: { readonly [K in FrameKind]: fc.Arbitrary<FrameO
     publicKey: bytes(32),
     client: text(0, MAX_CLIENT_BYTES),
     threads: fc.integer({ min: 1, max: MAX_WORKER_THREADS }),
+    team: fc.option(text(1, MAX_TEAM_BYTES), { nil: undefined }),
   }),
   authChallenge: fc.record({
     kind: fc.constant("authChallenge"),

@@ -181,7 +181,7 @@ describe("signed payloads", () => {
     const payloads = [
       authPayload(key(1), key(2), key(3)),
       resultCommitPayload(SAMPLE_FRAMES.resultCommit),
-      transferPayload({ from: key(1), to: key(2), amount: 5n, nonce: 0n }),
+      transferPayload({ from: key(1), to: key(2), amount: 5n, nonce: 0n }, key(9)),
     ];
     const tags = Object.values(TAGS);
     payloads.forEach((p, i) => {
@@ -190,6 +190,21 @@ describe("signed payloads", () => {
         expect(() => new CanonicalReader(p).tag(other)).toThrow();
       }
     });
+  });
+
+  it("sign a worker's team under their own tag, with the team as its last field", () => {
+    const plain = authPayload(key(1), key(2), key(3));
+    const team = authPayload(key(1), key(2), key(3), "Folders");
+    expect(authPayload(key(1), key(2), key(3), "")).toEqual(plain);
+    const r = new CanonicalReader(team).tag(TAGS.teamAuth);
+    expect([r.bytes(32, "n"), r.bytes(32, "c"), r.bytes(32, "w")]).toEqual([
+      key(1),
+      key(2),
+      key(3),
+    ]);
+    expect(r.string(64, "team")).toBe("Folders");
+    r.end();
+    expect(() => new CanonicalReader(team).tag(TAGS.auth)).toThrow();
   });
 
   it("bind every field: changing any one changes the bytes", () => {
@@ -220,7 +235,7 @@ describe("signed payloads", () => {
       RangeError,
     );
     expect(() =>
-      transferPayload({ from: key(1), to: key(2), amount: 2n ** 64n, nonce: 0n }),
+      transferPayload({ from: key(1), to: key(2), amount: 2n ** 64n, nonce: 0n }, key(9)),
     ).toThrow(new RangeError("amount must be an integer in 0…2^64−1"));
   });
 });

@@ -7,18 +7,22 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLineLogger } from "../../../common/log.js";
 import { resultCommitPayload } from "../../../protocol/canonical.js";
 import { generateIdentity, verifySignature } from "../../../protocol/identity.js";
+import { canonicalStateBytes, MAX_STATE_BYTES } from "../../../protocol/limits.js";
 import { verifyMerkleProof } from "../../../protocol/merkle.js";
 import { stateHash } from "../../../sim/state-codec.js";
 import { replaySegment } from "../../../sim/work-unit.js";
 import { buildOpenings, commitFields, sealResult } from "../../../worker/result.js";
 import {
   CORRUPT_SUFFIX,
+  DEFAULT_MAX_UNIT_SPOOL_BYTES,
   decodeSpooled,
   encodeSpooled,
   Spool,
   type SpooledResult,
+  unitSpoolBytes,
 } from "../../../worker/spool.js";
-import { MAX_ANCHORS, runUnit } from "../../../worker/unit-task.js";
+import { LOCK_FILE } from "../../../worker/spool-lock.js";
+import { anchorStrideFor, MAX_ANCHORS, runUnit } from "../../../worker/unit-task.js";
 import { expectFoldnetError } from "../../helpers/errors.js";
 import { hex, SMALL_UNIT } from "./fixtures/unit.js";
 
@@ -57,6 +61,7 @@ beforeEach(async () => {
   await spool.open();
 });
 afterEach(async () => {
+  await spool.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -78,7 +83,7 @@ describe("the spool", () => {
   it("leaves no temp file behind and overwrites an entry of the same assignment", async () => {
     await spool.save(sealed(2));
     await spool.save(sealed(2));
-    expect((await readdir(dir)).sort()).toEqual([`${"02".repeat(16)}.json`]);
+    expect((await readdir(dir)).sort()).toEqual([`${"02".repeat(16)}.json`, "lock"]);
   });
 
   it("deletes temp files of a crash mid-write on open, keeping the good results", async () => {
@@ -86,8 +91,9 @@ describe("the spool", () => {
     const leftover = `.${"04".repeat(16)}.json.tmp-999-0`;
     await writeFile(join(dir, leftover), encodeSpooled(sealed(4)).slice(0, 100));
     expect(await spool.ids()).toEqual(["03".repeat(16)]);
-    await new Spool(dir).open();
-    expect(await readdir(dir)).toEqual([`${"03".repeat(16)}.json`]);
+    await spool.close();
+    await spool.open();
+    expect((await readdir(dir)).sort()).toEqual([`${"03".repeat(16)}.json`, "lock"]);
     expect(await spool.list()).toHaveLength(1);
   });
 
@@ -114,7 +120,8 @@ describe("the spool", () => {
     json.anchorStates[2] = state.toString("base64");
     await writeFile(join(dir, `${"07".repeat(16)}.json`), JSON.stringify(json));
     expect(await spool.list()).toEqual([]);
-    expect((await readdir(dir)).every((n) => n.endsWith(CORRUPT_SUFFIX))).toBe(true);
+    const files = (await readdir(dir)).filter((n) => n !== LOCK_FILE);
+    expect(files.every((n) => n.endsWith(CORRUPT_SUFFIX))).toBe(true);
   });
 
   it("quarantines a result whose signature does not verify", async () => {
@@ -241,5 +248,30 @@ describe("a spooled result", () => {
       segment: 4,
       segments: 4,
     });
+  });
+});
+
+describe("a unit's spool bound", () => {
+  const unit = (steps: number, checkpointInterval: number, stateBytes: number) => {
+    const a = { steps, checkpointInterval, startState: new Uint8Array(stateBytes) };
+    return unitSpoolBytes(a, anchorStrideFor(steps / checkpointInterval));
+  };
+
+  it("counts leaves and kept states (not one state per segment), base64, result and checkpoint", () => {
+    // 2 × 4/3 × (32 × (L + 1) + (⌈L/S⌉ + 1) × state) at L = 131,072, S = 32.
+    const state = canonicalStateBytes(64, 8);
+    expect(unit(2 ** 32, 32_768, state)).toBe(
+      2 * Math.ceil(((32 * 131_073 + (MAX_ANCHORS + 1) * state) * 4) / 3),
+    );
+  });
+
+  it("lets a default unit of a 64-mer through the default bound", () => {
+    expect(unit(2 ** 32, 32_768, canonicalStateBytes(64, 8))).toBeLessThan(
+      DEFAULT_MAX_UNIT_SPOOL_BYTES,
+    );
+  });
+
+  it("still refuses a unit that needs too much: the largest states at 131,072 segments", () => {
+    expect(unit(2 ** 34, 131_072, MAX_STATE_BYTES)).toBeGreaterThan(DEFAULT_MAX_UNIT_SPOOL_BYTES);
   });
 });

@@ -11,10 +11,18 @@ import { merkleRoot, verifyMerkleProof } from "../../../protocol/merkle.js";
 import { stateHash } from "../../../sim/state-codec.js";
 import { replaySegment, runWorkUnit } from "../../../sim/work-unit.js";
 import { coordinatorUrl } from "../../../worker/connection.js";
-import { VolunteerWorker, type VolunteerWorkerEvents } from "../../../worker/worker.js";
+import { LOCK_FILE } from "../../../worker/spool-lock.js";
+import {
+  VolunteerWorker,
+  type VolunteerWorkerEvents,
+  type VolunteerWorkerOptions,
+} from "../../../worker/worker.js";
 import { expectFoldnetError } from "../../helpers/errors.js";
 import { FakeCoordinator, type FakeSession } from "./fixtures/fake-coordinator.js";
 import { hex, SMALL_UNIT, TASK_LOADER } from "./fixtures/unit.js";
+
+/** The spool's result files (its lock file aside). */
+const spoolFiles = async (dir: string) => (await readdir(dir)).filter((n) => n !== LOCK_FILE);
 
 const reference = runWorkUnit(SMALL_UNIT);
 const identity = generateIdentity();
@@ -112,7 +120,11 @@ async function listen(port = 0): Promise<FakeCoordinator> {
   return c;
 }
 
-function newWorker(port: number, heartbeatTimeoutMs?: number): VolunteerWorker {
+function newWorker(
+  port: number,
+  heartbeatTimeoutMs?: number,
+  extra: Partial<VolunteerWorkerOptions> = {},
+): VolunteerWorker {
   const w = new VolunteerWorker(
     {
       coordinator: `ws://127.0.0.1:${port}`,
@@ -122,6 +134,7 @@ function newWorker(port: number, heartbeatTimeoutMs?: number): VolunteerWorker {
       progressIntervalMs: 0,
       backoff: { initialMs: 10, maxMs: 50 },
       ...(heartbeatTimeoutMs === undefined ? {} : { heartbeatTimeoutMs }),
+      ...extra,
     },
     {
       identity,
@@ -154,7 +167,7 @@ describe("the volunteer worker against a scripted coordinator (real sockets)", (
       expect(p.stepsDone).toBeLessThan(a.steps);
     }
     // The result is durable before it was committed.
-    expect(await readdir(spoolDir)).toEqual([`${hex(a.assignmentId)}.json`]);
+    expect(await spoolFiles(spoolDir)).toEqual([`${hex(a.assignmentId)}.json`]);
 
     await challengeAndVerify(session, commit, [0, 2, 3]);
     const verdict = once(worker, "verdict");
@@ -167,7 +180,7 @@ describe("the volunteer worker against a scripted coordinator (real sockets)", (
       message: "",
     });
     await verdict;
-    expect(await readdir(spoolDir)).toEqual([]);
+    expect(await spoolFiles(spoolDir)).toEqual([]);
     const status = worker.status();
     expect(status).toMatchObject({
       connection: "connected",
@@ -189,6 +202,20 @@ describe("the volunteer worker against a scripted coordinator (real sockets)", (
     session.send({ kind: "noWork", retryAfterMs: 600_000 });
     await worker.stop();
     expect((await session.closed).code).toBe(1000);
+  });
+
+  it("refuses an assignment whose result would need more spool than its bound", async () => {
+    const coordinator = await listen();
+    const worker = newWorker(coordinator.port, undefined, { maxUnitSpoolBytes: 100 });
+    await worker.start();
+    const session = await coordinator.accept();
+    await session.handshake(coordinator, "w-big");
+    await session.next("workRequest");
+    session.send(assignment("unit-huge"));
+    const refusal = await session.next("error");
+    expect(refusal.code).toBe("WORKER_ERROR_BAD_ASSIGNMENT");
+    expect(worker.status().units).toHaveLength(0);
+    expect(await spoolFiles(spoolDir)).toEqual([]);
   });
 
   it("keeps its result through a coordinator crash and re-sends it after reconnecting", async () => {
@@ -232,7 +259,7 @@ describe("the volunteer worker against a scripted coordinator (real sockets)", (
     });
     await verdict;
     expect(worker.status()).toMatchObject({ resultsRejected: 1, spooled: 0, reconnects: 1 });
-    expect(await readdir(spoolDir)).toEqual([]);
+    expect(await spoolFiles(spoolDir)).toEqual([]);
   });
 
   it("finishes a unit while the coordinator is down and submits it once it is back", async () => {
@@ -279,7 +306,7 @@ describe("the volunteer worker against a scripted coordinator (real sockets)", (
     await worker.stop();
     expect((await session.closed).code).toBe(1000);
     expect(session.frames.some((f) => f.kind === "resultCommit")).toBe(false);
-    expect(await readdir(spoolDir)).toEqual([]);
+    expect(await spoolFiles(spoolDir)).toEqual([]);
     expect(logs.some((l) => l.includes("unit aborted"))).toBe(true);
   });
 
@@ -294,7 +321,7 @@ describe("the volunteer worker against a scripted coordinator (real sockets)", (
     s1.send(a);
     await s1.next("resultCommit");
     await w1.stop();
-    expect(await readdir(spoolDir)).toEqual([`${hex(a.assignmentId)}.json`]);
+    expect(await spoolFiles(spoolDir)).toEqual([`${hex(a.assignmentId)}.json`]);
 
     const w2 = newWorker(coordinator.port);
     await w2.start();

@@ -1,0 +1,70 @@
+/**
+ * The SQLite side of abuse limits, on the store's connection: per-key lease quotas
+ * (lease-quota.ts), which API key owns which job (per-account job quotas), and revoking the
+ * lease of a rejected result at once. Kept apart from sqlite-store.ts, which owns the
+ * scheduling tables; these tables only bound what a key or an account may take.
+ * @module
+ */
+import type Database from "better-sqlite3";
+import type { LimitStore, OwnerLoad } from "./store.js";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS lease_quotas (worker_key TEXT PRIMARY KEY, quota INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS job_owners (job_id TEXT PRIMARY KEY, owner TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS job_owners_owner ON job_owners (owner);
+`;
+
+/** `LimitStore` on an open better-sqlite3 connection. */
+export class SqliteLimits implements LimitStore {
+  private readonly getQuota: Database.Statement;
+  private readonly putQuota: Database.Statement;
+  private readonly putOwner: Database.Statement;
+  private readonly load: Database.Statement;
+  private readonly revokeAssignment: Database.Statement;
+  private readonly requeueUnit: Database.Statement;
+
+  constructor(private readonly db: Database.Database) {
+    db.exec(SCHEMA);
+    this.getQuota = db.prepare("SELECT quota FROM lease_quotas WHERE worker_key = ?");
+    this.putQuota = db.prepare(
+      "INSERT INTO lease_quotas (worker_key, quota) VALUES (?, ?) ON CONFLICT (worker_key) DO UPDATE SET quota = excluded.quota",
+    );
+    this.putOwner = db.prepare("INSERT OR IGNORE INTO job_owners (job_id, owner) VALUES (?, ?)");
+    this.load = db.prepare(
+      `SELECT COUNT(*) AS jobs, COALESCE(SUM(j.trajectories), 0) AS trajectories
+         FROM job_owners o JOIN jobs j ON j.id = o.job_id
+        WHERE o.owner = ? AND j.status = 'running'`,
+    );
+    this.revokeAssignment = db.prepare(
+      "UPDATE assignments SET status = 'revoked' WHERE id = ? AND worker_key = ? AND status = 'active' RETURNING unit_id",
+    );
+    this.requeueUnit = db.prepare(
+      "UPDATE units SET status = 'queued' WHERE id = ? AND status = 'leased'",
+    );
+  }
+
+  leaseQuota(workerKey: string): number | undefined {
+    return (this.getQuota.get(workerKey) as { quota: number } | undefined)?.quota;
+  }
+
+  setLeaseQuota(workerKey: string, quota: number): void {
+    this.putQuota.run(workerKey, quota);
+  }
+
+  ownJob(jobId: string, owner: string): void {
+    this.putOwner.run(jobId, owner);
+  }
+
+  ownerLoad(owner: string): OwnerLoad {
+    return this.load.get(owner) as OwnerLoad;
+  }
+
+  revokeLease(assignmentId: string, workerKey: string): boolean {
+    return this.db.transaction(() => {
+      const row = this.revokeAssignment.get(assignmentId, workerKey) as
+        | { unit_id: string }
+        | undefined;
+      return row !== undefined && this.requeueUnit.run(row.unit_id).changes > 0;
+    })();
+  }
+}
