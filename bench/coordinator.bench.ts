@@ -49,7 +49,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ApiClient } from "../coordinator/api-client.js";
-import { MAX_TRAJECTORIES, SEGMENTS_PER_UNIT } from "../coordinator/job-spec.js";
+import { MAX_TRAJECTORIES, MIN_SEGMENTS_PER_UNIT } from "../coordinator/job-spec.js";
 import {
   buildDist,
   type CoordinatorAddress,
@@ -67,7 +67,7 @@ const TARGET_P99_MS = 50;
 
 const SEQUENCE = "HPHPPHHPHH";
 /** The smallest unit the job API accepts: K = 1 step per segment. */
-const UNIT_STEPS = SEGMENTS_PER_UNIT;
+const UNIT_STEPS = MIN_SEGMENTS_PER_UNIT;
 /** Generations per trajectory: far more than a run can use, so no trajectory runs dry. */
 const GENERATIONS = 1_000;
 /** Share of the closed-loop throughput offered in the paced phase. */
@@ -334,7 +334,7 @@ async function main(): Promise<void> {
       sequence: SEQUENCE,
       replicas: REPLICAS,
       unitSteps: UNIT_STEPS,
-      checkpointInterval: UNIT_STEPS / SEGMENTS_PER_UNIT,
+      checkpointInterval: UNIT_STEPS / MIN_SEGMENTS_PER_UNIT,
     },
   };
   report(

@@ -25,6 +25,7 @@ import { buildOpenings, commitFields, sealResult } from "../worker/result.js";
 import type { SpooledResult } from "../worker/spool.js";
 import { runUnit } from "../worker/unit-task.js";
 import { argValue, note, report } from "./lib/report.js";
+import { cpu, measureScale, scaleUnitSteps } from "./lib/verify-scale.js";
 
 const SEQUENCE_64 = "HHHHHHHHHHHHPHPHPPHHPPHHPPHPPHHPPHHPPHPPHHPPHHPPHPHPHHHHHHHHHHHH";
 const L = 1024;
@@ -41,14 +42,6 @@ const unitOf = (K: number) =>
     workerKey: worker.publicKey,
   });
 type Unit = ReturnType<typeof unitOf>;
-
-/** CPU seconds (user + system) of `fn`. */
-async function cpu<T>(fn: () => T | Promise<T>): Promise<{ value: T; seconds: number }> {
-  const start = process.cpuUsage();
-  const value = await fn();
-  const used = process.cpuUsage(start);
-  return { value, seconds: (used.user + used.system) / 1e6 };
-}
 
 /** The worker's side of a challenge of m random segments (not timed: it is not verification). */
 function challenge(result: SpooledResult, m: number, unit: Unit) {
@@ -162,6 +155,11 @@ const file = encodeChainFile({ producer: producer.publicKey, blocks });
 const ledger = await cpu(() => verifyChain(file, producer.publicKey));
 const entriesPerSec = ledger.value.entries / ledger.seconds;
 
+const scale = await measureScale(
+  scaleUnitSteps(process.argv.includes("--scale-steps") ? argValue("scale-steps", "") : undefined),
+  Number(argValue("scale-trials", "400")),
+);
+
 const sigma = Math.sqrt((predicted * (1 - predicted)) / TRIALS);
 const figures = {
   segments: L,
@@ -180,6 +178,12 @@ const figures = {
   ledgerVerifyEntriesPerSec: Math.round(entriesPerSec),
   targetMet:
     large.cost[30]! <= 0.05 && predicted >= 0.95 && Math.abs(detection - predicted) <= 3 * sigma,
+  scale,
+  scaleTargetMet:
+    scale.volunteerCoresPerCoordinatorCore >= 1000 &&
+    scale.detection.f10 >= 0.95 &&
+    scale.detection.f50 >= 0.9999 &&
+    scale.workerCommitOverhead <= 0.03,
 };
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
 report(
@@ -201,6 +205,27 @@ report(
     {
       figure: "target: cost ≤ 5 % (64 M-step unit, m = 30), detection ≥ 95 %",
       value: figures.targetMet ? "met" : "NOT met",
+    },
+    {
+      figure: `scale: default unit ${scale.unitSteps} steps, L = ${scale.segments}, worker`,
+      value: `${scale.workerSearchSeconds} s`,
+    },
+    {
+      figure: `scale: coordinator CPU / worker CPU, m = ${scale.m}`,
+      value: `${(scale.verifyShare * 100).toFixed(4)} %`,
+    },
+    {
+      figure: "scale: volunteer cores per coordinator core",
+      value: scale.volunteerCoresPerCoordinatorCore,
+    },
+    { figure: "scale: worker commitment / search", value: pct(scale.workerCommitOverhead) },
+    {
+      figure: `scale: detection f = 10 % / 50 % (${scale.detection.trials} challenges each)`,
+      value: `${pct(scale.detection.f10)} / ${pct(scale.detection.f50)}`,
+    },
+    {
+      figure: "scale target: ≥ 1,000 cores, f10 ≥ 95 %, f50 ≥ 99.99 %, commitment ≤ 3 %",
+      value: figures.scaleTargetMet ? "met" : "NOT met",
     },
   ],
   figures,

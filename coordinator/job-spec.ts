@@ -1,31 +1,35 @@
 /**
  * What a researcher asks for when submitting a job, validated field by field, and how it is
  * cut into trajectories and generations of work units (docs/design.md "Jobs, trajectories
- * generations"). Every unit has SEGMENTS_PER_UNIT segments of K = unitSteps / 1024 steps, the
- * spot-check granularity of the proof of useful work.
+ * generations"). A unit of N steps has L = `segmentsForUnit(N)` segments of K = N / L steps, the
+ * spot-check granularity of the proof of useful work: L grows with the unit (1,024 … 131,072) so
+ * the replayed share (m + 2)/L shrinks as units get longer.
  * @module
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { utf8ToBytes } from "@noble/hashes/utils.js";
+import { MAX_SEGMENTS_PER_UNIT } from "../protocol/limits.js";
 import { SimError } from "../sim/errors.js";
 import { DEFAULT_LATTICE, type LatticeName, parseLattice } from "../sim/lattice.js";
 import { MAX_REPLICAS } from "../sim/params.js";
 import { parseSequence } from "../sim/sequence.js";
 import { ApiError } from "./errors.js";
 
-/** Segments per work unit (Merkle leaves − 1): spot checks replay m of these. */
-export const SEGMENTS_PER_UNIT = 1024;
+/** Fewest segments of a unit (Merkle leaves − 1); unit sizes are multiples of it. */
+export const MIN_SEGMENTS_PER_UNIT = 1024;
+/** Fewest steps per segment before a unit gets more segments (≈ 2 ms of replay on a 64-mer). */
+export const MIN_SEGMENT_STEPS = 32_768;
 /**
- * Default steps per work unit: 2²⁶ ≈ 67 M, about 6 s of one thread on a 64-mer (minutes on a
- * slow volunteer). Verification costs m/L of the work plus ~1 ms per opened segment, so units
- * this size keep it under 5 % (bench:verify: 3.5 % at m = 30; a 2 M-step unit pays 9.5 %).
- * Small jobs get smaller units: never more than the job's steps per trajectory.
+ * Default steps per work unit: 2³² ≈ 4.3 G, about 5 minutes of one thread on a 64-mer (tens of
+ * minutes on a slow volunteer), cut into L = 131,072 segments of K = 32,768: the coordinator
+ * replays (m + 2)/L = 0.032 % of it (docs/verification.md, decisions 38–39). Small jobs get
+ * smaller units: never more than the job's steps per trajectory.
  */
-export const DEFAULT_UNIT_STEPS = 65_536 * SEGMENTS_PER_UNIT;
+export const DEFAULT_UNIT_STEPS = 2 ** 32;
 /** Largest step budget of one job (10¹² attempts ≈ a day of 10,000 threads). */
 export const MAX_JOB_STEPS = 1e12;
-/** Largest work unit: 2³⁰ steps, about two minutes of one thread. */
-export const MAX_UNIT_STEPS = 2 ** 30;
+/** Largest work unit: 2³⁴ steps, about twenty minutes of one thread (K = 2¹⁷ at L = 131,072). */
+export const MAX_UNIT_STEPS = 2 ** 34;
 /** Most independent trajectories of one job. */
 export const MAX_TRAJECTORIES = 256;
 /** C0 and C1 controls, DEL, and the Unicode line and paragraph separators. */
@@ -85,17 +89,17 @@ export function parseJobSpec(body: unknown): JobSpec {
     if (err instanceof SimError) throw badField(err.type.field, err.message);
     throw err;
   }
-  const steps = integerField(b, "steps", SEGMENTS_PER_UNIT, MAX_JOB_STEPS);
+  const steps = integerField(b, "steps", MIN_SEGMENTS_PER_UNIT, MAX_JOB_STEPS);
   const trajectories = integerField(b, "trajectories", 1, MAX_TRAJECTORIES, 2);
   const unitSteps = integerField(
     b,
     "unitSteps",
-    SEGMENTS_PER_UNIT,
+    MIN_SEGMENTS_PER_UNIT,
     MAX_UNIT_STEPS,
     Math.min(DEFAULT_UNIT_STEPS, roundUpToSegments(steps / trajectories)),
   );
-  if (unitSteps % SEGMENTS_PER_UNIT !== 0)
-    throw badField("unitSteps", `unitSteps must be a multiple of ${SEGMENTS_PER_UNIT}`);
+  if (unitSteps % MIN_SEGMENTS_PER_UNIT !== 0)
+    throw badField("unitSteps", `unitSteps must be a multiple of ${MIN_SEGMENTS_PER_UNIT}`);
   const replicas =
     b.replicas === undefined ? undefined : integerField(b, "replicas", 1, MAX_REPLICAS);
   const targetEnergy =
@@ -112,7 +116,23 @@ export function parseJobSpec(body: unknown): JobSpec {
 }
 
 function roundUpToSegments(steps: number): number {
-  return Math.max(1, Math.ceil(steps / SEGMENTS_PER_UNIT)) * SEGMENTS_PER_UNIT;
+  return Math.max(1, Math.ceil(steps / MIN_SEGMENTS_PER_UNIT)) * MIN_SEGMENTS_PER_UNIT;
+}
+
+/**
+ * L, the segments of a unit of `unitSteps` (a multiple of MIN_SEGMENTS_PER_UNIT): the largest
+ * power-of-two multiple of MIN_SEGMENTS_PER_UNIT, at most MAX_SEGMENTS_PER_UNIT, that divides
+ * the unit into segments of at least MIN_SEGMENT_STEPS (MIN_SEGMENTS_PER_UNIT when none does).
+ */
+export function segmentsForUnit(unitSteps: number): number {
+  let segments = MIN_SEGMENTS_PER_UNIT;
+  while (
+    segments * 2 <= MAX_SEGMENTS_PER_UNIT &&
+    unitSteps % (segments * 2) === 0 &&
+    unitSteps / (segments * 2) >= MIN_SEGMENT_STEPS
+  )
+    segments *= 2;
+  return segments;
 }
 
 /** Generations per trajectory so that trajectories × generations × unitSteps ≥ steps. */

@@ -207,18 +207,7 @@ export class ResultIntake {
     { lease, commit, segments }: Pending,
     sink: FrameSink,
   ): void {
-    const result: AcceptedResult = {
-      assignmentId: lease.assignment.id,
-      workerKey: bytesToHex(workerKey),
-      bestEnergy: commit.bestEnergy,
-      bestFold: commit.bestFold,
-      steps: commit.steps,
-      finalState: commit.finalState,
-      finalStateHash: commit.finalStateHash,
-      merkleRoot: commit.merkleRoot,
-      segments,
-      at: this.deps.now(),
-    };
+    const result = acceptedResult(lease, commit, segments, this.deps.now());
     const outcome = this.deps.scheduler.accept(result, (ctx) => creditFor(ctx, result));
     if (outcome.kind === "stale") {
       this.refuse(workerKey, commit.assignmentId, staleLease(), sink);
@@ -263,6 +252,27 @@ export class ResultIntake {
       sink.ban("AUTH_ERROR_BANNED", `banned after ${worker.strikes} rejected results`);
     }
   }
+}
+
+/** What the store records of a verified commit on `lease` (the lease's worker key). */
+export function acceptedResult(
+  lease: Lease,
+  commit: FrameOf<"resultCommit">,
+  segments: readonly number[],
+  at: number,
+): AcceptedResult {
+  return {
+    assignmentId: lease.assignment.id,
+    workerKey: lease.assignment.workerKey,
+    bestEnergy: commit.bestEnergy,
+    bestFold: commit.bestFold,
+    steps: commit.steps,
+    finalState: commit.finalState,
+    finalStateHash: commit.finalStateHash,
+    merkleRoot: commit.merkleRoot,
+    segments,
+    at,
+  };
 }
 
 function verdict(

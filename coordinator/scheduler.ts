@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { resolveSearchParams } from "../sim/params.js";
 import { initialSnapshot } from "../sim/search.js";
 import { encodeState } from "../sim/state-codec.js";
-import { generationsFor, type JobSpec, SEGMENTS_PER_UNIT, trajectorySeed } from "./job-spec.js";
+import { generationsFor, type JobSpec, segmentsForUnit, trajectorySeed } from "./job-spec.js";
 import {
   DEFAULT_LEASE_QUOTA_POLICY,
   type LeaseQuotaPolicy,
@@ -33,8 +33,19 @@ import type {
 export interface SchedulerOptions {
   /** Shortest lease, whatever the unit's size. */
   readonly minLeaseMs: number;
-  /** Pessimistic speed of a volunteer thread, sizing leases of big units. */
+  /** Pessimistic speed of a volunteer thread, sizing the first deadline of big units. */
   readonly leaseStepsPerSecond: number;
+  /**
+   * Silence that ends a lease: a `progress` frame that advances a unit moves its deadline to at
+   * least now + this (workers report at least once a minute), so a slow worker keeps its lease
+   * as long as it makes progress and a silent one loses it within this time.
+   */
+  readonly progressGraceMs: number;
+  /**
+   * Slowest speed a lease is kept for (steps/s): progress never extends a lease beyond
+   * issue + steps / this, so a key cannot hold a unit forever by reporting a step a minute.
+   */
+  readonly minStepsPerSecond: number;
   /** How long a disconnected worker keeps its leases (it may reconnect and submit). */
   readonly disconnectGraceMs: number;
   /** Period of the expired-lease sweep. */
@@ -43,10 +54,15 @@ export interface SchedulerOptions {
   readonly leaseQuota: LeaseQuotaPolicy;
 }
 
-/** Defaults: a 2-minute floor, leases sized at 200 k steps/s, 30 s grace, 1 s sweeps. */
+/**
+ * Defaults: a 2-minute floor, first deadlines at 200 k steps/s, extended by progress to 3 minutes
+ * past the last report (down to 10 k steps/s), 30 s grace after a disconnect, 1 s sweeps.
+ */
 export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
   minLeaseMs: 120_000,
   leaseStepsPerSecond: 200_000,
+  progressGraceMs: 180_000,
+  minStepsPerSecond: 10_000,
   disconnectGraceMs: 30_000,
   sweepIntervalMs: 1_000,
   leaseQuota: DEFAULT_LEASE_QUOTA_POLICY,
@@ -136,7 +152,7 @@ export class Scheduler {
       trajectories: spec.trajectories,
       generations: generationsFor(spec),
       unitSteps: spec.unitSteps,
-      checkpointInterval: spec.unitSteps / SEGMENTS_PER_UNIT,
+      checkpointInterval: spec.unitSteps / segmentsForUnit(spec.unitSteps),
       replicas: params.temperaturesMilli.length,
       targetEnergy: spec.targetEnergy ?? null,
       status: "running",
@@ -182,6 +198,27 @@ export class Scheduler {
     stop?.();
     this.deps.metrics?.scheduler.unitsLeased.inc(leases.length);
     return leases;
+  }
+
+  /** The silence after which a lease that reports progress ends. */
+  get progressGraceMs(): number {
+    return this.opts.progressGraceMs;
+  }
+
+  /**
+   * A worker reported that lease `lease` advanced: when the deadline is less than half a grace
+   * away, it moves to now + grace (capped at the slowest speed kept), one store write per half
+   * grace at most. Returns the lease's deadline afterwards.
+   */
+  progress(lease: Lease): number {
+    const now = this.deps.now();
+    const { assignment, unit } = lease;
+    if (assignment.deadline - now > this.opts.progressGraceMs / 2) return assignment.deadline;
+    const cap = assignment.issuedAt + Math.ceil((unit.steps / this.opts.minStepsPerSecond) * 1000);
+    const deadline = Math.min(cap, now + this.opts.progressGraceMs);
+    return this.deps.store.extendLease(assignment.id, assignment.workerKey, deadline)
+      ? deadline
+      : assignment.deadline;
   }
 
   /**

@@ -32,12 +32,13 @@ export interface SpotCheckPolicy {
 }
 
 /**
- * Defaults: m = 30 gives 1 − 0.9³⁰ = 95.8 % detection of a worker skipping 10 % of its
- * segments at a replay cost of 32/1024 = 3.1 % of the work; untrusted keys get m = 60
- * (99.8 %, 6.1 %). The MAX_CHALLENGE_SEGMENTS = 64 frame limit bounds m + 2.
+ * Defaults: m = 40 gives 1 − 0.9⁴⁰ = 98.5 % detection of a worker skipping 10 % of its
+ * segments (95.8 % at m = 30 left too little room for an observed rate over a few hundred
+ * challenges) at a replay cost of 42/131,072 = 0.032 % of a default unit; untrusted keys get
+ * m = 60 (99.8 %, 0.047 %). The MAX_CHALLENGE_SEGMENTS = 64 frame limit bounds m + 2.
  */
 export const DEFAULT_SPOT_CHECK_POLICY: SpotCheckPolicy = {
-  segments: 30,
+  segments: 40,
   segmentsUntrusted: 60,
   trustAfter: 10,
 };

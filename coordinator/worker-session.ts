@@ -1,6 +1,7 @@
 /**
  * One worker's WebSocket connection, as a state machine: hello → auth challenge → auth
- * response → welcome, then work requests, progress and results. Every frame is bounded by
+ * response → welcome, then work requests, progress (which extends leases, coordinator/
+ * lease-progress.ts) and results. Every frame is bounded by
  * protocol/wire.ts before use; a frame that cannot be decoded or does not fit the state gets
  * a typed error frame, and too many of those, or a flood beyond the rate limit, close the
  * connection (1008). The session never throws into the server.
@@ -16,6 +17,7 @@ import type { Frame, FrameOf } from "../protocol/frames.js";
 import { keyId, verifySignature } from "../protocol/identity.js";
 import { AUTH_NONCE_BYTES } from "../protocol/limits.js";
 import { decodeFrame, encodeFrame, errorFrame } from "../protocol/wire.js";
+import { LeaseProgress } from "./lease-progress.js";
 import type { CoordinatorMetrics } from "./metrics.js";
 import type { ResultIntake } from "./result-intake.js";
 import type { Scheduler } from "./scheduler.js";
@@ -83,6 +85,8 @@ export class WorkerSession {
   private badFrames = 0;
   /** Threads the worker announced in hello. */
   private threads = 1;
+  /** Progress reports of this session's units (set once authenticated). */
+  private progress: LeaseProgress | undefined;
   /** The team the worker declared in hello (signed with its auth response). */
   private team = "";
   private tokens: number;
@@ -166,8 +170,15 @@ export class WorkerSession {
         break;
       case "ready":
         if (frame.kind === "workRequest") return this.onWorkRequest(frame);
-        if (frame.kind === "progress") return;
+        if (frame.kind === "progress") {
+          // A unit resumed after a restart was leased on an earlier session: once its progress
+          // counts here, this session's close shortens it like its own.
+          if (this.progress?.report(frame) === undefined)
+            this.leased.add(bytesToHex(frame.assignmentId));
+          return;
+        }
         if (frame.kind === "resultCommit") {
+          this.progress?.forget(frame.assignmentId);
           this.deps.metrics?.intake.verificationStarted(bytesToHex(frame.assignmentId));
           return this.deps.results.commit(this.workerKey, frame, this);
         }
@@ -217,6 +228,7 @@ export class WorkerSession {
     }
     this.deps.store.stats.setTeam(bytesToHex(this.workerKey), this.team, this.deps.now());
     this.phase = "ready";
+    this.progress = new LeaseProgress(bytesToHex(this.workerKey), this.deps);
     this.send({ kind: "welcome", workerId: id });
     this.deps.log.info("worker connected", { worker: id });
     this.deps.onWorkerConnected?.(bytesToHex(this.workerKey));

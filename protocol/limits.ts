@@ -44,16 +44,17 @@ export function canonicalStateBytes(n: number, r: number, withModel = false): nu
 export const MAX_STATE_BYTES = canonicalStateBytes(STATE_MAX_RESIDUES, STATE_MAX_REPLICAS, true);
 
 /**
- * Most segments (L = steps / K) in one work unit, so at most L + 1 = 65,537 Merkle leaves. The
- * design's typical unit has L = 1,024; this leaves 64× headroom while bounding the worker's
- * leaf list (2 MiB) and every proof.
+ * Most segments (L = steps / K) in one work unit, so at most L + 1 = 131,073 Merkle leaves. The
+ * default unit uses all of them: the coordinator replays (m + 2)/L of a unit, so L sets the
+ * verification share (docs/verification.md); the bound keeps the worker's leaf list at 4 MiB
+ * and every proof at 18 hashes.
  */
-export const MAX_SEGMENTS_PER_UNIT = 65_536;
+export const MAX_SEGMENTS_PER_UNIT = 131_072;
 /**
- * Longest Merkle inclusion proof: ⌈log₂(MAX_SEGMENTS_PER_UNIT + 1)⌉ = 17 hashes for the
+ * Longest Merkle inclusion proof: ⌈log₂(MAX_SEGMENTS_PER_UNIT + 1)⌉ = 18 hashes for the
  * RFC 6962-shaped tree of protocol/merkle.ts (L = 1,024 needs 11).
  */
-export const MAX_PROOF_HASHES = 17;
+export const MAX_PROOF_HASHES = 18;
 /**
  * Most segments one challenge may ask to open (m). A worker that skipped a fraction f of its
  * segments escapes m = 64 spot checks with probability (1 − f)⁶⁴: 3.8 % for f = 5 %.
@@ -81,8 +82,8 @@ export const MAX_MESSAGE_BYTES = 1024;
 /**
  * Largest frame, in bytes. The largest frame that can be valid is an `Openings` with
  * MAX_CHALLENGE_SEGMENTS openings, each a MAX_STATE_BYTES state and two proofs of
- * MAX_PROOF_HASHES hashes: 651,288 bytes (test/unit/protocol/limits.test.ts builds it). The
- * next-largest, a `ResultCommit` with a full final state, is about 9.4 KB. 640 KiB covers the
- * first with 0.6 % to spare; the WebSocket server's `maxPayload` should equal it.
+ * MAX_PROOF_HASHES hashes: 655,640 bytes (test/unit/protocol/limits.test.ts builds it). The
+ * next-largest, a `ResultCommit` with a full final state, is about 9.4 KB. 648 KiB covers the
+ * first with 1.2 % to spare; the WebSocket server's `maxPayload` should equal it.
  */
-export const MAX_FRAME_BYTES = 640 * 1024;
+export const MAX_FRAME_BYTES = 648 * 1024;

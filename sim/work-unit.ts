@@ -54,10 +54,15 @@ export function checkSegmentation(steps: number, checkpointInterval: number): vo
 
 /**
  * Called after each K-step segment with the steps done so far, the canonical state reached
- * (the preimage of leaf `stepsDone / K`, i.e. the start state of the next segment) and the
- * best energy so far. The state bytes are fresh and may be kept.
+ * (the preimage of leaf `stepsDone / K`, i.e. the start state of the next segment), the best
+ * energy so far and that leaf. The bytes are fresh and may be kept.
  */
-export type SegmentCallback = (stepsDone: number, state: Uint8Array, bestEnergy: number) => void;
+export type SegmentCallback = (
+  stepsDone: number,
+  state: Uint8Array,
+  bestEnergy: number,
+  leaf: Uint8Array,
+) => void;
 
 /**
  * Runs a work unit, calling `onSegment` after each K-step segment.
@@ -71,8 +76,9 @@ export function runWorkUnit(input: WorkUnitInput, onSegment?: SegmentCallback): 
   for (let done = 0; done < input.steps; done += input.checkpointInterval) {
     search.run(input.checkpointInterval);
     finalState = searchState(search);
-    leaves.push(stateHash(finalState));
-    onSegment?.(done + input.checkpointInterval, finalState, search.bestEnergy);
+    const leaf = stateHash(finalState);
+    leaves.push(leaf);
+    onSegment?.(done + input.checkpointInterval, finalState, search.bestEnergy, leaf);
   }
   return {
     finalState,
@@ -83,11 +89,21 @@ export function runWorkUnit(input: WorkUnitInput, onSegment?: SegmentCallback): 
 }
 
 /**
+ * Runs `steps` steps from a canonical state and returns the canonical state reached (a worker
+ * rebuilding an opened segment's start state from its nearest kept state).
+ * @throws {SimError} SIM_ERROR_BAD_STATE when `state` is not a valid state.
+ */
+export function advanceState(state: Uint8Array, steps: number): Uint8Array {
+  if (steps === 0) return state;
+  const search = resumeSearch(state);
+  search.run(steps);
+  return searchState(search);
+}
+
+/**
  * Replays one segment: K steps from an opened state; returns the hash of the state it ends in.
  * @throws {SimError} SIM_ERROR_BAD_STATE when the opened state is not a valid state.
  */
 export function replaySegment(state: Uint8Array, checkpointInterval: number): Uint8Array {
-  const search = resumeSearch(state);
-  search.run(checkpointInterval);
-  return stateHash(searchState(search));
+  return stateHash(advanceState(state, checkpointInterval));
 }

@@ -38,7 +38,9 @@ export function runSkipping(
   const output = {
     finalState: state,
     leaves: [...segmentStates, state].map((s) => stateHash(s)),
-    segmentStates,
+    // every state kept: openings must show the skipped trajectory, not replay an honest one
+    anchorStride: 1,
+    anchorStates: segmentStates,
     bestEnergy: final.bestEnergy,
     bestFold: foldToString(final.bestDirections, final.params.lattice),
   };

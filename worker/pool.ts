@@ -10,7 +10,13 @@ import { Piscina } from "piscina";
 import { FoldnetError } from "../common/errors.js";
 import type { WorkUnitInput } from "../sim/work-unit.js";
 import { WorkerError } from "./errors.js";
-import type { UnitProgress, UnitTaskInput, UnitTaskOutput, UnitTaskResult } from "./unit-task.js";
+import type {
+  UnitProgress,
+  UnitRunExtras,
+  UnitTaskInput,
+  UnitTaskOutput,
+  UnitTaskResult,
+} from "./unit-task.js";
 
 /**
  * The compiled task next to this module: `dist/worker/unit-task.js` when running from dist.
@@ -48,7 +54,7 @@ export interface UnitPool {
    *   WORKER_ERROR_POOL_CLOSED, WORKER_ERROR_TASK_FAILED (the sim rejected the input, `cause`
    *   is its code) or WORKER_ERROR_THREAD_FAILED.
    */
-  run(input: WorkUnitInput, options?: RunOptions): Promise<UnitTaskOutput>;
+  run(input: WorkUnitInput & UnitRunExtras, options?: RunOptions): Promise<UnitTaskOutput>;
   /** Units running or queued. */
   readonly pending: number;
   /** Aborts queued and running units (they reject with WORKER_ERROR_ABORTED) and stops the threads. */
@@ -77,7 +83,10 @@ export function createUnitPool(options: UnitPoolOptions): UnitPool {
   let closed = false;
   let pending = 0;
 
-  async function run(input: WorkUnitInput, opts: RunOptions = {}): Promise<UnitTaskOutput> {
+  async function run(
+    input: WorkUnitInput & UnitRunExtras,
+    opts: RunOptions = {},
+  ): Promise<UnitTaskOutput> {
     if (closed) throw new WorkerError({ code: "WORKER_ERROR_POOL_CLOSED" }, "the pool is closed");
     if (opts.signal?.aborted) throw new WorkerError({ code: "WORKER_ERROR_ABORTED" }, "aborted");
     // Counted here rather than left to piscina, whose own check depends on thread start-up
@@ -99,6 +108,8 @@ export function createUnitPool(options: UnitPoolOptions): UnitPool {
       startState: input.startState,
       steps: input.steps,
       checkpointInterval: input.checkpointInterval,
+      ...(input.resume === undefined ? {} : { resume: input.resume }),
+      ...(input.checkpoint === undefined ? {} : { checkpoint: input.checkpoint }),
       ...(channel === undefined ? {} : { progressPort: channel.port2 }),
     };
     pending++;

@@ -10,8 +10,9 @@ import type { AssignmentFrame, Opening, ResultCommitFrame } from "../protocol/fr
 import { sign } from "../protocol/identity.js";
 import { MerkleTree } from "../protocol/merkle.js";
 import { stateHash } from "../sim/state-codec.js";
+import { advanceState } from "../sim/work-unit.js";
 import { WorkerError } from "./errors.js";
-import { resultLeaves, type SpooledResult } from "./spool.js";
+import type { SpooledResult } from "./spool.js";
 import type { UnitTaskOutput } from "./unit-task.js";
 
 /** What the worker keeps of an assignment frame. */
@@ -57,7 +58,9 @@ export function sealResult(
     bestFold: output.bestFold,
     bestEnergy: output.bestEnergy,
     finalState: output.finalState,
-    segmentStates: output.segmentStates,
+    leaves: output.leaves,
+    anchorStride: output.anchorStride,
+    anchorStates: output.anchorStates,
     merkleRoot: root,
     signature,
     finishedAtMs,
@@ -72,7 +75,7 @@ export function commitFields(r: SpooledResult): CommitFields {
     bestFold: r.bestFold,
     bestEnergy: r.bestEnergy,
     steps: r.steps,
-    finalStateHash: stateHash(r.finalState),
+    finalStateHash: r.leaves[r.leaves.length - 1]!,
     merkleRoot: r.merkleRoot,
     finalState: r.finalState,
     signature: r.signature,
@@ -80,13 +83,31 @@ export function commitFields(r: SpooledResult): CommitFields {
 }
 
 /**
+ * The state at the start of segment j (after j·K steps), replayed from the nearest kept state.
+ * @throws {SimError} SIM_ERROR_BAD_STATE when a kept state is damaged (the spool checks them).
+ */
+export function segmentStartState(
+  kept: { readonly anchorStride: number; readonly anchorStates: readonly Uint8Array[] },
+  checkpointInterval: number,
+  j: number,
+): Uint8Array {
+  const anchor = kept.anchorStates[Math.floor(j / kept.anchorStride)]!;
+  return advanceState(anchor, (j % kept.anchorStride) * checkpointInterval);
+}
+
+/**
  * The openings of the challenged segments, in the challenge's order: for segment j, the state
- * after j·K steps, the inclusion proofs of leaves j and j+1 and leaf j+1. No replay: the
- * states were kept while the unit ran.
+ * after j·K steps, the inclusion proofs of leaves j and j+1 and leaf j+1. The state is rebuilt
+ * from the nearest kept state before it: fewer than S segments replayed per opening. `tree`, the
+ * Merkle tree of `r.leaves`, is built unless given (by a caller opening one result many times).
  * @throws {WorkerError} WORKER_ERROR_BAD_CHALLENGE for an index outside 0…steps/K − 1.
  */
-export function buildOpenings(r: SpooledResult, segments: readonly number[]): OpeningFields[] {
-  const count = r.segmentStates.length;
+export function buildOpenings(
+  r: SpooledResult,
+  segments: readonly number[],
+  tree: MerkleTree = new MerkleTree(r.leaves),
+): OpeningFields[] {
+  const count = r.leaves.length - 1;
   for (const j of segments) {
     if (!Number.isSafeInteger(j) || j < 0 || j >= count)
       throw new WorkerError(
@@ -94,13 +115,11 @@ export function buildOpenings(r: SpooledResult, segments: readonly number[]): Op
         `segment ${j} is outside 0…${count - 1}`,
       );
   }
-  const leaves = resultLeaves(r);
-  const tree = new MerkleTree(leaves);
   return segments.map((j) => ({
     segment: j,
-    state: r.segmentStates[j]!,
+    state: segmentStartState(r, r.checkpointInterval, j),
     startProof: tree.proof(j),
     endProof: tree.proof(j + 1),
-    endLeaf: leaves[j + 1]!,
+    endLeaf: r.leaves[j + 1]!,
   }));
 }

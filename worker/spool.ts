@@ -11,28 +11,32 @@
  * deleted by `open()`. A file that does not parse or does not check (see `decodeSpooled`) is
  * renamed to `<name>.corrupt`, logged, and skipped; it never stops the worker.
  *
- * Format (JSON, one object, version field `format: "foldnet-spool/1"`): hex for the short
+ * Format (JSON, one object, version field `format: "foldnet-spool/2"`): hex for the short
  * binary fields (`assignmentId`, `merkleRoot`, `signature`), base64 for the states
- * (`finalState`, `segmentStates[]`). The Merkle leaves are not stored: they are the state
- * hashes of `segmentStates` followed by that of `finalState`, recomputed on load and checked
- * against the stored `merkleRoot` — which also catches a damaged state — and the signature is
- * checked against the worker's key.
+ * (`finalState`, `anchorStates[]`) and for the L + 1 Merkle leaves (`leaves`, one string of
+ * 32-byte hashes). On load the leaves must give the stored `merkleRoot`, every kept state must
+ * hash to its leaf (anchor i to leaf i·S, the final state to the last) — which catches a
+ * damaged state — and the signature is checked against the worker's key. Version 1 kept every
+ * segment's state (L of them), too many once units have 131,072 segments; its files are
+ * quarantined like any unknown format.
  * @module
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
+import { equalBytes } from "@noble/curves/utils.js";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
 import { type Logger, silentLogger } from "../common/log.js";
 import { resultCommitPayload } from "../protocol/canonical.js";
 import { verifySignature } from "../protocol/identity.js";
+import { HASH_BYTES } from "../protocol/limits.js";
 import { merkleRoot } from "../protocol/merkle.js";
 import { stateHash } from "../sim/state-codec.js";
 import { WorkerError } from "./errors.js";
 import { lockSpool } from "./spool-lock.js";
 
 /** The format tag of spool files; a different tag is treated as corrupt. */
-export const SPOOL_FORMAT = "foldnet-spool/1";
+export const SPOOL_FORMAT = "foldnet-spool/2";
 /** Suffix given to quarantined files. */
 export const CORRUPT_SUFFIX = ".corrupt";
 const FILE_SUFFIX = ".json";
@@ -46,15 +50,17 @@ const ASSIGNMENT_ID_BYTES = 16;
 export const DEFAULT_MAX_UNIT_SPOOL_BYTES = 64 * 1024 * 1024;
 
 /**
- * Spool bytes a unit's result will take, about: one state per segment plus the final one,
- * base64 (4/3), each at least as large as the start state.
+ * Spool bytes a unit needs while it runs: L + 1 leaves and ⌈L/S⌉ + 1 kept states (S =
+ * `anchorStride`; states have the start state's size), base64, twice (result and checkpoint).
  */
-export function unitSpoolBytes(a: {
-  steps: number;
-  checkpointInterval: number;
-  startState: Uint8Array;
-}): number {
-  return Math.ceil(((a.steps / a.checkpointInterval + 1) * a.startState.length * 4) / 3);
+export function unitSpoolBytes(
+  a: { steps: number; checkpointInterval: number; startState: Uint8Array },
+  anchorStride: number,
+): number {
+  const segments = Math.ceil(a.steps / a.checkpointInterval);
+  const raw =
+    HASH_BYTES * (segments + 1) + (Math.ceil(segments / anchorStride) + 1) * a.startState.length;
+  return 2 * Math.ceil((raw * 4) / 3);
 }
 
 /** A finished, signed result waiting for its verdict. */
@@ -71,18 +77,17 @@ export interface SpooledResult {
   readonly bestFold: string;
   readonly bestEnergy: number;
   readonly finalState: Uint8Array;
-  /** steps/K states: the preimage of each leaf but the last. */
-  readonly segmentStates: readonly Uint8Array[];
+  /** The steps/K + 1 Merkle leaves (state hashes after 0, K, 2K … steps). */
+  readonly leaves: readonly Uint8Array[];
+  /** S: segments between two kept states. */
+  readonly anchorStride: number;
+  /** ⌈L/S⌉ states: `anchorStates[i]` is the preimage of `leaves[i·S]`. */
+  readonly anchorStates: readonly Uint8Array[];
   readonly merkleRoot: Uint8Array;
   /** The worker's ed25519 signature of the commit payload. */
   readonly signature: Uint8Array;
   /** When the unit finished (worker clock, Unix ms). */
   readonly finishedAtMs: number;
-}
-
-/** The Merkle leaves of a result: hashes of the segment start states, then the final state. */
-export function resultLeaves(r: Pick<SpooledResult, "segmentStates" | "finalState">): Uint8Array[] {
-  return [...r.segmentStates.map((s) => stateHash(s)), stateHash(r.finalState)];
 }
 
 /** Serializes a result as the spool's JSON text. */
@@ -101,7 +106,9 @@ export function encodeSpooled(r: SpooledResult): string {
     signature: bytesToHex(r.signature),
     finishedAtMs: r.finishedAtMs,
     finalState: Buffer.from(r.finalState).toString("base64"),
-    segmentStates: r.segmentStates.map((s) => Buffer.from(s).toString("base64")),
+    leaves: Buffer.concat(r.leaves).toString("base64"),
+    anchorStride: r.anchorStride,
+    anchorStates: r.anchorStates.map((s) => Buffer.from(s).toString("base64")),
   });
 }
 
@@ -125,8 +132,8 @@ const isBase64 = (v: unknown): v is string =>
   typeof v === "string" && /^[A-Za-z0-9+/]*={0,2}$/.test(v) && v.length % 4 === 0;
 
 /**
- * Parses and checks spool JSON text: every field present and typed, `steps/K` segment
- * states, the Merkle root of the recomputed leaves equal to the stored root and, given the
+ * Parses and checks spool JSON text: every field present and typed, steps/K + 1 leaves whose
+ * Merkle root is the stored root, each kept state hashing to its leaf and, given the
  * worker's `publicKey`, the signature valid over the commit payload (so every field the
  * coordinator sees is checked; only jobId, deadlineMs and finishedAtMs are not).
  * @throws {Error} (internal SpoolFormatError) naming the first problem.
@@ -146,12 +153,25 @@ export function decodeSpooled(text: string, publicKey?: Uint8Array): SpooledResu
   const checkpointInterval = field(o, "checkpointInterval", isSafeInt, "an integer");
   if (checkpointInterval < 1 || steps < checkpointInterval || steps % checkpointInterval !== 0)
     throw new SpoolFormatError("steps must be a positive multiple of checkpointInterval");
-  const states = field(o, "segmentStates", Array.isArray, "an array");
-  if (states.length !== steps / checkpointInterval)
-    throw new SpoolFormatError("segmentStates must hold steps/checkpointInterval states");
-  const segmentStates = states.map((s, i) => {
-    if (!isBase64(s)) throw new SpoolFormatError(`segmentStates[${i}] must be base64`);
-    return new Uint8Array(Buffer.from(s, "base64"));
+  const segments = steps / checkpointInterval;
+  const leafBytes = Buffer.from(field(o, "leaves", isBase64, "base64"), "base64");
+  if (leafBytes.length !== HASH_BYTES * (segments + 1))
+    throw new SpoolFormatError("leaves must hold steps/checkpointInterval + 1 hashes");
+  const leaves = Array.from(
+    { length: segments + 1 },
+    (_, j) => new Uint8Array(leafBytes.subarray(j * HASH_BYTES, (j + 1) * HASH_BYTES)),
+  );
+  const anchorStride = field(o, "anchorStride", isSafeInt, "an integer");
+  if (anchorStride < 1) throw new SpoolFormatError("anchorStride must be positive");
+  const states = field(o, "anchorStates", Array.isArray, "an array");
+  if (states.length !== Math.ceil(segments / anchorStride))
+    throw new SpoolFormatError("anchorStates must hold ⌈L/anchorStride⌉ states");
+  const anchorStates = states.map((s, i) => {
+    if (!isBase64(s)) throw new SpoolFormatError(`anchorStates[${i}] must be base64`);
+    const state = new Uint8Array(Buffer.from(s, "base64"));
+    if (!equalBytes(stateHash(state), leaves[i * anchorStride]!))
+      throw new SpoolFormatError(`anchorStates[${i}] does not hash to its leaf`);
+    return state;
   });
   const assignmentId = hexToBytes(field(o, "assignmentId", isHex, "hex"));
   if (assignmentId.length !== ASSIGNMENT_ID_BYTES)
@@ -169,11 +189,14 @@ export function decodeSpooled(text: string, publicKey?: Uint8Array): SpooledResu
     signature: hexToBytes(field(o, "signature", isHex, "hex")),
     finishedAtMs: field(o, "finishedAtMs", isSafeInt, "an integer"),
     finalState: new Uint8Array(Buffer.from(field(o, "finalState", isBase64, "base64"), "base64")),
-    segmentStates,
+    leaves,
+    anchorStride,
+    anchorStates,
   };
-  const root = merkleRoot(resultLeaves(result));
-  if (bytesToHex(root) !== bytesToHex(result.merkleRoot))
-    throw new SpoolFormatError("the states do not hash to merkleRoot");
+  if (!equalBytes(stateHash(result.finalState), leaves[segments]!))
+    throw new SpoolFormatError("finalState does not hash to the last leaf");
+  if (!equalBytes(merkleRoot(leaves), result.merkleRoot))
+    throw new SpoolFormatError("the leaves do not hash to merkleRoot");
   if (
     publicKey !== undefined &&
     !verifySignature(publicKey, commitPayloadOf(result), result.signature)

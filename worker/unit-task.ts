@@ -1,8 +1,9 @@
 /**
  * The piscina task that runs one work unit in a worker thread. It is a thin wrapper around
  * `sim/work-unit.ts`'s `runWorkUnit` (the loop lives there, once): it keeps the canonical
- * state at the start of every segment, so that the worker can answer a spot-check challenge
- * without replaying anything, and reports progress on an optional MessagePort.
+ * state at the start of every S-th segment (the anchors, at most MAX_ANCHORS of them), so that
+ * the worker answers a spot-check challenge by replaying fewer than S segments per opening, and
+ * reports progress on an optional MessagePort.
  *
  * Errors cannot cross the thread boundary with their type (structured clone keeps only an
  * Error's message), so the default export never throws a FoldnetError: it returns
@@ -11,13 +12,36 @@
  */
 import type { MessagePort } from "node:worker_threads";
 import { FoldnetError } from "../common/errors.js";
-import { runWorkUnit, type WorkUnitInput, type WorkUnitOutput } from "../sim/work-unit.js";
+import { stateHash } from "../sim/state-codec.js";
+import {
+  checkSegmentation,
+  runWorkUnit,
+  type WorkUnitInput,
+  type WorkUnitOutput,
+} from "../sim/work-unit.js";
+import { type PartialRun, writeCheckpointSync } from "./checkpoint.js";
+import type { AssignmentInfo } from "./result.js";
 
 /** Least time between two progress messages posted by the thread (the display's refresh). */
 export const TASK_PROGRESS_INTERVAL_MS = 250;
 
+/** Checkpointing a unit from its thread. */
+export interface CheckpointTarget {
+  /** The spool directory. */
+  readonly dir: string;
+  readonly everyMs: number;
+  /** Written into the checkpoint, so that a restarted worker can run the unit again. */
+  readonly assignment: AssignmentInfo;
+}
+
+/** What the pool passes besides the unit: where to resume and where to checkpoint. */
+export interface UnitRunExtras {
+  readonly resume?: PartialRun;
+  readonly checkpoint?: CheckpointTarget;
+}
+
 /** The input of the thread task. */
-export interface UnitTaskInput extends WorkUnitInput {
+export interface UnitTaskInput extends WorkUnitInput, UnitRunExtras {
   /** Receives `UnitProgress` messages; transferred to the thread with the task. */
   readonly progressPort?: MessagePort;
 }
@@ -28,13 +52,27 @@ export interface UnitProgress {
   readonly bestEnergy: number;
 }
 
-/** What a unit produces: sim's output plus the state at the start of every segment. */
+/**
+ * Most states a unit keeps (≈ 3 MB for a 64-mer with 8 replicas): a unit of L segments keeps
+ * one every S = ⌈L / MAX_ANCHORS⌉ segments, so L = 131,072 keeps every 32nd and an opening
+ * replays at most 31 segments on the worker (docs/verification.md).
+ */
+export const MAX_ANCHORS = 4096;
+
+/** S: segments between two kept states in a unit of `segments` segments. */
+export function anchorStrideFor(segments: number): number {
+  return Math.max(1, Math.ceil(segments / MAX_ANCHORS));
+}
+
+/** What a unit produces: sim's output plus the state at the start of every S-th segment. */
 export interface UnitTaskOutput extends WorkUnitOutput {
+  /** S: segments between two kept states (1 keeps every segment's start state). */
+  readonly anchorStride: number;
   /**
-   * steps/K states: `segmentStates[j]` is the canonical state after j·K steps, the preimage
-   * of `leaves[j]` (so `segmentStates[0]` is the start state).
+   * ⌈L/S⌉ states: `anchorStates[i]` is the canonical state after i·S·K steps, the preimage of
+   * `leaves[i·S]` (so `anchorStates[0]` is the start state).
    */
-  readonly segmentStates: Uint8Array[];
+  readonly anchorStates: Uint8Array[];
 }
 
 /** The task's answer: the output, or a typed error as plain data. */
@@ -42,28 +80,76 @@ export type UnitTaskResult =
   | { readonly ok: true; readonly output: UnitTaskOutput }
   | { readonly ok: false; readonly error: { code: string; message: string } };
 
+/** Resuming and checkpointing a unit (both optional). */
+export interface UnitRunHooks {
+  /** Where an earlier run of this unit stopped: the run goes on from there. */
+  readonly from?: PartialRun;
+  /** Called at a segment boundary at least `checkpointMs` after the last call (or the start). */
+  readonly onCheckpoint?: (run: PartialRun) => void;
+  readonly checkpointMs?: number;
+  /** Milliseconds for the checkpoint schedule (default `performance.now`). */
+  readonly now?: () => number;
+}
+
 /**
- * Runs a unit on the calling thread, calling `onProgress` after each segment.
+ * Runs a unit on the calling thread, calling `onProgress` after each segment; resumed from
+ * `hooks.from` it gives the same output, byte for byte, as an unbroken run.
  * @throws {SimError} on a bad start state or segmentation (from `runWorkUnit`).
  */
 export function runUnit(
   input: WorkUnitInput,
   onProgress?: (progress: UnitProgress) => void,
+  hooks: UnitRunHooks = {},
 ): UnitTaskOutput {
-  const segmentStates: Uint8Array[] = [input.startState];
-  const out = runWorkUnit(input, (stepsDone, state, bestEnergy) => {
-    if (stepsDone < input.steps) segmentStates.push(state);
-    onProgress?.({ stepsDone, bestEnergy });
-  });
-  return { ...out, segmentStates };
+  checkSegmentation(input.steps, input.checkpointInterval);
+  const K = input.checkpointInterval;
+  const anchorStride = anchorStrideFor(input.steps / K);
+  const anchorEvery = anchorStride * K;
+  const { from, onCheckpoint, checkpointMs = 0, now = () => performance.now() } = hooks;
+  const base = from?.stepsDone ?? 0;
+  const leaves = from === undefined ? [stateHash(input.startState)] : [...from.leaves];
+  const anchorStates = from === undefined ? [input.startState] : [...from.anchorStates];
+  let lastCheckpoint = now();
+  const out = runWorkUnit(
+    {
+      startState: from?.state ?? input.startState,
+      steps: input.steps - base,
+      checkpointInterval: K,
+    },
+    (done, state, bestEnergy, leaf) => {
+      const stepsDone = base + done;
+      leaves.push(leaf);
+      if (stepsDone < input.steps && stepsDone % anchorEvery === 0) anchorStates.push(state);
+      onProgress?.({ stepsDone, bestEnergy });
+      if (
+        onCheckpoint !== undefined &&
+        stepsDone < input.steps &&
+        now() - lastCheckpoint >= checkpointMs
+      ) {
+        onCheckpoint({ stepsDone, state, leaves, anchorStates });
+        lastCheckpoint = now();
+      }
+    },
+  );
+  return {
+    finalState: out.finalState,
+    leaves,
+    bestEnergy: out.bestEnergy,
+    bestFold: out.bestFold,
+    anchorStride,
+    anchorStates,
+  };
 }
 
 /**
- * The piscina entry: runs the unit, posting throttled progress on `progressPort` (the last
- * segment is always posted). The caller owns the port and closes it when the task settles.
+ * The piscina entry: runs the unit (resumed from `input.resume` if given), posting throttled
+ * progress on `progressPort` (the last segment is always posted) and, given `input.checkpoint`,
+ * writing a checkpoint to the spool at least every `checkpoint.everyMs`. The caller owns the
+ * port and closes it when the task settles.
  */
 export default function unitTask(input: UnitTaskInput): UnitTaskResult {
   const port = input.progressPort;
+  const checkpoint = input.checkpoint;
   let lastPost = Number.NEGATIVE_INFINITY;
   try {
     const output = runUnit(
@@ -81,6 +167,16 @@ export default function unitTask(input: UnitTaskInput): UnitTaskResult {
               port.postMessage(progress);
             }
           },
+      {
+        ...(input.resume === undefined ? {} : { from: input.resume }),
+        ...(checkpoint === undefined
+          ? {}
+          : {
+              checkpointMs: checkpoint.everyMs,
+              onCheckpoint: (run: PartialRun) =>
+                writeCheckpointSync(checkpoint.dir, { assignment: checkpoint.assignment, ...run }),
+            }),
+      },
     );
     return { ok: true, output };
   } catch (err) {

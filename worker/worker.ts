@@ -25,6 +25,12 @@ import type {
 import { type Identity, keyId, loadOrCreateIdentity } from "../protocol/identity.js";
 import { MAX_WORKER_THREADS } from "../protocol/limits.js";
 import type { BackoffOptions } from "./backoff.js";
+import {
+  DEFAULT_CHECKPOINT_MS,
+  loadResumable,
+  type PartialRun,
+  removeCheckpoint,
+} from "./checkpoint.js";
 import { coordinatorUrl, WorkerConnection } from "./connection.js";
 import type { WorkerMetrics } from "./metrics.js";
 import { createUnitPool, type UnitPool } from "./pool.js";
@@ -36,6 +42,7 @@ import {
   unitSpoolBytes,
 } from "./spool.js";
 import type { UnitStatus, WorkerStatus } from "./status.js";
+import { anchorStrideFor } from "./unit-task.js";
 
 /** The software name sent in `hello`. */
 export const CLIENT_NAME = "foldnet-worker/0.1.0";
@@ -66,6 +73,8 @@ export interface VolunteerWorkerOptions {
   /** The coordinator's public key (hex) to insist on; any other coordinator is not answered. */
   readonly coordinatorKey?: string;
   readonly progressIntervalMs?: number;
+  /** Longest time between two checkpoints of a running unit (default 60 s). */
+  readonly checkpointMs?: number;
   readonly heartbeatTimeoutMs?: number;
   readonly backoff?: Omit<BackoffOptions, "random">;
   /** Most spool bytes one unit may need; larger assignments are refused (default 64 MiB). */
@@ -104,6 +113,8 @@ export interface VolunteerWorkerEvents {
 interface RunningUnit {
   readonly info: AssignmentInfo;
   readonly id: string;
+  /** Where a restarted worker resumes the unit (its last checkpoint). */
+  readonly resume: PartialRun | undefined;
   readonly controller: AbortController;
   readonly startedAtMs: number;
   stepsDone: number;
@@ -187,13 +198,21 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
       threads: this.opts.threads,
       ...(this.deps.taskFilename === undefined ? {} : { filename: this.deps.taskFilename }),
     });
+    const checkpoints = await loadResumable(
+      this.opts.spoolDir,
+      anchorStrideFor,
+      (id) => this.awaiting.has(id),
+      this.log,
+    );
     this.log.info("worker starting", {
       keyId: this.keyId,
       coordinator: this.url,
       threads: this.opts.threads,
       spool: this.opts.spoolDir,
       spooled: this.awaiting.size,
+      resumed: checkpoints.length,
     });
+    for (const c of checkpoints) this.startUnit(c.assignment, c);
     const connection = new WorkerConnection(
       {
         url: this.url,
@@ -401,7 +420,10 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
       this.log.warn("ignored a duplicate assignment", { assignmentId: id, unitId: frame.unitId });
       return;
     }
-    const spoolBytes = unitSpoolBytes(frame);
+    const spoolBytes = unitSpoolBytes(
+      frame,
+      anchorStrideFor(frame.steps / frame.checkpointInterval),
+    );
     const maxSpoolBytes = this.opts.maxUnitSpoolBytes ?? DEFAULT_MAX_UNIT_SPOOL_BYTES;
     if (spoolBytes > maxSpoolBytes) {
       this.log.warn("refused an assignment too large to spool", {
@@ -424,24 +446,45 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
       checkpointInterval: frame.checkpointInterval,
       deadlineMs: frame.deadlineMs,
     };
-    const unit: RunningUnit = {
-      info,
-      id,
-      controller: new AbortController(),
-      startedAtMs: this.clock.now(),
-      stepsDone: 0,
-      bestEnergy: undefined,
-      lastProgressSentMs: Number.NEGATIVE_INFINITY,
-    };
-    this.running.set(id, unit);
     this.log.info("unit assigned", {
       unitId: info.unitId,
       jobId: info.jobId,
       steps: info.steps,
       checkpointInterval: info.checkpointInterval,
     });
+    this.startUnit(info, undefined);
+  }
+
+  /** Runs a unit, from its start or from a checkpoint. */
+  private startUnit(info: AssignmentInfo, resume: PartialRun | undefined): void {
+    const id = bytesToHex(info.assignmentId);
+    const unit: RunningUnit = {
+      info,
+      id,
+      resume,
+      controller: new AbortController(),
+      startedAtMs: this.clock.now(),
+      stepsDone: resume?.stepsDone ?? 0,
+      bestEnergy: undefined,
+      lastProgressSentMs: Number.NEGATIVE_INFINITY,
+    };
+    this.running.set(id, unit);
+    if (resume !== undefined)
+      this.log.info("unit resumed from its checkpoint", {
+        unitId: info.unitId,
+        stepsDone: resume.stepsDone,
+        steps: info.steps,
+      });
     this.emit("assignment", info);
     this.track(this.runUnit(unit));
+  }
+
+  private dropCheckpoint(info: AssignmentInfo): void {
+    try {
+      removeCheckpoint(this.opts.spoolDir, info.assignmentId);
+    } catch (err) {
+      this.log.error("spool: cannot remove a checkpoint", { unitId: info.unitId, error: err });
+    }
   }
 
   private onProgress(unit: RunningUnit, stepsDone: number, bestEnergy: number): void {
@@ -467,10 +510,21 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
     const { info } = unit;
     let result: SpooledResult;
     try {
-      const output = await this.pool!.run(info, {
-        signal: unit.controller.signal,
-        onProgress: (p) => this.onProgress(unit, p.stepsDone, p.bestEnergy),
-      });
+      const output = await this.pool!.run(
+        {
+          ...info,
+          ...(unit.resume === undefined ? {} : { resume: unit.resume }),
+          checkpoint: {
+            dir: this.opts.spoolDir,
+            everyMs: this.opts.checkpointMs ?? DEFAULT_CHECKPOINT_MS,
+            assignment: info,
+          },
+        },
+        {
+          signal: unit.controller.signal,
+          onProgress: (p) => this.onProgress(unit, p.stepsDone, p.bestEnergy),
+        },
+      );
       result = sealResult(info, output, this.identity!.secretKey, this.clock.now());
     } catch (err) {
       this.running.delete(unit.id);
@@ -494,6 +548,7 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
       // Durable before anything leaves the machine: a commit the coordinator has seen can
       // always be reopened after a crash.
       await this.spool!.save(result);
+      this.dropCheckpoint(info);
       this.emit("spooled", result);
     } catch (err) {
       this.log.error("spool: cannot store a result; keeping it in memory", {

@@ -22,6 +22,7 @@ import type { Frame, FrameOf, Opening } from "../../protocol/frames.js";
 import { MAX_FRAME_BYTES } from "../../protocol/limits.js";
 import { MerkleTree } from "../../protocol/merkle.js";
 import { decodeFrame, encodeFrame } from "../../protocol/wire.js";
+import { segmentStartState } from "../../worker/result.js";
 import { runUnit, type UnitTaskOutput } from "../../worker/unit-task.js";
 import { countError, type LoadHub, type LoadStats } from "./load-hub.js";
 import type { LoadIdentity } from "./load-identity.js";
@@ -29,6 +30,7 @@ import type { LoadIdentity } from "./load-identity.js";
 /** A unit run and committed, kept until its challenge is answered. */
 interface Committed {
   readonly assignmentId: Uint8Array;
+  readonly checkpointInterval: number;
   readonly output: UnitTaskOutput;
   readonly tree: MerkleTree;
 }
@@ -156,7 +158,12 @@ export class LoadClient {
       const signature = new Uint8Array(
         nodeSign(null, resultCommitPayload(claim), this.identity.signingKey),
       );
-      this.committed = { assignmentId: assignment.assignmentId, output, tree };
+      this.committed = {
+        assignmentId: assignment.assignmentId,
+        checkpointInterval: assignment.checkpointInterval,
+        output,
+        tree,
+      };
       this.phase = "committed";
       this.send({ kind: "resultCommit", ...claim, finalState: output.finalState, signature });
     } catch (err) {
@@ -257,7 +264,7 @@ export class LoadClient {
       countError(this.hub.stats, "CLIENT_UNKNOWN_CHALLENGE");
       return;
     }
-    const count = c.output.segmentStates.length;
+    const count = c.output.leaves.length - 1;
     const openings: Opening[] = [];
     for (const j of challenge.segments) {
       if (!Number.isSafeInteger(j) || j < 0 || j >= count) {
@@ -267,7 +274,7 @@ export class LoadClient {
       }
       openings.push({
         segment: j,
-        state: c.output.segmentStates[j]!,
+        state: segmentStartState(c.output, c.checkpointInterval, j),
         startProof: c.tree.proof(j),
         endProof: c.tree.proof(j + 1),
         endLeaf: c.output.leaves[j + 1]!,

@@ -33,8 +33,9 @@ results are re-sent on the next connection. The worker reconnects by itself (bac
 
 On a terminal it shows a status block (per thread: unit, % done, steps/s, best energy; and
 results accepted, tokens earned); otherwise it writes log lines to stderr. Ctrl-C (SIGINT) or
-SIGTERM stops it: running units are abandoned (the coordinator reissues them), the socket is
-closed cleanly and the spool kept. A second signal exits at once.
+SIGTERM stops it: running units stop at their last checkpoint (written to the spool at least
+every --checkpoint-seconds; the next start resumes them), the socket is closed cleanly and the
+spool kept. A second signal exits at once.
 
 Options:
   --coordinator URL  the coordinator's WebSocket URL, ws://HOST:PORT or wss://… (the path
@@ -48,6 +49,8 @@ Options:
   --name NAME        a name for this machine, shown to the coordinator
   --team NAME        the team your results count for in the coordinator's stats (signed
                      with your key in hello; up to ${MAX_TEAM_BYTES} bytes)
+  --checkpoint-seconds S  longest time between two checkpoints of a running unit, so a
+                     crash redoes at most this much of it (default 60)
   --coordinator-key KEY  the coordinator's public key (hex, from its /api/status): refuse
                      to authenticate to any other
   --max-unit-spool-mb MB  refuse units whose result would need more spool (default 64)
@@ -65,6 +68,7 @@ Options:
       spool: { type: "string", default: join(FOLDNET_HOME, "spool") },
       name: { type: "string" },
       team: { type: "string" },
+      "checkpoint-seconds": { type: "string" },
       "log-level": { type: "string", default: "info" },
       "metrics-port": { type: "string" },
       "max-unit-spool-mb": { type: "string" },
@@ -76,6 +80,12 @@ Options:
       throw new UsageError(
         `--threads must be in 1…${MAX_WORKER_THREADS}, got ${threads}`,
         "threads",
+      );
+    const checkpointSeconds = Number(values["checkpoint-seconds"] ?? "60");
+    if (!Number.isFinite(checkpointSeconds) || checkpointSeconds <= 0 || checkpointSeconds > 3600)
+      throw new UsageError(
+        `--checkpoint-seconds must be in (0, 3600], got ${values["checkpoint-seconds"]}`,
+        "checkpoint-seconds",
       );
     const level = values["log-level"] as LogLevel;
     if (!LEVELS.includes(level))
@@ -108,6 +118,7 @@ Options:
         threads,
         identityFile: values.identity,
         spoolDir: values.spool,
+        checkpointMs: checkpointSeconds * 1000,
         maxUnitSpoolBytes:
           integerOption(values["max-unit-spool-mb"], "max-unit-spool-mb", 64) * 1024 * 1024,
         ...(values.name === undefined ? {} : { name: values.name }),

@@ -390,6 +390,14 @@ export class SqliteStore implements Store {
     return { merkleRoot: new Uint8Array(row.merkle_root), segments: row.segments };
   }
 
+  extendLease(assignmentId: string, workerKey: string, deadline: number): boolean {
+    return (
+      this.prepare(
+        "UPDATE assignments SET deadline = ? WHERE id = ? AND worker_key = ? AND status = 'active' AND deadline < ?",
+      ).run(deadline, assignmentId, workerKey, deadline).changes > 0
+    );
+  }
+
   acceptResult(
     result: AcceptedResult,
     plan: (ctx: AcceptanceContext) => AcceptancePlan,

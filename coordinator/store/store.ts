@@ -294,6 +294,11 @@ export interface Store {
   expireLeases(at: number): ExpiredLease[];
   /** Shortens these assignments, where still active, to end by `deadline` (their session closed). */
   shortenLeases(assignmentIds: readonly string[], deadline: number): void;
+  /**
+   * Moves the deadline of the worker's active lease `assignmentId` to `deadline` if that is
+   * later; false when the lease is not the worker's, not active, or already ends later.
+   */
+  extendLease(assignmentId: string, workerKey: string, deadline: number): boolean;
   /** Leases of the worker still active (running, or committed and awaiting their verdict). */
   activeLeaseCount(workerKey: string): number;
   /**

@@ -153,7 +153,7 @@ describe("coordinator: results over a real socket", () => {
     // skipped work: a segment whose end leaf does not follow from its start
     const skipped = {
       ...result,
-      segmentStates: result.segmentStates.map((s, j) => (j === 5 ? result.segmentStates[4]! : s)),
+      anchorStates: result.anchorStates.map((s, j) => (j === 5 ? result.anchorStates[4]! : s)),
     };
     const cheat = await honest.submit(
       honest.resign({ ...skipped, merkleRoot: new Uint8Array(32) }),

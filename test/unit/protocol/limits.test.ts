@@ -52,7 +52,7 @@ describe("limits derived from the sim and the Merkle tree", () => {
     expect(tree.proof(MAX_SEGMENTS_PER_UNIT)).toHaveLength(1);
   });
 
-  it("fit the largest valid frame (an Openings of 64 full states and proofs: 651,288 bytes) in MAX_FRAME_BYTES", () => {
+  it("fit the largest valid frame (an Openings of 64 full states and proofs: 655,640 bytes) in MAX_FRAME_BYTES", () => {
     const hash = new Uint8Array(32).fill(0xff);
     const proof = Array.from({ length: MAX_PROOF_HASHES }, () => hash);
     const state = simState(STATE_MAX_RESIDUES, STATE_MAX_REPLICAS, "mj");
@@ -68,7 +68,7 @@ describe("limits derived from the sim and the Merkle tree", () => {
       })),
     };
     const bytes = encodeFrame(worst);
-    expect(bytes.length).toBe(651_288);
+    expect(bytes.length).toBe(655_640);
     expect(bytes.length).toBeLessThanOrEqual(MAX_FRAME_BYTES);
     expect(decodeFrame(bytes)).toEqual(worst);
     // the next largest: a result with a full final state

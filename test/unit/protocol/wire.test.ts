@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { Frame } from "../../../protocol/frames.js";
 import {
   MAX_FRAME_BYTES,
+  MAX_PROOF_HASHES,
   MAX_SEGMENTS_PER_UNIT,
   MAX_STATE_BYTES,
 } from "../../../protocol/limits.js";
@@ -254,15 +255,15 @@ describe("every limit, enforced on encode and on decode", () => {
       ...openings,
       openings: [{ ...first, ...o }, openings.openings[1]!],
     });
-    const longProof = Array.from({ length: 18 }, () => new Uint8Array(32));
+    const longProof = Array.from({ length: MAX_PROOF_HASHES + 1 }, () => new Uint8Array(32));
     await expectBothWays(
       withFirst({ startProof: longProof }),
       { openings: withFirst({ startProof: longProof }) },
       {
         code: "FRAME_ERROR_LIMIT",
         field: "openings.openings[0].startProof",
-        limit: 17,
-        actual: 18,
+        limit: MAX_PROOF_HASHES,
+        actual: MAX_PROOF_HASHES + 1,
       },
     );
     const shortHash = [new Uint8Array(32), new Uint8Array(31)];

@@ -7,19 +7,22 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLineLogger } from "../../../common/log.js";
 import { resultCommitPayload } from "../../../protocol/canonical.js";
 import { generateIdentity, verifySignature } from "../../../protocol/identity.js";
+import { canonicalStateBytes, MAX_STATE_BYTES } from "../../../protocol/limits.js";
 import { verifyMerkleProof } from "../../../protocol/merkle.js";
 import { stateHash } from "../../../sim/state-codec.js";
 import { replaySegment } from "../../../sim/work-unit.js";
 import { buildOpenings, commitFields, sealResult } from "../../../worker/result.js";
 import {
   CORRUPT_SUFFIX,
+  DEFAULT_MAX_UNIT_SPOOL_BYTES,
   decodeSpooled,
   encodeSpooled,
   Spool,
   type SpooledResult,
+  unitSpoolBytes,
 } from "../../../worker/spool.js";
 import { LOCK_FILE } from "../../../worker/spool-lock.js";
-import { runUnit } from "../../../worker/unit-task.js";
+import { anchorStrideFor, MAX_ANCHORS, runUnit } from "../../../worker/unit-task.js";
 import { expectFoldnetError } from "../../helpers/errors.js";
 import { hex, SMALL_UNIT } from "./fixtures/unit.js";
 
@@ -112,9 +115,9 @@ describe("the spool", () => {
   it("catches a damaged state through the Merkle root", async () => {
     const r = sealed(7);
     const json = JSON.parse(encodeSpooled(r));
-    const state = Buffer.from(json.segmentStates[2], "base64");
+    const state = Buffer.from(json.anchorStates[2], "base64");
     state[state.length - 1]! ^= 1;
-    json.segmentStates[2] = state.toString("base64");
+    json.anchorStates[2] = state.toString("base64");
     await writeFile(join(dir, `${"07".repeat(16)}.json`), JSON.stringify(json));
     expect(await spool.list()).toEqual([]);
     const files = (await readdir(dir)).filter((n) => n !== LOCK_FILE);
@@ -160,7 +163,8 @@ describe("the spool", () => {
           // Still decodes: only an unsigned field (jobId, deadlineMs, finishedAtMs) changed.
           expect(replacement).toBeDefined();
           expect(signed(decoded)).toEqual(signed(original));
-          expect(decoded.segmentStates.map(hex)).toEqual(original.segmentStates.map(hex));
+          expect(decoded.anchorStates.map(hex)).toEqual(original.anchorStates.map(hex));
+          expect(decoded.leaves.map(hex)).toEqual(original.leaves.map(hex));
         },
       ),
       { numRuns: 300 },
@@ -207,11 +211,67 @@ describe("a spooled result", () => {
     expect(hex(openings[0]!.state)).toBe(hex(SMALL_UNIT.startState));
   });
 
+  it("opens segments between kept states by replaying from the nearest one (stride > 1)", async () => {
+    const unit = {
+      startState: SMALL_UNIT.startState,
+      steps: 3 * MAX_ANCHORS,
+      checkpointInterval: 1,
+    };
+    const big = sealResult(
+      {
+        ...unit,
+        assignmentId: new Uint8Array(16).fill(13),
+        unitId: "u",
+        jobId: "j",
+        deadlineMs: 0,
+      },
+      runUnit(unit),
+      identity.secretKey,
+      0,
+    );
+    expect(big.anchorStride).toBe(3);
+    await spool.save(big);
+    const r = (await spool.list())[0]!;
+    const leafCount = unit.steps + 1;
+    for (const o of buildOpenings(r, [0, 1, 2, 3, 4, 3 * MAX_ANCHORS - 1])) {
+      expect(hex(stateHash(o.state))).toBe(hex(big.leaves[o.segment]!));
+      expect(verifyMerkleProof(r.merkleRoot, o.endLeaf, o.segment + 1, leafCount, o.endProof)).toBe(
+        true,
+      );
+      expect(hex(replaySegment(o.state, 1))).toBe(hex(o.endLeaf));
+    }
+  });
+
   it("refuses to open a segment it does not have", async () => {
     await expectFoldnetError(() => buildOpenings(sealed(11), [4]), {
       code: "WORKER_ERROR_BAD_CHALLENGE",
       segment: 4,
       segments: 4,
     });
+  });
+});
+
+describe("a unit's spool bound", () => {
+  const unit = (steps: number, checkpointInterval: number, stateBytes: number) => {
+    const a = { steps, checkpointInterval, startState: new Uint8Array(stateBytes) };
+    return unitSpoolBytes(a, anchorStrideFor(steps / checkpointInterval));
+  };
+
+  it("counts leaves and kept states (not one state per segment), base64, result and checkpoint", () => {
+    // 2 × 4/3 × (32 × (L + 1) + (⌈L/S⌉ + 1) × state) at L = 131,072, S = 32.
+    const state = canonicalStateBytes(64, 8);
+    expect(unit(2 ** 32, 32_768, state)).toBe(
+      2 * Math.ceil(((32 * 131_073 + (MAX_ANCHORS + 1) * state) * 4) / 3),
+    );
+  });
+
+  it("lets a default unit of a 64-mer through the default bound", () => {
+    expect(unit(2 ** 32, 32_768, canonicalStateBytes(64, 8))).toBeLessThan(
+      DEFAULT_MAX_UNIT_SPOOL_BYTES,
+    );
+  });
+
+  it("still refuses a unit that needs too much: the largest states at 131,072 segments", () => {
+    expect(unit(2 ** 34, 131_072, MAX_STATE_BYTES)).toBeGreaterThan(DEFAULT_MAX_UNIT_SPOOL_BYTES);
   });
 });

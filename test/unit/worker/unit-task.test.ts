@@ -3,7 +3,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { stateHash } from "../../../sim/state-codec.js";
 import { runWorkUnit } from "../../../sim/work-unit.js";
 import { createUnitPool, type UnitPool } from "../../../worker/pool.js";
-import unitTask, { runUnit, type UnitProgress } from "../../../worker/unit-task.js";
+import unitTask, {
+  anchorStrideFor,
+  MAX_ANCHORS,
+  runUnit,
+  type UnitProgress,
+} from "../../../worker/unit-task.js";
 import { expectFoldnetError } from "../../helpers/errors.js";
 import { hex, LONG_UNIT, SMALL_START, SMALL_UNIT, TASK_LOADER } from "./fixtures/unit.js";
 
@@ -17,14 +22,28 @@ describe("the unit task", () => {
     expect(out.bestFold).toBe(reference.bestFold);
   });
 
-  it("keeps one state per segment, each hashing to its leaf", () => {
+  it("keeps one state per segment in a small unit, each hashing to its leaf", () => {
     const out = runUnit(SMALL_UNIT);
-    expect(out.segmentStates).toHaveLength(4);
-    expect(hex(out.segmentStates[0]!)).toBe(hex(SMALL_START));
-    out.segmentStates.forEach((s, j) => {
+    expect(out.anchorStride).toBe(1);
+    expect(out.anchorStates).toHaveLength(4);
+    expect(hex(out.anchorStates[0]!)).toBe(hex(SMALL_START));
+    out.anchorStates.forEach((s, j) => {
       expect(hex(stateHash(s))).toBe(hex(out.leaves[j]!));
     });
     expect(hex(stateHash(out.finalState))).toBe(hex(out.leaves[4]!));
+  });
+
+  it("keeps at most MAX_ANCHORS states: one every S = ⌈L / MAX_ANCHORS⌉ segments", () => {
+    expect(anchorStrideFor(MAX_ANCHORS)).toBe(1);
+    expect(anchorStrideFor(MAX_ANCHORS + 1)).toBe(2);
+    expect(anchorStrideFor(65_536)).toBe(16);
+    const segments = 3 * MAX_ANCHORS;
+    const out = runUnit({ startState: SMALL_START, steps: segments, checkpointInterval: 1 });
+    expect(out.anchorStride).toBe(3);
+    expect(out.anchorStates).toHaveLength(MAX_ANCHORS);
+    out.anchorStates.forEach((s, i) => {
+      expect(hex(stateHash(s))).toBe(hex(out.leaves[3 * i]!));
+    });
   });
 
   it("posts progress on its port, the last one at the unit's end", async () => {
@@ -70,7 +89,7 @@ describe("the pool (piscina, real threads)", () => {
     const reference = runUnit(SMALL_UNIT);
     expect(hex(out.finalState)).toBe(hex(reference.finalState));
     expect(out.leaves.map(hex)).toEqual(reference.leaves.map(hex));
-    expect(out.segmentStates.map(hex)).toEqual(reference.segmentStates.map(hex));
+    expect(out.anchorStates.map(hex)).toEqual(reference.anchorStates.map(hex));
     expect(pool.pending).toBe(0);
   });
 
