@@ -147,11 +147,6 @@ export class ReplicaBoxes {
     return this.offsets.length * this.offsets.length;
   }
 
-  /** Number of distinct `choice` values `applyPull` distinguishes (sides × targets × variants). */
-  get pullChoices(): number {
-    return 4 * this.offsets.length * this.offsets.length;
-  }
-
   /** Re-centres replica k when a residue of the last moved range came near the box faces. */
   protected recenterIfMovedNearBorder(k: number, pos: Int32Array): void {
     for (let j = this.movedLo; j <= this.movedHi; j++) {
