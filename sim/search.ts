@@ -3,10 +3,11 @@
  * (the CLI's `fold`, the worker's thread task, the verifier's replay).
  * @module
  */
-import { ReplicaExchangeSearch, type SearchSnapshot } from "./engine.js";
+import { ReplicaExchangeSearch } from "./engine.js";
 import { foldToString } from "./fold.js";
 import { resolveSearchParams, type SearchOptions, type SearchParams } from "./params.js";
 import { seedXoshiro128 } from "./prng.js";
+import type { SearchSnapshot } from "./search-snapshot.js";
 import { decodeState, encodeState, stateHash } from "./state-codec.js";
 
 /** The generation-0 state of a trajectory: every replica a straight chain along +x. */

@@ -18,12 +18,12 @@
 import { createHash } from "node:crypto";
 import { utf8ToBytes } from "@noble/hashes/utils.js";
 import { ByteReader } from "../common/byte-reader.js";
-import type { SearchSnapshot } from "./engine.js";
 import { SimError } from "./errors.js";
 import { energyOfCoordinates, layOut } from "./fold.js";
 import { latticeByWireCode, latticeSpec } from "./lattice.js";
 import { MODEL_SPECS, modelSpec } from "./model.js";
 import { MAX_REPLICAS, resolveSearchParams, type SearchParams } from "./params.js";
+import type { SearchSnapshot } from "./search-snapshot.js";
 
 const MAGIC_HP = [0x46, 0x4e, 0x53, 0x31]; // "FNS1"
 const MAGIC_MODEL = [0x46, 0x4e, 0x53, 0x32]; // "FNS2": one more byte, the model

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ReplicaExchangeSearch, type SearchSnapshot } from "../../../sim/engine.js";
+import { ReplicaExchangeSearch } from "../../../sim/engine.js";
 import { LATTICES, type LatticeName } from "../../../sim/lattice.js";
 import { MODELS, type ModelName, modelSpec } from "../../../sim/model.js";
 import { resolveSearchParams } from "../../../sim/params.js";
@@ -11,6 +11,7 @@ import {
   searchState,
   searchStateHash,
 } from "../../../sim/search.js";
+import type { SearchSnapshot } from "../../../sim/search-snapshot.js";
 import { expectConsistentReplicas } from "../../helpers/sim.js";
 
 const sequenceOf = (model: ModelName, min: number, max: number) =>
