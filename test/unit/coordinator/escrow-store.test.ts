@@ -133,7 +133,22 @@ describe("escrow store: funding, bounties, refunds", () => {
         const total = accounts.reduce((s, a) => s + a.balance, 0n);
         expect(total + held).toBe(summary.issued);
       }),
-      { numRuns: 40 },
+      {
+        numRuns: 40,
+        // besides the random runs, one that surely funds, pays a bounty and refunds the rest
+        examples: [
+          [
+            [
+              { kind: "submit", trajectories: 2, generations: 2 },
+              { kind: "fund", funder: 0, job: 1, percent: 50 },
+              { kind: "unit", worker: 1, improves: true },
+              { kind: "unit", worker: 2, improves: false },
+              { kind: "cancel", job: 1 },
+              { kind: "seal" },
+            ],
+          ],
+        ],
+      },
     );
     // the runs did pay bounties and refund escrows
     expect(everPaid).toBeGreaterThan(0n);
