@@ -108,8 +108,15 @@ export class Coordinator {
     const memory = opts.dbFile === ":memory:";
     this.store = new SqliteStore(opts.dbFile);
     this.metrics = createCoordinatorMetrics(new Registry());
+    const store = this.store;
     this.feed = new LiveFeed(DEFAULT_LIVE_FEED_OPTIONS, {
-      store: this.store,
+      store: {
+        // the public dashboard shows no private job
+        listJobs: (limit) => store.listJobs(limit).filter((j) => !store.access.isPrivate(j.id)),
+        listWorkers: (limit) => store.listWorkers(limit),
+        energyHistory: (jobId, limit) => store.energyHistory(jobId, limit),
+        counts: () => store.counts(),
+      },
       now: this.now,
       status: () => this.status(),
     });
@@ -189,6 +196,7 @@ export class Coordinator {
       store: this.store,
       scheduler: this.scheduler,
       onJobsChanged: () => this.feed.changed(),
+      onWorkerBanned: (key) => this.endpoint.disconnect(key),
       status: () => this.status(),
     });
     this.server = createServer((req, res) => {

@@ -10,6 +10,8 @@ import { ErrorAction, FoldnetError } from "../common/errors.js";
 export type ApiErrorType =
   | { code: "API_ERROR_UNAUTHORIZED"; status: 401 }
   | { code: "API_ERROR_BAD_REQUEST"; status: 400; field: string }
+  /** The key is valid but its account may not do this (another's job, an admin action). */
+  | { code: "API_ERROR_FORBIDDEN"; status: 403 }
   | { code: "API_ERROR_NOT_FOUND"; status: 404 }
   | { code: "API_ERROR_CONFLICT"; status: 409 }
   /** A transfer the ledger cannot take; `reason` is the ledger's code (nonce, overdraft, signature). */

@@ -46,6 +46,8 @@ export interface JobSpec {
   readonly unitSteps: number;
   readonly replicas: number | undefined;
   readonly targetEnergy: number | undefined;
+  /** Results and pictures only for the owner and admins (the HTTP API's `private`). */
+  readonly private?: boolean;
 }
 
 const badField = (field: string, message: string) =>
@@ -108,7 +110,19 @@ export function parseJobSpec(body: unknown): JobSpec {
     // a name ends up in titles, logs and the PDB file's header lines
     throw badField("name", "name must not hold control characters or line breaks");
   }
-  return { name, sequence, lattice, steps, trajectories, unitSteps, replicas, targetEnergy };
+  const isPrivate = b.private ?? false;
+  if (typeof isPrivate !== "boolean") throw badField("private", "private must be true or false");
+  return {
+    name,
+    sequence,
+    lattice,
+    steps,
+    trajectories,
+    unitSteps,
+    replicas,
+    targetEnergy,
+    private: isPrivate,
+  };
 }
 
 function roundUpToSegments(steps: number): number {

@@ -20,7 +20,7 @@ const HELP = `Usage: foldnet job <submit|status|result|list|cancel> [options]
 
   foldnet job submit --seq HP… --steps N [--lattice square2d|cubic3d] [--trajectories T]
                      [--unit-steps U] [--target E] [--replicas R] [--name NAME] [--wait]
-                     [--bounty TOKENS [--wallet FILE] [--coordinator-key KEY]]
+                     [--private] [--bounty TOKENS [--wallet FILE] [--coordinator-key KEY]]
   foldnet job status JOB_ID
   foldnet job result JOB_ID [--svg FILE] [--pdb FILE]
   foldnet job list
@@ -35,7 +35,8 @@ Options for every subcommand:
 
 submit: --steps is the job's step budget (move attempts in all); --unit-steps the size of
 one work unit (a multiple of 1024); --target stops the job when a fold reaches energy E;
---wait follows the job with a progress bar until it ends. --bounty escrows TOKENS from the
+--wait follows the job with a progress bar until it ends; --private shows the job, its
+results and pictures only to its owner's account and admins. --bounty escrows TOKENS from the
 --wallet identity (default ~/.foldnet/identity.json) into the job: each verified unit is paid
 its share by steps (plus the improvement bonus) on top of its reward, and what is left goes
 back to the wallet when the job ends or is cancelled. The escrow is signed for the
@@ -79,6 +80,7 @@ export const jobCommand: Command = {
         replicas: { type: "string" },
         name: { type: "string" },
         wait: { type: "boolean", default: false },
+        private: { type: "boolean", default: false },
         bounty: { type: "string" },
         wallet: { type: "string", default: join(homedir(), ".foldnet", "identity.json") },
         "coordinator-key": { type: "string" },
@@ -116,6 +118,7 @@ export const jobCommand: Command = {
             ? {}
             : { replicas: integerOption(values.replicas, "replicas", 0) }),
           ...(values.name === undefined ? {} : { name: values.name }),
+          ...(values.private ? { private: true } : {}),
         };
         if (values.target !== undefined) {
           if (!/^-?\d+$/.test(values.target))

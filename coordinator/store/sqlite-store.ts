@@ -10,6 +10,7 @@ import Database from "better-sqlite3";
 import { improvementOf } from "../../ledger/rewards.js";
 import type { LatticeName } from "../../sim/lattice.js";
 import { EscrowStore } from "./escrow-store.js";
+import { SqliteAccess } from "./sqlite-access.js";
 import { SqliteLimits } from "./sqlite-limits.js";
 import { StatsStore } from "./stats-store.js";
 import type {
@@ -158,6 +159,7 @@ export class SqliteStore implements Store {
   readonly escrows: EscrowStore;
   readonly stats: StatsStore;
   readonly limits: SqliteLimits;
+  readonly access: SqliteAccess;
 
   /** Opens (creating if needed) the database at `file` (":memory:" for tests). */
   constructor(file: string) {
@@ -178,6 +180,7 @@ export class SqliteStore implements Store {
         this.prepare("INSERT INTO ledger_pending (entry) VALUES (?)").run(Buffer.from(entry)),
     });
     this.limits = new SqliteLimits(this.db);
+    this.access = new SqliteAccess(this.db);
   }
 
   /** Prepared statements by SQL text: compiling one costs more than running it. */
@@ -518,22 +521,6 @@ export class SqliteStore implements Store {
           banned = CASE WHEN strikes + ? >= ? THEN 1 ELSE banned END WHERE key = ?`,
     ).run(+strike, +strike, banAfter, key);
     return this.getWorker(key)!;
-  }
-
-  addApiKey(hash: string, name: string, at: number): void {
-    this.prepare("INSERT OR IGNORE INTO api_keys (hash, name, created_at) VALUES (?, ?, ?)").run(
-      hash,
-      name,
-      at,
-    );
-  }
-
-  hasApiKey(hash: string): boolean {
-    return this.prepare("SELECT 1 FROM api_keys WHERE hash = ?").get(hash) !== undefined;
-  }
-
-  countApiKeys(): number {
-    return (this.prepare("SELECT COUNT(*) AS n FROM api_keys").get() as { n: number }).n;
   }
 
   counts(): StoreCounts {

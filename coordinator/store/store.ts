@@ -182,7 +182,7 @@ export interface CommitBinding {
   readonly segments: number;
 }
 
-/** The running jobs of an API key (an account) and their trajectories. */
+/** The running jobs of an account and their trajectories. */
 export interface OwnerLoad {
   readonly jobs: number;
   readonly trajectories: number;
@@ -193,11 +193,57 @@ export interface LimitStore {
   /** The key's lease quota, if one was ever set. */
   leaseQuota(workerKey: string): number | undefined;
   setLeaseQuota(workerKey: string, quota: number): void;
-  /** Records the API key (its hash) a job was submitted with. */
+  /** Records the account a job was submitted by. */
   ownJob(jobId: string, owner: string): void;
   ownerLoad(owner: string): OwnerLoad;
   /** Revokes an active lease of `workerKey` and queues its unit again; true if it was requeued. */
   revokeLease(assignmentId: string, workerKey: string): boolean;
+}
+
+/** What an API key may do: submit and manage its own jobs, or everything (admin). */
+export type Role = "researcher" | "admin";
+
+/** A researcher API key as stored (never the key itself). */
+export interface ApiKeyRecord {
+  /** sha256 of the key, hex. */
+  readonly hash: string;
+  /** The first 16 hex characters of the hash: how `admin keys revoke` names a key. */
+  readonly id: string;
+  /** The account the key belongs to (owner of the jobs it submits). */
+  readonly account: string;
+  readonly role: Role;
+  readonly createdAt: number;
+  readonly revokedAt: number | null;
+}
+
+/** One admin action. */
+export interface AuditRecord {
+  readonly seq: number;
+  readonly at: number;
+  /** The account that acted. */
+  readonly actor: string;
+  /** e.g. `keys.add`, `keys.revoke`, `workers.ban`, `jobs.cancel`. */
+  readonly action: string;
+  readonly target: string;
+}
+
+/** Accounts, roles, private jobs, admin bans and the audit log (store/sqlite-access.ts). */
+export interface AccessStore {
+  /** Stores a key's hash with its account and role (the first store of a hash wins). */
+  addKey(hash: string, account: string, role: Role, at: number): void;
+  key(hash: string): ApiKeyRecord | undefined;
+  keys(): ApiKeyRecord[];
+  /** Revokes the one key whose hash starts with `id`; undefined when none or several match. */
+  revokeKey(id: string, at: number): ApiKeyRecord | undefined;
+  setPrivate(jobId: string): void;
+  isPrivate(jobId: string): boolean;
+  /** The account that submitted a job (undefined for jobs from before ownership). */
+  jobOwner(jobId: string): string | undefined;
+  /** Bans or lets back a known worker key (unban also clears its strikes); false if unknown. */
+  setBanned(workerKey: string, banned: boolean): boolean;
+  audit(at: number, actor: string, action: string, target: string): void;
+  /** The audit log, oldest first. */
+  auditLog(offset: number, limit: number): AuditRecord[];
 }
 
 /** A lease the sweep ended. */
@@ -268,6 +314,8 @@ export interface Store {
   readonly escrows: EscrowLedger;
   /** Quotas and ownership (abuse limits). */
   readonly limits: LimitStore;
+  /** Accounts and roles of API keys, private jobs, admin bans, the audit log. */
+  readonly access: AccessStore;
   /** Inserts a job with its generation-0 units. */
   createJob(job: JobRecord, units: readonly UnitRecord[]): void;
   getJob(id: string): JobRecord | undefined;
@@ -318,10 +366,6 @@ export interface Store {
   listWorkers(limit: number): WorkerRecord[];
   /** Counts a rejected result; a strike when `strike`; bans the key at `banAfter` strikes. */
   recordRejection(key: string, strike: boolean, banAfter: number): WorkerRecord;
-  /** Stores the sha256 of a researcher API key. */
-  addApiKey(hash: string, name: string, at: number): void;
-  hasApiKey(hash: string): boolean;
-  countApiKeys(): number;
   counts(): StoreCounts;
   /** A key's account (zero if unknown). */
   account(key: string): Account;
