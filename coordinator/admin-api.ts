@@ -40,6 +40,14 @@ export interface AdminContext {
   readonly banned: ((workerKey: string) => void) | undefined;
 }
 
+/** Validates `{weight}`: a fair-share weight in (0, 1000]. */
+function parseWeight(body: unknown): number {
+  const weight = (typeof body === "object" && body !== null ? body : {}) as { weight?: unknown };
+  if (typeof weight.weight !== "number" || !(weight.weight > 0 && weight.weight <= 1000))
+    throw badField("weight", "weight must be a number in (0, 1000]");
+  return weight.weight;
+}
+
 /** Handles `/api/admin/…` and `/api/audit`; `parts` are the path's words after `api`. */
 export async function handleAdmin(
   { store, now, page, banned }: AdminContext,
@@ -77,6 +85,16 @@ export async function handleAdmin(
       if (record === undefined) throw notFound(`one API key with id ${id}`);
       audit("keys.revoke", record.id);
       return send(res, 200, keyView(record));
+    }
+  }
+  if (resource === "admin" && kind === "accounts") {
+    if (id === undefined && method === "GET")
+      return send(res, 200, { weights: store.shares.weights() });
+    if (id !== undefined && action === "weight" && method === "POST") {
+      const weight = parseWeight(await readJson(req));
+      store.shares.setWeight(id, weight);
+      audit("accounts.weight", `${id} ${weight}`);
+      return send(res, 200, { account: id, weight });
     }
   }
   if (resource === "admin" && kind === "workers" && id !== undefined && method === "POST") {

@@ -123,6 +123,7 @@ export class JobApi {
     const job = scheduler.submitJob(spec);
     store.limits.ownJob(job.id, owner);
     if (spec.private) store.access.setPrivate(job.id);
+    if (spec.priority !== undefined) store.shares.setPriority(job.id, spec.priority);
     return job;
   }
 

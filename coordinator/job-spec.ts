@@ -28,6 +28,8 @@ export const MAX_JOB_STEPS = 1e12;
 export const MAX_UNIT_STEPS = 2 ** 30;
 /** Most independent trajectories of one job. */
 export const MAX_TRAJECTORIES = 256;
+/** Highest job priority (a job's weight inside its account's fair share). */
+export const MAX_PRIORITY = 100;
 /** C0 and C1 controls, DEL, and the Unicode line and paragraph separators. */
 const isControl = (c: number) =>
   c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029;
@@ -48,6 +50,8 @@ export interface JobSpec {
   readonly targetEnergy: number | undefined;
   /** Results and pictures only for the owner and admins (the HTTP API's `private`). */
   readonly private?: boolean;
+  /** Its part of its account's fair share, relative to the account's other jobs (default 1). */
+  readonly priority?: number;
 }
 
 const badField = (field: string, message: string) =>
@@ -110,6 +114,7 @@ export function parseJobSpec(body: unknown): JobSpec {
     // a name ends up in titles, logs and the PDB file's header lines
     throw badField("name", "name must not hold control characters or line breaks");
   }
+  const priority = integerField(b, "priority", 1, MAX_PRIORITY, 1);
   const isPrivate = b.private ?? false;
   if (typeof isPrivate !== "boolean") throw badField("private", "private must be true or false");
   return {
@@ -122,6 +127,7 @@ export function parseJobSpec(body: unknown): JobSpec {
     replicas,
     targetEnergy,
     private: isPrivate,
+    priority,
   };
 }
 

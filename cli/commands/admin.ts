@@ -13,6 +13,8 @@ const HELP = `Usage: foldnet admin <keys|workers|jobs|audit> … [options]
   foldnet admin keys add --name ACCOUNT [--role researcher|admin]
   foldnet admin keys list
   foldnet admin keys revoke KEY_ID
+  foldnet admin accounts weight ACCOUNT WEIGHT
+  foldnet admin accounts list
   foldnet admin workers ban WORKER_KEY
   foldnet admin workers unban WORKER_KEY
   foldnet admin jobs cancel JOB_ID
@@ -28,7 +30,9 @@ Options:
 keys add mints a key for ACCOUNT (role researcher unless --role admin) and prints it once:
 only its sha256 is stored. keys list shows each key's id (the first 16 hex characters of
 its hash), account, role and whether it is revoked; keys revoke takes that id (or a unique
-prefix of it) and the key is refused at once. workers ban refuses a worker key (hex public
+prefix of it) and the key is refused at once. accounts weight sets an account's share of the
+work (every account weighs 1 unless set; a weight of 2 gets twice the steps of a 1 while
+both have work queued). workers ban refuses a worker key (hex public
 key) at its next connection; unban lets it back and clears its strikes. Every admin action
 is in the audit log.
 `;
@@ -38,7 +42,9 @@ const enc = encodeURIComponent;
 /** One line per row for people, or the whole answer as JSON. */
 function render(answer: Record<string, unknown>, json: boolean): string {
   if (json) return `${JSON.stringify(answer)}\n`;
-  const rows = (answer.keys ?? answer.entries) as Record<string, unknown>[] | undefined;
+  const rows = (answer.keys ?? answer.entries ?? answer.weights) as
+    | Record<string, unknown>[]
+    | undefined;
   if (rows !== undefined) return rows.map((r) => `${Object.values(r).join("  ")}\n`).join("");
   if (typeof answer.key === "string")
     return `${answer.key}\n(account ${answer.account}, role ${answer.role}, id ${answer.id}: the key is shown only now)\n`;
@@ -91,6 +97,14 @@ export const adminCommand: Command = {
       case "keys revoke":
         answer = await call("POST", `/api/admin/keys/${need("a KEY_ID")}/revoke`);
         break;
+      case "accounts list":
+        answer = await call("GET", "/api/admin/accounts");
+        break;
+      case "accounts weight": {
+        const weight = Number(positionals[3]);
+        answer = await call("POST", `/api/admin/accounts/${need("an ACCOUNT")}/weight`, { weight });
+        break;
+      }
       case "workers ban":
       case "workers unban":
         answer = await call("POST", `/api/admin/workers/${need("a WORKER_KEY")}/${action}`);
@@ -103,7 +117,7 @@ export const adminCommand: Command = {
         break;
       default:
         throw new UsageError(
-          `unknown admin action "${route}" (keys add|list|revoke, workers ban|unban, jobs cancel, audit)`,
+          `unknown admin action "${route}" (keys add|list|revoke, accounts list|weight, workers ban|unban, jobs cancel, audit)`,
         );
     }
     process.stdout.write(render(answer, values.json));

@@ -20,7 +20,7 @@ const HELP = `Usage: foldnet job <submit|status|result|list|cancel> [options]
 
   foldnet job submit --seq HP… --steps N [--lattice square2d|cubic3d] [--trajectories T]
                      [--unit-steps U] [--target E] [--replicas R] [--name NAME] [--wait]
-                     [--private] [--bounty TOKENS [--wallet FILE] [--coordinator-key KEY]]
+                     [--private] [--priority P] [--bounty TOKENS [--wallet FILE] [--coordinator-key KEY]]
   foldnet job status JOB_ID
   foldnet job result JOB_ID [--svg FILE] [--pdb FILE]
   foldnet job list
@@ -36,7 +36,9 @@ Options for every subcommand:
 submit: --steps is the job's step budget (move attempts in all); --unit-steps the size of
 one work unit (a multiple of 1024); --target stops the job when a fold reaches energy E;
 --wait follows the job with a progress bar until it ends; --private shows the job, its
-results and pictures only to its owner's account and admins. --bounty escrows TOKENS from the
+results and pictures only to its owner's account and admins; --priority (1–100, default 1)
+is the job's part of its account's fair share of the workers, relative to the account's
+other running jobs. --bounty escrows TOKENS from the
 --wallet identity (default ~/.foldnet/identity.json) into the job: each verified unit is paid
 its share by steps (plus the improvement bonus) on top of its reward, and what is left goes
 back to the wallet when the job ends or is cancelled. The escrow is signed for the
@@ -81,6 +83,7 @@ export const jobCommand: Command = {
         name: { type: "string" },
         wait: { type: "boolean", default: false },
         private: { type: "boolean", default: false },
+        priority: { type: "string" },
         bounty: { type: "string" },
         wallet: { type: "string", default: join(homedir(), ".foldnet", "identity.json") },
         "coordinator-key": { type: "string" },
@@ -119,6 +122,9 @@ export const jobCommand: Command = {
             : { replicas: integerOption(values.replicas, "replicas", 0) }),
           ...(values.name === undefined ? {} : { name: values.name }),
           ...(values.private ? { private: true } : {}),
+          ...(values.priority === undefined
+            ? {}
+            : { priority: integerOption(values.priority, "priority", 1) }),
         };
         if (values.target !== undefined) {
           if (!/^-?\d+$/.test(values.target))

@@ -11,6 +11,7 @@ import { improvementOf } from "../../ledger/rewards.js";
 import type { LatticeName } from "../../sim/lattice.js";
 import { EscrowStore } from "./escrow-store.js";
 import { SqliteAccess } from "./sqlite-access.js";
+import { SqliteFairShare } from "./sqlite-fair-share.js";
 import { SqliteLimits } from "./sqlite-limits.js";
 import { StatsStore } from "./stats-store.js";
 import type {
@@ -160,6 +161,7 @@ export class SqliteStore implements Store {
   readonly stats: StatsStore;
   readonly limits: SqliteLimits;
   readonly access: SqliteAccess;
+  readonly shares: SqliteFairShare;
 
   /** Opens (creating if needed) the database at `file` (":memory:" for tests). */
   constructor(file: string) {
@@ -181,6 +183,7 @@ export class SqliteStore implements Store {
     });
     this.limits = new SqliteLimits(this.db);
     this.access = new SqliteAccess(this.db);
+    this.shares = new SqliteFairShare(this.db);
   }
 
   /** Prepared statements by SQL text: compiling one costs more than running it. */
@@ -286,27 +289,22 @@ export class SqliteStore implements Store {
     leaseMs: (steps: number) => number,
   ): Lease[] {
     return this.db.transaction(() => {
-      // Oldest running job first; within a job the units_queue index gives the order, so the
-      // cost does not grow with the queue (a join sorted on jobs.created_at scanned it all).
-      const rows: Row[] = [];
-      const jobs = this.prepare(
-        "SELECT id FROM jobs WHERE status = 'running' ORDER BY created_at, id",
-      ).all() as { id: string }[];
+      // Fair share picks the job of each unit; within a job the units_queue index gives the
+      // order, so the cost does not grow with the queue.
       const queued = this.prepare(
-        "SELECT * FROM units WHERE status = 'queued' AND job_id = ? ORDER BY generation, trajectory LIMIT ?",
+        "SELECT * FROM units WHERE status = 'queued' AND job_id = ? ORDER BY generation, trajectory LIMIT 1 OFFSET ?",
       );
-      for (const { id } of jobs) {
-        if (rows.length >= slots) break;
-        rows.push(...(queued.all(id, slots - rows.length) as Row[]));
-      }
+      const units = this.shares.plan(slots, (jobId, skip) => {
+        const row = queued.get(jobId, skip) as Row | undefined;
+        return row === undefined ? undefined : unitFromRow(row);
+      });
       const jobCache = new Map<string, JobRecord>();
       const leases: Lease[] = [];
       const markLeased = this.prepare("UPDATE units SET status = 'leased' WHERE id = ?");
       const insert = this.prepare(
         "INSERT INTO assignments (id, unit_id, worker_key, issued_at, deadline, status) VALUES (?, ?, ?, ?, ?, 'active')",
       );
-      for (const row of rows) {
-        const unit = unitFromRow(row);
+      for (const unit of units) {
         const assignment: AssignmentRecord = {
           id: randomBytes(16).toString("hex"),
           unitId: unit.id,

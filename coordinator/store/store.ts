@@ -246,6 +246,25 @@ export interface AccessStore {
   auditLog(offset: number, limit: number): AuditRecord[];
 }
 
+/** Fair share (coordinator/fair-share.ts): accounts' weights, jobs' priorities, their passes. */
+export interface FairShareStore {
+  /** Sets an account's weight (> 0; 1 when never set). */
+  setWeight(account: string, weight: number): void;
+  /** The weights set, by account. */
+  weights(): { account: string; weight: number }[];
+  /** Sets a job's priority (> 0; 1 when never set). */
+  setPriority(jobId: string, priority: number): void;
+  /**
+   * Picks up to `slots` queued units by fair share, charging each to its account and job;
+   * `next(jobId, skip)` reads a job's queued units in its own order. Called inside a lease
+   * transaction.
+   */
+  plan<R extends { readonly steps: number }>(
+    slots: number,
+    next: (jobId: string, skip: number) => R | undefined,
+  ): R[];
+}
+
 /** A lease the sweep ended. */
 export interface ExpiredLease {
   readonly unitId: string;
@@ -316,6 +335,8 @@ export interface Store {
   readonly limits: LimitStore;
   /** Accounts and roles of API keys, private jobs, admin bans, the audit log. */
   readonly access: AccessStore;
+  /** Weights, priorities and passes of fair share: which units a lease picks. */
+  readonly shares: FairShareStore;
   /** Inserts a job with its generation-0 units. */
   createJob(job: JobRecord, units: readonly UnitRecord[]): void;
   getJob(id: string): JobRecord | undefined;
@@ -329,7 +350,7 @@ export interface Store {
    * most recent `limit` of them: a job's best-energy history without reading its units.
    */
   energyHistory(jobId: string, limit: number): { acceptedAt: number; bestEnergy: number }[];
-  /** Leases up to `slots` queued units to a worker, oldest job first. */
+  /** Leases up to `slots` queued units to a worker, by fair share among accounts and jobs. */
   leaseUnits(
     workerKey: string,
     slots: number,
