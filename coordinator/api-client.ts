@@ -92,7 +92,7 @@ export class ApiClient {
       );
     }
     const type = res.headers.get("content-type") ?? "";
-    const data = type.includes("json")
+    const data = type.startsWith("application/json")
       ? await res.json()
       : type.includes("octet-stream")
         ? new Uint8Array(await res.arrayBuffer())

@@ -12,26 +12,16 @@ import { renderPdb } from "../sim/render-pdb.js";
 import { renderSvg } from "../sim/render-svg.js";
 import { caller, forbidden, mayManage, mayRead, optionalCaller } from "./access.js";
 import { handleAdmin } from "./admin-api.js";
+import { handleBatch } from "./batch-api.js";
 import { ApiError } from "./errors.js";
 import { escrowView } from "./escrow-api.js";
 import { answerError, notFound, readJson, send } from "./http-util.js";
-import { type JobSpec, parseJobSpec } from "./job-spec.js";
-import type { Scheduler } from "./scheduler.js";
-import type { ApiKeyRecord, JobRecord, Page, Store } from "./store/store.js";
+import { parseJobSpec } from "./job-spec.js";
+import { type SubmitDeps, submitJobs } from "./job-submit.js";
+import type { ApiKeyRecord, JobRecord, Page } from "./store/store.js";
 
 /** Most jobs or workers one list returns. */
 const LIST_LIMIT = 500;
-
-/** Per-account bounds on running work: every running job holds rows and queue. */
-export interface JobQuota {
-  /** Most running jobs per account. */
-  readonly runningJobs: number;
-  /** Most trajectories (units in flight at once) over an account's running jobs. */
-  readonly runningTrajectories: number;
-}
-
-/** Defaults: 16 running jobs and 1,024 trajectories per account. */
-export const DEFAULT_JOB_QUOTA: JobQuota = { runningJobs: 16, runningTrajectories: 1_024 };
 
 /** The page a list request asks for: `?offset=` (default 0) and `?limit=` (default and most LIST_LIMIT). */
 export function pageOf(url: URL): Page {
@@ -53,10 +43,7 @@ export function pageOf(url: URL): Page {
 }
 
 /** What the API serves from. */
-export interface ApiDeps {
-  readonly quota: JobQuota;
-  readonly store: Store;
-  readonly scheduler: Scheduler;
+export interface ApiDeps extends SubmitDeps {
   /** Live figures for /api/status (connected workers, coordinator key). */
   readonly status: () => Record<string, unknown>;
   /** Called after a job was submitted or cancelled. */
@@ -104,27 +91,6 @@ export class JobApi {
     } catch (err) {
       answerError(res, err);
     }
-  }
-
-  /** Submits a job for an account within its quota. */
-  private submit(owner: string, spec: JobSpec): JobRecord {
-    const { quota, store, scheduler } = this.deps;
-    const load = store.limits.ownerLoad(owner);
-    const over = (limit: string, message: string) =>
-      new ApiError({ code: "API_ERROR_QUOTA", status: 429, limit }, message);
-    if (load.jobs >= quota.runningJobs)
-      throw over("runningJobs", `at most ${quota.runningJobs} running jobs per account`);
-    if (load.trajectories + spec.trajectories > quota.runningTrajectories) {
-      throw over(
-        "runningTrajectories",
-        `at most ${quota.runningTrajectories} trajectories over an account's running jobs`,
-      );
-    }
-    const job = scheduler.submitJob(spec);
-    store.limits.ownJob(job.id, owner);
-    if (spec.private) store.access.setPrivate(job.id);
-    if (spec.priority !== undefined) store.shares.setPriority(job.id, spec.priority);
-    return job;
   }
 
   /** A job `who` may read (404 when there is none, 403 when it is another's private job). */
@@ -180,11 +146,13 @@ export class JobApi {
         .map((w) => ({ ...w, connected: connected.has(w.key) }));
       return send(res, 200, { workers });
     }
+    if (resource === "batches") return handleBatch(this.deps, req, res, url, parts);
     if (resource !== "jobs") throw notFound(`/api/${parts.join("/")}`);
     if (id === undefined) {
       if (method === "POST") {
         const owner = caller(req, access).account;
-        const job = this.submit(owner, parseJobSpec(await readJson(req)));
+        const spec = parseJobSpec(await readJson(req));
+        const [job] = submitJobs(this.deps, owner, [spec], false, Date.now()).jobs as [JobRecord];
         this.deps.onJobsChanged?.();
         return send(res, 201, this.detail(job));
       }

@@ -13,17 +13,20 @@ import { formatTokens } from "../../common/tokens.js";
 import { ApiClient, DEFAULT_COORDINATOR, type JobView } from "../../coordinator/api-client.js";
 import { loadIdentity } from "../../protocol/identity.js";
 import { apiKeysFrom } from "../api-key-option.js";
+import { submitBatch } from "../batch-file.js";
 import { type Command, integerOption, parseCommandArgs, UsageError } from "../command.js";
 import { fundJob, parseTokens } from "../wallet-client.js";
 
-const HELP = `Usage: foldnet job <submit|status|result|list|cancel> [options]
+const HELP = `Usage: foldnet job <submit|status|result|results|list|cancel> [options]
 
   foldnet job submit --seq HP… --steps N [--lattice square2d|cubic3d] [--trajectories T]
                      [--unit-steps U] [--target E] [--replicas R] [--name NAME] [--wait]
                      [--private] [--priority P] [--bounty TOKENS [--wallet FILE] [--coordinator-key KEY]]
+  foldnet job submit --file JOBS.jsonl
   foldnet job status JOB_ID
   foldnet job result JOB_ID [--svg FILE] [--pdb FILE]
-  foldnet job list
+  foldnet job list [--batch BATCH_ID]
+  foldnet job results --batch BATCH_ID [--format csv|jsonl]
   foldnet job cancel JOB_ID
 
 Options for every subcommand:
@@ -43,6 +46,11 @@ other running jobs. --bounty escrows TOKENS from the
 its share by steps (plus the improvement bonus) on top of its reward, and what is left goes
 back to the wallet when the job ends or is cancelled. The escrow is signed for the
 coordinator's network (--coordinator-key pins its key); if it is refused the job is cancelled.
+
+submit --file submits a batch: one JSON job request per line (as POST /api/jobs takes, e.g.
+{"sequence":"HPPH…","steps":1048576}), up to 10,000, checked all or nothing: every bad line
+is reported with its number and field. results --batch prints one row per sequence (line,
+job, sequence, status, bestEnergy, fold, eStar = the job's target when given, steps, timeMs).
 `;
 
 const POLL_MS = 1_000;
@@ -88,6 +96,9 @@ export const jobCommand: Command = {
         wallet: { type: "string", default: join(homedir(), ".foldnet", "identity.json") },
         "coordinator-key": { type: "string" },
         svg: { type: "string" },
+        file: { type: "string" },
+        batch: { type: "string" },
+        format: { type: "string", default: "jsonl" },
         pdb: { type: "string" },
       },
       true,
@@ -105,6 +116,13 @@ export const jobCommand: Command = {
     };
     switch (action) {
       case "submit": {
+        if (values.file !== undefined) {
+          const batch = await submitBatch(client, values.file);
+          process.stdout.write(
+            values.json ? `${JSON.stringify(batch)}\n` : `batch ${batch.id}: ${batch.size} jobs\n`,
+          );
+          return 0;
+        }
         if (values.seq === undefined) throw new UsageError("--seq is required", "seq");
         if (values.steps === undefined) throw new UsageError("--steps is required", "steps");
         const spec: Record<string, unknown> = {
@@ -164,8 +182,20 @@ export const jobCommand: Command = {
         print(job);
         return 0;
       }
+      case "results": {
+        if (values.batch === undefined) throw new UsageError("--batch is required", "batch");
+        const path = `/api/batches/${encodeURIComponent(values.batch)}/results`;
+        process.stdout.write(await client.call<string>("GET", `${path}?format=${values.format}`));
+        return 0;
+      }
       case "list": {
-        const { jobs } = await client.jobs();
+        const { jobs } =
+          values.batch === undefined
+            ? await client.jobs()
+            : await client.call<{ jobs: JobView[] }>(
+                "GET",
+                `/api/batches/${encodeURIComponent(values.batch)}`,
+              );
         if (values.json) process.stdout.write(`${JSON.stringify({ jobs })}\n`);
         else
           for (const j of jobs)
@@ -179,7 +209,7 @@ export const jobCommand: Command = {
         return 0;
       default:
         throw new UsageError(
-          `unknown job action "${action ?? ""}" (submit, status, result, list, cancel)`,
+          `unknown job action "${action ?? ""}" (submit, status, result, results, list, cancel)`,
         );
     }
   },

@@ -11,6 +11,7 @@ import { improvementOf } from "../../ledger/rewards.js";
 import type { LatticeName } from "../../sim/lattice.js";
 import { EscrowStore } from "./escrow-store.js";
 import { SqliteAccess } from "./sqlite-access.js";
+import { SqliteBatches } from "./sqlite-batches.js";
 import { SqliteFairShare } from "./sqlite-fair-share.js";
 import { SqliteLimits } from "./sqlite-limits.js";
 import { StatsStore } from "./stats-store.js";
@@ -161,6 +162,7 @@ export class SqliteStore implements Store {
   readonly stats: StatsStore;
   readonly limits: SqliteLimits;
   readonly access: SqliteAccess;
+  readonly batches: SqliteBatches;
   readonly shares: SqliteFairShare;
 
   /** Opens (creating if needed) the database at `file` (":memory:" for tests). */
@@ -181,6 +183,7 @@ export class SqliteStore implements Store {
       appendPending: (entry) =>
         this.prepare("INSERT INTO ledger_pending (entry) VALUES (?)").run(Buffer.from(entry)),
     });
+    this.batches = new SqliteBatches(this.db); // before limits, which count a batch as one job
     this.limits = new SqliteLimits(this.db);
     this.access = new SqliteAccess(this.db);
     this.shares = new SqliteFairShare(this.db);

@@ -182,7 +182,7 @@ export interface CommitBinding {
   readonly segments: number;
 }
 
-/** The running jobs of an account and their trajectories. */
+/** The running jobs of an account (a batch's count as one) and their trajectories. */
 export interface OwnerLoad {
   readonly jobs: number;
   readonly trajectories: number;
@@ -265,6 +265,28 @@ export interface FairShareStore {
   ): R[];
 }
 
+/** A batch of jobs submitted in one request. */
+export interface BatchRecord {
+  readonly id: string;
+  /** The account that submitted it. */
+  readonly owner: string;
+  /** Its jobs (lines of the request). */
+  readonly size: number;
+  readonly createdAt: number;
+}
+
+/** Batches (store/sqlite-batches.ts). */
+export interface BatchStore {
+  /**
+   * Records `batch` and the job `submit(line)` creates for each line 1…size, all in one
+   * transaction (a throw leaves nothing); returns the job ids in line order.
+   */
+  create(batch: BatchRecord, submit: (line: number) => string): string[];
+  batch(id: string): BatchRecord | undefined;
+  /** The batch's job ids in line order. */
+  jobIds(id: string): string[];
+}
+
 /** A lease the sweep ended. */
 export interface ExpiredLease {
   readonly unitId: string;
@@ -337,6 +359,8 @@ export interface Store {
   readonly access: AccessStore;
   /** Weights, priorities and passes of fair share: which units a lease picks. */
   readonly shares: FairShareStore;
+  /** Jobs submitted together. */
+  readonly batches: BatchStore;
   /** Inserts a job with its generation-0 units. */
   createJob(job: JobRecord, units: readonly UnitRecord[]): void;
   getJob(id: string): JobRecord | undefined;
