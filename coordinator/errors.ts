@@ -16,7 +16,7 @@ export interface BatchLineError {
 /** Errors of the HTTP API, each with its HTTP status. */
 export type ApiErrorType =
   | { code: "API_ERROR_UNAUTHORIZED"; status: 401 }
-  | { code: "API_ERROR_BAD_REQUEST"; status: 400; field: string }
+  | { code: "API_ERROR_BAD_REQUEST"; status: 400; field: string; position?: number }
   /** A batch refused whole: every bad line (1-based) with its field. */
   | { code: "API_ERROR_BAD_BATCH"; status: 400; errors: BatchLineError[] }
   /** The key is valid but its account may not do this (another's job, an admin action). */

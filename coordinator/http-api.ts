@@ -110,6 +110,7 @@ export class JobApi {
       ...jobView(job),
       owner: access.jobOwner(job.id) ?? null,
       private: access.isPrivate(job.id),
+      input: this.deps.store.inputs.input(job.id) ?? null,
       bounty: escrow === undefined ? null : escrowView(job.id, escrow),
     };
   }

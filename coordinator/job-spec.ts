@@ -8,6 +8,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { utf8ToBytes } from "@noble/hashes/utils.js";
 import { SimError } from "../sim/errors.js";
+import { HP_SCALE, toHP } from "../sim/hydrophobicity.js";
 import { type LatticeName, parseLattice } from "../sim/lattice.js";
 import { MAX_REPLICAS } from "../sim/params.js";
 import { parseSequence } from "../sim/sequence.js";
@@ -37,6 +38,12 @@ const isControl = (c: number) =>
 /** Longest job name. */
 export const MAX_NAME_LENGTH = 100;
 
+/** A protein sequence a job's HP sequence was mapped from. */
+export interface JobInput {
+  readonly aminoAcids: string;
+  readonly scale: string;
+}
+
 /** A validated job request. */
 export interface JobSpec {
   readonly name: string;
@@ -50,6 +57,8 @@ export interface JobSpec {
   readonly targetEnergy: number | undefined;
   /** Results and pictures only for the owner and admins (the HTTP API's `private`). */
   readonly private?: boolean;
+  /** The amino acids the sequence was mapped from, and the scale (sim/hydrophobicity.ts). */
+  readonly input?: JobInput;
   /** Its part of its account's fair share, relative to the account's other jobs (default 1). */
   readonly priority?: number;
 }
@@ -82,13 +91,34 @@ export function parseJobSpec(body: unknown): JobSpec {
   const b = body as Record<string, unknown>;
   let sequence: string;
   let lattice: LatticeName;
+  let input: JobInput | undefined;
   try {
-    sequence = parseSequence(
-      typeof b.sequence === "string" ? b.sequence.toUpperCase() : b.sequence,
-    );
+    if (b.aminoAcids !== undefined && b.sequence !== undefined)
+      throw badField("aminoAcids", "give sequence (H/P) or aminoAcids, not both");
+    if (b.aminoAcids !== undefined) {
+      if (typeof b.aminoAcids !== "string")
+        throw badField("aminoAcids", "aminoAcids must be a string of one-letter codes");
+      sequence = toHP(b.aminoAcids);
+      input = { aminoAcids: b.aminoAcids.toUpperCase(), scale: HP_SCALE };
+    } else {
+      sequence = parseSequence(
+        typeof b.sequence === "string" ? b.sequence.toUpperCase() : b.sequence,
+      );
+    }
     lattice = parseLattice(b.lattice ?? "square2d");
   } catch (err) {
-    if (err instanceof SimError) throw badField(err.type.field, err.message);
+    if (err instanceof SimError) {
+      const { field, position } = err.type as { field: string; position?: number };
+      throw new ApiError(
+        {
+          code: "API_ERROR_BAD_REQUEST",
+          status: 400,
+          field,
+          ...(position === undefined ? {} : { position }),
+        },
+        err.message,
+      );
+    }
     throw err;
   }
   const steps = integerField(b, "steps", SEGMENTS_PER_UNIT, MAX_JOB_STEPS);
@@ -128,6 +158,7 @@ export function parseJobSpec(body: unknown): JobSpec {
     targetEnergy,
     private: isPrivate,
     priority,
+    ...(input === undefined ? {} : { input }),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * Creating jobs for an account: the per-account quotas (running jobs, where a batch counts as
- * one, and trajectories in flight), then each job with its owner, privacy and priority — one
+ * one, and trajectories in flight), then each job with its owner, privacy, priority and
+ * amino-acid input — one
  * job, or a batch's jobs all in one transaction.
  * @module
  */
@@ -58,6 +59,7 @@ export function submitJobs(
     store.limits.ownJob(job.id, owner);
     if (spec.private) store.access.setPrivate(job.id);
     if (spec.priority !== undefined) store.shares.setPriority(job.id, spec.priority);
+    if (spec.input !== undefined) store.inputs.setInput(job.id, spec.input);
     return job;
   };
   if (!batch) return { batchId: null, jobs: specs.map(create) };

@@ -15,6 +15,7 @@ import { loadIdentity } from "../../protocol/identity.js";
 import { apiKeysFrom } from "../api-key-option.js";
 import { submitBatch } from "../batch-file.js";
 import { type Command, integerOption, parseCommandArgs, UsageError } from "../command.js";
+import { fastaJobs, sequenceFields } from "../protein-input.js";
 import { fundJob, parseTokens } from "../wallet-client.js";
 
 const HELP = `Usage: foldnet job <submit|status|result|results|list|cancel> [options]
@@ -22,6 +23,7 @@ const HELP = `Usage: foldnet job <submit|status|result|results|list|cancel> [opt
   foldnet job submit --seq HP… --steps N [--lattice square2d|cubic3d] [--trajectories T]
                      [--unit-steps U] [--target E] [--replicas R] [--name NAME] [--wait]
                      [--private] [--priority P] [--bounty TOKENS [--wallet FILE] [--coordinator-key KEY]]
+  foldnet job submit --fasta FILE --steps N [options as above]
   foldnet job submit --file JOBS.jsonl
   foldnet job status JOB_ID
   foldnet job result JOB_ID [--svg FILE] [--pdb FILE]
@@ -46,6 +48,11 @@ other running jobs. --bounty escrows TOKENS from the
 its share by steps (plus the improvement bonus) on top of its reward, and what is left goes
 back to the wallet when the job ends or is cancelled. The escrow is signed for the
 coordinator's network (--coordinator-key pins its key); if it is refused the job is cancelled.
+
+--seq takes H/P letters, or amino acids (one-letter codes) when it has any other letter;
+--fasta FILE takes the proteins of a FASTA file (one job, or a batch of one job per record,
+named by its header). Amino acids are mapped to H/P by the Kyte-Doolittle hydropathy sign
+(I V L F C M A are H), and the coordinator keeps the amino acids and the scale with the job.
 
 submit --file submits a batch: one JSON job request per line (as POST /api/jobs takes, e.g.
 {"sequence":"HPPH…","steps":1048576}), up to 10,000, checked all or nothing: every bad line
@@ -97,6 +104,7 @@ export const jobCommand: Command = {
         "coordinator-key": { type: "string" },
         svg: { type: "string" },
         file: { type: "string" },
+        fasta: { type: "string" },
         batch: { type: "string" },
         format: { type: "string", default: "jsonl" },
         pdb: { type: "string" },
@@ -110,6 +118,10 @@ export const jobCommand: Command = {
     );
     const print = (job: JobView) =>
       process.stdout.write(values.json ? `${JSON.stringify(job)}\n` : describe(job));
+    const printBatch = (batch: { id: string; size: number }) =>
+      process.stdout.write(
+        values.json ? `${JSON.stringify(batch)}\n` : `batch ${batch.id}: ${batch.size} jobs\n`,
+      );
     const needId = () => {
       if (id === undefined) throw new UsageError(`foldnet job ${action} needs a JOB_ID`);
       return id;
@@ -118,15 +130,13 @@ export const jobCommand: Command = {
       case "submit": {
         if (values.file !== undefined) {
           const batch = await submitBatch(client, values.file);
-          process.stdout.write(
-            values.json ? `${JSON.stringify(batch)}\n` : `batch ${batch.id}: ${batch.size} jobs\n`,
-          );
+          printBatch(batch);
           return 0;
         }
-        if (values.seq === undefined) throw new UsageError("--seq is required", "seq");
+        if ((values.seq === undefined) === (values.fasta === undefined))
+          throw new UsageError("give --seq or --fasta (or --file)", "seq");
         if (values.steps === undefined) throw new UsageError("--steps is required", "steps");
         const spec: Record<string, unknown> = {
-          sequence: values.seq,
           steps: integerOption(values.steps, "steps", 0),
           ...(values.lattice === undefined ? {} : { lattice: values.lattice }),
           ...(values.trajectories === undefined
@@ -149,6 +159,26 @@ export const jobCommand: Command = {
             throw new UsageError("--target must be an integer energy", "target");
           spec.targetEnergy = Number(values.target);
         }
+        if (values.seq !== undefined) Object.assign(spec, sequenceFields(values.seq));
+        const records = values.fasta === undefined ? [] : fastaJobs(values.fasta);
+        if (records.length > 1) {
+          const jobs = records.map((r) => ({
+            ...spec,
+            name: values.name ?? r.name,
+            aminoAcids: r.aminoAcids,
+          }));
+          const batch = await client.call<{ id: string; size: number }>("POST", "/api/batches", {
+            jobs,
+          });
+          printBatch(batch);
+          return 0;
+        }
+        if (records[0] !== undefined)
+          Object.assign(spec, {
+            name: records[0].name,
+            ...spec,
+            aminoAcids: records[0].aminoAcids,
+          });
         const bounty =
           values.bounty === undefined ? undefined : parseTokens(values.bounty, "bounty");
         const funder = bounty === undefined ? undefined : loadIdentity(values.wallet);

@@ -9,6 +9,7 @@
 import type { EscrowEntry, EscrowKindEntry } from "../../ledger/escrow-entries.js";
 import type { EscrowAccount, Problem } from "../../ledger/escrow-rules.js";
 import type { LatticeName } from "../../sim/lattice.js";
+import type { JobInput } from "../job-spec.js";
 
 /** Lifecycle of a job. */
 export type JobStatus = "running" | "done" | "cancelled";
@@ -287,6 +288,12 @@ export interface BatchStore {
   jobIds(id: string): string[];
 }
 
+/** The amino acids a job was mapped from (store/sqlite-inputs.ts). */
+export interface JobInputStore {
+  setInput(jobId: string, input: JobInput): void;
+  input(jobId: string): JobInput | undefined;
+}
+
 /** A lease the sweep ended. */
 export interface ExpiredLease {
   readonly unitId: string;
@@ -361,6 +368,8 @@ export interface Store {
   readonly shares: FairShareStore;
   /** Jobs submitted together. */
   readonly batches: BatchStore;
+  /** What jobs given as amino acids were made from. */
+  readonly inputs: JobInputStore;
   /** Inserts a job with its generation-0 units. */
   createJob(job: JobRecord, units: readonly UnitRecord[]): void;
   getJob(id: string): JobRecord | undefined;

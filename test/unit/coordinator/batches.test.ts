@@ -30,6 +30,26 @@ afterAll(async () => {
 
 const job = (sequence: string) => ({ sequence, steps: 1024, trajectories: 1, unitSteps: 1024 });
 
+describe("amino-acid jobs", () => {
+  it("maps amino acids to H/P, keeps them and the scale with the job, and names an unknown letter's position", async () => {
+    const made = await client.submit({ aminoAcids: "mkvlia", steps: 1024, trajectories: 1 });
+    expect(made).toMatchObject({
+      sequence: "HPHHHH",
+      input: { aminoAcids: "MKVLIA", scale: "kyte-doolittle" },
+    });
+    await expectFoldnetError(client.submit({ aminoAcids: "MKBV", steps: 1024 }), {
+      code: "API_ERROR_BAD_REQUEST",
+      field: "aminoAcids",
+      position: 2,
+    });
+    await expectFoldnetError(client.submit({ aminoAcids: "MKV", sequence: "HP", steps: 1024 }), {
+      code: "API_ERROR_BAD_REQUEST",
+      field: "aminoAcids",
+    });
+    await client.cancel(made.id);
+  });
+});
+
 describe("batches", () => {
   it("refuses a batch whole, naming the line and field of every bad request", async () => {
     const before = (await client.jobs()).jobs.length;
