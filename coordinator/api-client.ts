@@ -25,6 +25,8 @@ export interface JobView {
   targetEnergy: number | null;
   bestEnergy: number | null;
   bestFold: string | null;
+  /** Seconds left at the verified steps/s so far (job detail only; null when unknown). */
+  eta?: { stepsPerSecond: number; seconds: number } | null;
   unitsVerified: number;
   createdAt: number;
   finishedAt: number | null;

@@ -80,6 +80,21 @@ export function jobView(job: JobRecord): Record<string, unknown> {
   };
 }
 
+/**
+ * When a running job should end at the rate its steps were verified so far (steps/s since
+ * it was submitted); null before its first verified unit or once it ended.
+ */
+export function etaOf(
+  job: JobRecord,
+  now: number,
+): { stepsPerSecond: number; seconds: number } | null {
+  const elapsed = (now - job.createdAt) / 1000;
+  if (job.status !== "running" || job.stepsDone === 0 || elapsed <= 0) return null;
+  const stepsPerSecond = job.stepsDone / elapsed;
+  const left = Math.max(0, job.trajectories * job.generations * job.unitSteps - job.stepsDone);
+  return { stepsPerSecond: Math.round(stepsPerSecond), seconds: Math.ceil(left / stepsPerSecond) };
+}
+
 /** The `/api` request handler. */
 export class JobApi {
   constructor(private readonly deps: ApiDeps) {}
@@ -111,6 +126,7 @@ export class JobApi {
       owner: access.jobOwner(job.id) ?? null,
       private: access.isPrivate(job.id),
       input: this.deps.store.inputs.input(job.id) ?? null,
+      eta: etaOf(job, Date.now()),
       bounty: escrow === undefined ? null : escrowView(job.id, escrow),
     };
   }

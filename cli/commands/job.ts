@@ -68,6 +68,9 @@ function describe(job: JobView): string {
     `job        ${job.id}${job.name ? ` (${job.name})` : ""} — ${job.status}\n` +
     `sequence   ${job.sequence} (${job.sequence.length} residues, ${job.lattice})\n` +
     `progress   ${(job.progress * 100).toFixed(1)}%  ${job.stepsDone} of ${job.stepsPlanned} steps, ${job.unitsVerified} units verified\n` +
+    (job.eta
+      ? `eta        ${job.eta.seconds} s at ${job.eta.stepsPerSecond} verified steps/s\n`
+      : "") +
     `best       ${best}${job.bestFold ? `  ${job.bestFold}` : ""}\n` +
     (job.bounty
       ? `bounty     ${formatTokens(BigInt(job.bounty.amount))} tokens: ${formatTokens(BigInt(job.bounty.paid))} paid` +

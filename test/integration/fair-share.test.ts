@@ -50,6 +50,9 @@ describe("fair share end to end", () => {
       250,
     );
     const [a1, a2, b1, b2] = done as [number, number, number, number];
+    const { eta } = await alice.job(jobs[0]!.id); // the job's verified steps/s so far
+    expect(eta?.stepsPerSecond).toBeGreaterThan(0);
+    expect(eta?.seconds).toBeGreaterThan(0);
     const aliceShare = (a1 + a2) / (a1 + a2 + b1 + b2);
     expect(aliceShare).toBeGreaterThanOrEqual(0.45);
     expect(aliceShare).toBeLessThanOrEqual(0.55);
