@@ -20,6 +20,9 @@ import { parseJobSpec } from "./job-spec.js";
 import { type SubmitDeps, submitJobs } from "./job-submit.js";
 import type { ApiKeyRecord, JobRecord, Page } from "./store/store.js";
 
+/** Most folds `/api/jobs/:id/folds?top=` returns. */
+const MAX_TOP_FOLDS = 100;
+
 /** Most jobs or workers one list returns. */
 const LIST_LIMIT = 500;
 
@@ -204,6 +207,19 @@ export class JobApi {
         }));
       const next = units.length === page.limit ? page.offset + page.limit : null;
       return send(res, 200, { units, offset: page.offset, next });
+    } else if (action === "folds" && method === "GET") {
+      const job = this.job(id, optionalCaller(req, access));
+      const top = url.searchParams.get("top") ?? "5";
+      if (!/^\d{1,3}$/.test(top) || Number(top) < 1 || Number(top) > MAX_TOP_FOLDS) {
+        throw new ApiError(
+          { code: "API_ERROR_BAD_REQUEST", status: 400, field: "top" },
+          `top must be an integer in [1, ${MAX_TOP_FOLDS}]`,
+        );
+      }
+      return send(res, 200, {
+        job: job.id,
+        folds: this.deps.store.folds.topFolds(job.id, Number(top)),
+      });
     } else if (action?.startsWith("result") === true && method === "GET") {
       return this.result(res, this.job(id, optionalCaller(req, access)), action);
     }

@@ -15,6 +15,7 @@ import { loadIdentity } from "../../protocol/identity.js";
 import { apiKeysFrom } from "../api-key-option.js";
 import { submitBatch } from "../batch-file.js";
 import { type Command, integerOption, parseCommandArgs, UsageError } from "../command.js";
+import { topFolds } from "../fold-pictures.js";
 import { fastaJobs, sequenceFields } from "../protein-input.js";
 import { fundJob, parseTokens } from "../wallet-client.js";
 
@@ -27,6 +28,7 @@ const HELP = `Usage: foldnet job <submit|status|result|results|list|cancel> [opt
   foldnet job submit --file JOBS.jsonl
   foldnet job status JOB_ID
   foldnet job result JOB_ID [--svg FILE] [--pdb FILE]
+  foldnet job folds JOB_ID [--top K] [--svg-dir DIR]
   foldnet job list [--batch BATCH_ID]
   foldnet job results --batch BATCH_ID [--format csv|jsonl]
   foldnet job cancel JOB_ID
@@ -53,6 +55,9 @@ coordinator's network (--coordinator-key pins its key); if it is refused the job
 --fasta FILE takes the proteins of a FASTA file (one job, or a batch of one job per record,
 named by its header). Amino acids are mapped to H/P by the Kyte-Doolittle hydropathy sign
 (I V L F C M A are H), and the coordinator keeps the amino acids and the scale with the job.
+
+folds lists the K (default 5) best distinct folds the job's verified units found, lowest
+energy first; --svg-dir writes a picture of each (JOB_ID-RANK.svg).
 
 submit --file submits a batch: one JSON job request per line (as POST /api/jobs takes, e.g.
 {"sequence":"HPPH…","steps":1048576}), up to 10,000, checked all or nothing: every bad line
@@ -110,6 +115,8 @@ export const jobCommand: Command = {
         fasta: { type: "string" },
         batch: { type: "string" },
         format: { type: "string", default: "jsonl" },
+        top: { type: "string", default: "5" },
+        "svg-dir": { type: "string" },
         pdb: { type: "string" },
       },
       true,
@@ -215,6 +222,14 @@ export const jobCommand: Command = {
         print(job);
         return 0;
       }
+      case "folds": {
+        const answer = await topFolds(client, needId(), values.top, values["svg-dir"]);
+        if (values.json) process.stdout.write(`${JSON.stringify(answer)}\n`);
+        else
+          for (const [i, f] of answer.folds.entries())
+            process.stdout.write(`${i + 1}. E = ${f.energy}  ${f.fold}  (${f.units} units)\n`);
+        return 0;
+      }
       case "results": {
         if (values.batch === undefined) throw new UsageError("--batch is required", "batch");
         const path = `/api/batches/${encodeURIComponent(values.batch)}/results`;
@@ -242,7 +257,7 @@ export const jobCommand: Command = {
         return 0;
       default:
         throw new UsageError(
-          `unknown job action "${action ?? ""}" (submit, status, result, results, list, cancel)`,
+          `unknown job action "${action ?? ""}" (submit, status, result, results, folds, list, cancel)`,
         );
     }
   },

@@ -13,6 +13,7 @@ import { EscrowStore } from "./escrow-store.js";
 import { SqliteAccess } from "./sqlite-access.js";
 import { SqliteBatches } from "./sqlite-batches.js";
 import { SqliteFairShare } from "./sqlite-fair-share.js";
+import { SqliteFolds } from "./sqlite-folds.js";
 import { SqliteInputs } from "./sqlite-inputs.js";
 import { SqliteLimits } from "./sqlite-limits.js";
 import { StatsStore } from "./stats-store.js";
@@ -165,6 +166,7 @@ export class SqliteStore implements Store {
   readonly access: SqliteAccess;
   readonly batches: SqliteBatches;
   readonly inputs: SqliteInputs;
+  readonly folds: SqliteFolds;
   readonly shares: SqliteFairShare;
 
   /** Opens (creating if needed) the database at `file` (":memory:" for tests). */
@@ -188,6 +190,7 @@ export class SqliteStore implements Store {
     this.batches = new SqliteBatches(this.db); // before limits, which count a batch as one job
     this.limits = new SqliteLimits(this.db);
     this.inputs = new SqliteInputs(this.db);
+    this.folds = new SqliteFolds(this.db);
     this.access = new SqliteAccess(this.db);
     this.shares = new SqliteFairShare(this.db);
   }

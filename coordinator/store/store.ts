@@ -294,6 +294,22 @@ export interface JobInputStore {
   input(jobId: string): JobInput | undefined;
 }
 
+/** One of a job's best distinct folds. */
+export interface RankedFold {
+  readonly fold: string;
+  readonly energy: number;
+  /** When a unit first reported it. */
+  readonly foundAt: number;
+  /** Accepted units that reported it as their best. */
+  readonly units: number;
+}
+
+/** A job's best folds (store/sqlite-folds.ts). */
+export interface FoldStore {
+  /** The `k` best distinct folds of a job's accepted results, lowest energy first. */
+  topFolds(jobId: string, k: number): RankedFold[];
+}
+
 /** A lease the sweep ended. */
 export interface ExpiredLease {
   readonly unitId: string;
@@ -370,6 +386,8 @@ export interface Store {
   readonly batches: BatchStore;
   /** What jobs given as amino acids were made from. */
   readonly inputs: JobInputStore;
+  /** Jobs' best distinct folds. */
+  readonly folds: FoldStore;
   /** Inserts a job with its generation-0 units. */
   createJob(job: JobRecord, units: readonly UnitRecord[]): void;
   getJob(id: string): JobRecord | undefined;

@@ -1,5 +1,9 @@
+import { readdirSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { ApiClient } from "../../coordinator/api-client.js";
+import { foldEnergy } from "../../sim/fold.js";
+import { runFoldnet } from "../helpers/cli.js";
+import { expectFoldnetError } from "../helpers/errors.js";
 import {
   freePort,
   type Proc,
@@ -19,7 +23,7 @@ afterEach(async () => {
 const UNITS = 120;
 
 describe("fair share end to end", () => {
-  it("two researchers with two long jobs each share one worker 45–55 %; the higher-priority job gets more of its owner's part", async () => {
+  it("two researchers with two long jobs each share one worker 45–55 %; the higher-priority job gets more of its owner's part; ETA and best folds follow", async () => {
     const dir = tempDir("fair-share");
     const coordinator = await startCoordinator(`${dir}/c.db`, await freePort(), ADMIN);
     running.push(coordinator);
@@ -57,6 +61,28 @@ describe("fair share end to end", () => {
     expect(aliceShare).toBeGreaterThanOrEqual(0.45);
     expect(aliceShare).toBeLessThanOrEqual(0.55);
     expect(a1 / (a1 + a2)).toBeGreaterThanOrEqual(0.6); // priority 3 against 1: ideally 75 %
+    // the k best distinct folds of a job with many verified units, drawn by the CLI
+    const svgDir = tempDir("fair-share-folds");
+    const env = { FOLDNET_API_KEY: ADMIN, FOLDNET_COORDINATOR: coordinator.url };
+    const out = await runFoldnet(
+      ["job", "folds", jobs[0]!.id, "--top", "3", "--svg-dir", svgDir, "--json"],
+      env,
+    );
+    expect(out.code, out.stderr).toBe(0);
+    const { folds } = JSON.parse(out.stdout) as { folds: { fold: string; energy: number }[] };
+    expect(folds.length).toBeGreaterThan(0);
+    expect(folds.length).toBeLessThanOrEqual(3);
+    expect(new Set(folds.map((f) => f.fold)).size).toBe(folds.length);
+    const energies = folds.map((f) => f.energy);
+    expect(energies).toEqual([...energies].sort((x, y) => x - y));
+    for (const f of folds) expect(foldEnergy(jobs[0]!.sequence, f.fold, "square2d")).toBe(f.energy);
+    expect(readdirSync(svgDir).sort()).toEqual(
+      folds.map((_, i) => `${jobs[0]!.id}-${i + 1}.svg`).sort(),
+    );
+    await expectFoldnetError(admin.call("GET", `/api/jobs/${jobs[0]!.id}/folds?top=0`), {
+      code: "API_ERROR_BAD_REQUEST",
+      field: "top",
+    });
     process.stderr.write(
       `fair share: alice ${(aliceShare * 100).toFixed(1)} % of ${(a1 + a2 + b1 + b2) / 1024} units; her priority-3 job ${((a1 / (a1 + a2)) * 100).toFixed(1)} % of hers\n`,
     );
