@@ -38,6 +38,7 @@ import { serveStats } from "./stats-api.js";
 import { SqliteStore } from "./store/sqlite-store.js";
 import type { Store } from "./store/store.js";
 import { createVerifyPool, type VerifyPool } from "./verify-pool.js";
+import { WebhookSender } from "./webhooks.js";
 import { WorkWaitlist } from "./work-waitlist.js";
 import {
   DEFAULT_ENDPOINT_OPTIONS,
@@ -98,6 +99,8 @@ export class Coordinator {
   private readonly dashboard = new Dashboard();
   /** Seals pending ledger entries into blocks. */
   readonly sealer: LedgerSealer;
+  /** Sends the signed notifications of ended jobs (job `notify` URLs). */
+  readonly webhooks: WebhookSender;
   private readonly ledgerApi: LedgerApi;
   private readonly now: () => number;
 
@@ -127,6 +130,12 @@ export class Coordinator {
       memory && opts.identityFile === undefined
         ? generateIdentity()
         : loadOrCreateIdentity(opts.identityFile ?? `${opts.dbFile}.key.json`);
+    this.webhooks = new WebhookSender({
+      store: this.store,
+      identity: this.identity,
+      now: this.now,
+      log: deps.log,
+    });
     this.sealer = new LedgerSealer(
       { ...DEFAULT_SEALER_OPTIONS, ...opts.sealer },
       {
@@ -269,6 +278,7 @@ export class Coordinator {
     this.scheduler.start();
     this.feed.start();
     this.sealer.start();
+    this.webhooks.start();
     this.endpoint.attach(this.server);
     await new Promise<void>((resolve, reject) => {
       this.server.once("error", reject);
@@ -294,6 +304,7 @@ export class Coordinator {
     this.scheduler.stop();
     this.feed.stop();
     this.sealer.stop();
+    await this.webhooks.stop();
     this.waitlist.clear();
     await this.endpoint.stop();
     this.server.closeAllConnections();

@@ -38,6 +38,16 @@ const isControl = (c: number) =>
 /** Longest job name. */
 export const MAX_NAME_LENGTH = 100;
 
+/** True for an http(s) URL of at most 2048 characters. */
+function isWebUrl(value: unknown): boolean {
+  if (typeof value !== "string" || value.length > 2048) return false;
+  try {
+    return ["http:", "https:"].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
 /** A protein sequence a job's HP sequence was mapped from. */
 export interface JobInput {
   readonly aminoAcids: string;
@@ -59,6 +69,8 @@ export interface JobSpec {
   readonly private?: boolean;
   /** The amino acids the sequence was mapped from, and the scale (sim/hydrophobicity.ts). */
   readonly input?: JobInput;
+  /** Where to POST a signed notification when the job ends (coordinator/webhooks.ts). */
+  readonly notify?: string;
   /** Its part of its account's fair share, relative to the account's other jobs (default 1). */
   readonly priority?: number;
 }
@@ -145,6 +157,9 @@ export function parseJobSpec(body: unknown): JobSpec {
     throw badField("name", "name must not hold control characters or line breaks");
   }
   const priority = integerField(b, "priority", 1, MAX_PRIORITY, 1);
+  const notify = b.notify;
+  if (notify !== undefined && !isWebUrl(notify))
+    throw badField("notify", "notify must be an http or https URL of at most 2048 characters");
   const isPrivate = b.private ?? false;
   if (typeof isPrivate !== "boolean") throw badField("private", "private must be true or false");
   return {
@@ -159,6 +174,7 @@ export function parseJobSpec(body: unknown): JobSpec {
     private: isPrivate,
     priority,
     ...(input === undefined ? {} : { input }),
+    ...(notify === undefined ? {} : { notify: notify as string }),
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * Creating jobs for an account: the per-account quotas (running jobs, where a batch counts as
- * one, and trajectories in flight), then each job with its owner, privacy, priority and
- * amino-acid input — one
+ * one, and trajectories in flight), then each job with its owner, privacy, priority,
+ * amino-acid input and webhook — one
  * job, or a batch's jobs all in one transaction.
  * @module
  */
@@ -60,6 +60,7 @@ export function submitJobs(
     if (spec.private) store.access.setPrivate(job.id);
     if (spec.priority !== undefined) store.shares.setPriority(job.id, spec.priority);
     if (spec.input !== undefined) store.inputs.setInput(job.id, spec.input);
+    if (spec.notify !== undefined) store.webhooks.setWebhook(job.id, spec.notify);
     return job;
   };
   if (!batch) return { batchId: null, jobs: specs.map(create) };

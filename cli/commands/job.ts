@@ -23,7 +23,7 @@ const HELP = `Usage: foldnet job <submit|status|result|results|list|cancel> [opt
 
   foldnet job submit --seq HP… --steps N [--lattice square2d|cubic3d] [--trajectories T]
                      [--unit-steps U] [--target E] [--replicas R] [--name NAME] [--wait]
-                     [--private] [--priority P] [--bounty TOKENS [--wallet FILE] [--coordinator-key KEY]]
+                     [--private] [--priority P] [--notify URL] [--bounty TOKENS [--wallet FILE] [--coordinator-key KEY]]
   foldnet job submit --fasta FILE --steps N [options as above]
   foldnet job submit --file JOBS.jsonl
   foldnet job status JOB_ID
@@ -45,7 +45,8 @@ one work unit (a multiple of 1024); --target stops the job when a fold reaches e
 --wait follows the job with a progress bar until it ends; --private shows the job, its
 results and pictures only to its owner's account and admins; --priority (1–100, default 1)
 is the job's part of its account's fair share of the workers, relative to the account's
-other running jobs. --bounty escrows TOKENS from the
+other running jobs; --notify URL gets a POST signed with the coordinator's key when the job
+ends (docs/api.md). --bounty escrows TOKENS from the
 --wallet identity (default ~/.foldnet/identity.json) into the job: each verified unit is paid
 its share by steps (plus the improvement bonus) on top of its reward, and what is left goes
 back to the wallet when the job ends or is cancelled. The escrow is signed for the
@@ -107,6 +108,7 @@ export const jobCommand: Command = {
         wait: { type: "boolean", default: false },
         private: { type: "boolean", default: false },
         priority: { type: "string" },
+        notify: { type: "string" },
         bounty: { type: "string" },
         wallet: { type: "string", default: join(homedir(), ".foldnet", "identity.json") },
         "coordinator-key": { type: "string" },
@@ -160,6 +162,7 @@ export const jobCommand: Command = {
             : { replicas: integerOption(values.replicas, "replicas", 0) }),
           ...(values.name === undefined ? {} : { name: values.name }),
           ...(values.private ? { private: true } : {}),
+          ...(values.notify === undefined ? {} : { notify: values.notify }),
           ...(values.priority === undefined
             ? {}
             : { priority: integerOption(values.priority, "priority", 1) }),

@@ -16,6 +16,7 @@ import { SqliteFairShare } from "./sqlite-fair-share.js";
 import { SqliteFolds } from "./sqlite-folds.js";
 import { SqliteInputs } from "./sqlite-inputs.js";
 import { SqliteLimits } from "./sqlite-limits.js";
+import { SqliteWebhooks } from "./sqlite-webhooks.js";
 import { StatsStore } from "./stats-store.js";
 import type {
   AcceptanceContext,
@@ -167,6 +168,7 @@ export class SqliteStore implements Store {
   readonly batches: SqliteBatches;
   readonly inputs: SqliteInputs;
   readonly folds: SqliteFolds;
+  readonly webhooks: SqliteWebhooks;
   readonly shares: SqliteFairShare;
 
   /** Opens (creating if needed) the database at `file` (":memory:" for tests). */
@@ -191,6 +193,7 @@ export class SqliteStore implements Store {
     this.limits = new SqliteLimits(this.db);
     this.inputs = new SqliteInputs(this.db);
     this.folds = new SqliteFolds(this.db);
+    this.webhooks = new SqliteWebhooks(this.db);
     this.access = new SqliteAccess(this.db);
     this.shares = new SqliteFairShare(this.db);
   }

@@ -310,6 +310,24 @@ export interface FoldStore {
   topFolds(jobId: string, k: number): RankedFold[];
 }
 
+/** A job's notification due to be sent. */
+export interface DueWebhook {
+  readonly jobId: string;
+  readonly url: string;
+  /** Attempts made so far. */
+  readonly attempts: number;
+}
+
+/** Job webhooks and their delivery (store/sqlite-webhooks.ts). */
+export interface WebhookStore {
+  setWebhook(jobId: string, url: string): void;
+  /** Pending notifications of ended jobs due by `now`. */
+  dueWebhooks(now: number, limit: number): DueWebhook[];
+  /** Records an attempt: delivered, or retried at `nextAt` (null: given up). */
+  webhookSent(jobId: string, delivered: boolean, nextAt: number | null): void;
+  webhookState(jobId: string): { state: string; attempts: number } | undefined;
+}
+
 /** A lease the sweep ended. */
 export interface ExpiredLease {
   readonly unitId: string;
@@ -388,6 +406,8 @@ export interface Store {
   readonly inputs: JobInputStore;
   /** Jobs' best distinct folds. */
   readonly folds: FoldStore;
+  /** Notifications of ended jobs. */
+  readonly webhooks: WebhookStore;
   /** Inserts a job with its generation-0 units. */
   createJob(job: JobRecord, units: readonly UnitRecord[]): void;
   getJob(id: string): JobRecord | undefined;
