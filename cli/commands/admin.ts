@@ -4,8 +4,8 @@
  * any job cancelled; the audit log of all of it. Every action takes `--json`.
  * @module
  */
-import { ApiClient, DEFAULT_COORDINATOR } from "../../coordinator/api-client.js";
-import { apiKeysFrom } from "../api-key-option.js";
+import { DEFAULT_COORDINATOR } from "../../coordinator/api-client.js";
+import { CLIENT_OPTIONS, clientFrom } from "../api-key-option.js";
 import { type Command, parseCommandArgs, UsageError } from "../command.js";
 
 const HELP = `Usage: foldnet admin <keys|workers|jobs|audit> … [options]
@@ -61,19 +61,13 @@ export const adminCommand: Command = {
     const { values, positionals } = parseCommandArgs(
       argv,
       {
-        coordinator: { type: "string" },
-        "api-key": { type: "string" },
-        "api-key-file": { type: "string" },
-        json: { type: "boolean", default: false },
+        ...CLIENT_OPTIONS,
         name: { type: "string" },
         role: { type: "string" },
       },
       true,
     );
-    const client = new ApiClient(
-      values.coordinator ?? process.env.FOLDNET_COORDINATOR ?? DEFAULT_COORDINATOR,
-      apiKeysFrom(values)[0],
-    );
+    const client = clientFrom(values);
     const [area, action, arg] = positionals;
     const need = (what: string) => {
       if (arg === undefined) throw new UsageError(`foldnet admin ${area} ${action} needs ${what}`);

@@ -10,9 +10,9 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { createProgress } from "../../common/progress.js";
 import { formatTokens } from "../../common/tokens.js";
-import { ApiClient, DEFAULT_COORDINATOR, type JobView } from "../../coordinator/api-client.js";
+import { type ApiClient, DEFAULT_COORDINATOR, type JobView } from "../../coordinator/api-client.js";
 import { loadIdentity } from "../../protocol/identity.js";
-import { apiKeysFrom } from "../api-key-option.js";
+import { CLIENT_OPTIONS, clientFrom } from "../api-key-option.js";
 import { submitBatch } from "../batch-file.js";
 import { type Command, integerOption, parseCommandArgs, UsageError } from "../command.js";
 import { topFolds } from "../fold-pictures.js";
@@ -93,10 +93,7 @@ export const jobCommand: Command = {
     const { values, positionals } = parseCommandArgs(
       argv,
       {
-        coordinator: { type: "string" },
-        "api-key": { type: "string" },
-        "api-key-file": { type: "string" },
-        json: { type: "boolean", default: false },
+        ...CLIENT_OPTIONS,
         seq: { type: "string" },
         lattice: { type: "string" },
         steps: { type: "string" },
@@ -124,10 +121,7 @@ export const jobCommand: Command = {
       true,
     );
     const [action, id] = positionals;
-    const client = new ApiClient(
-      values.coordinator ?? process.env.FOLDNET_COORDINATOR ?? DEFAULT_COORDINATOR,
-      apiKeysFrom(values)[0],
-    );
+    const client = clientFrom(values);
     const print = (job: JobView) =>
       process.stdout.write(values.json ? `${JSON.stringify(job)}\n` : describe(job));
     const printBatch = (batch: { id: string; size: number }) =>
