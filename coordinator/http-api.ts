@@ -18,6 +18,7 @@ import { escrowView } from "./escrow-api.js";
 import { answerError, notFound, readJson, send } from "./http-util.js";
 import { parseJobSpec } from "./job-spec.js";
 import { type SubmitDeps, submitJobs } from "./job-submit.js";
+import { OPENAPI } from "./openapi.js";
 import type { ApiKeyRecord, JobRecord, Page } from "./store/store.js";
 
 /** Most folds `/api/jobs/:id/folds?top=` returns. */
@@ -154,6 +155,8 @@ export class JobApi {
         res,
         parts,
       );
+    if (method === "GET" && resource === "openapi.json" && id === undefined)
+      return send(res, 200, OPENAPI);
     if (method === "GET" && resource === "status" && id === undefined) {
       return send(res, 200, { ...this.deps.status(), ...this.deps.store.counts() });
     }
