@@ -1,6 +1,7 @@
 /**
  * The coordinator's storage interface and the records it holds: jobs, work units, leases
- * (assignments), accepted results, workers and researcher API keys. The embedded default is
+ * (assignments), accepted results and workers, with the research side's stores (accounts,
+ * fair share, batches, webhooks: research-store.ts, re-exported here). The embedded default is
  * SQLite (sqlite-store.ts); the interface is what a shared PostgreSQL backend would implement
  * to let several coordinators share one queue. Every method that changes more than one row
  * does it in one transaction.
