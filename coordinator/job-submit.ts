@@ -1,6 +1,6 @@
 /**
  * Creating jobs for an account: the per-account quotas (running jobs, where a batch counts as
- * one, and trajectories in flight), then each job with its owner, privacy, priority,
+ * one, trajectories and steps in flight), then each job with its owner, privacy, priority,
  * amino-acid input and webhook — one
  * job, or a batch's jobs all in one transaction.
  * @module
@@ -17,10 +17,16 @@ export interface JobQuota {
   readonly runningJobs: number;
   /** Most trajectories (units in flight at once) over an account's running jobs. */
   readonly runningTrajectories: number;
+  /** Most steps in flight (trajectories × unit steps) over an account's running jobs. */
+  readonly stepsInFlight: number;
 }
 
-/** Defaults: 16 running jobs and 1,024 trajectories per account. */
-export const DEFAULT_JOB_QUOTA: JobQuota = { runningJobs: 16, runningTrajectories: 1_024 };
+/** Defaults: 16 running jobs, 1,024 trajectories and 2³⁶ steps in flight per account. */
+export const DEFAULT_JOB_QUOTA: JobQuota = {
+  runningJobs: 16,
+  runningTrajectories: 1_024,
+  stepsInFlight: 2 ** 36,
+};
 
 /** What jobs are created in. */
 export interface SubmitDeps {
@@ -52,6 +58,13 @@ export function submitJobs(
     throw over(
       "runningTrajectories",
       `at most ${quota.runningTrajectories} trajectories over an account's running jobs`,
+    );
+  }
+  const steps = specs.reduce((sum, s) => sum + s.trajectories * s.unitSteps, 0);
+  if (load.steps + steps > quota.stepsInFlight) {
+    throw over(
+      "stepsInFlight",
+      `at most ${quota.stepsInFlight} steps in flight over an account's running jobs`,
     );
   }
   const create = (spec: JobSpec) => {

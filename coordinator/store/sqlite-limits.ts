@@ -33,7 +33,8 @@ export class SqliteLimits implements LimitStore {
     this.putOwner = db.prepare("INSERT OR IGNORE INTO job_owners (job_id, owner) VALUES (?, ?)");
     this.load = db.prepare(
       `SELECT COUNT(DISTINCT COALESCE(b.batch_id, j.id)) AS jobs,
-              COALESCE(SUM(j.trajectories), 0) AS trajectories
+              COALESCE(SUM(j.trajectories), 0) AS trajectories,
+              COALESCE(SUM(j.trajectories * j.unit_steps), 0) AS steps
          FROM job_owners o JOIN jobs j ON j.id = o.job_id
          LEFT JOIN batch_jobs b ON b.job_id = j.id
         WHERE o.owner = ? AND j.status = 'running'`,

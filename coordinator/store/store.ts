@@ -198,6 +198,8 @@ export interface CommitBinding {
 export interface OwnerLoad {
   readonly jobs: number;
   readonly trajectories: number;
+  /** Steps in flight at most: a unit of each trajectory. */
+  readonly steps: number;
 }
 
 /** What bounds a key's or an account's take (store/sqlite-limits.ts). */

@@ -17,7 +17,7 @@ beforeAll(async () => {
       dbFile: ":memory:",
       apiKeys: [KEY],
       verifyThreads: 0,
-      jobQuota: { runningJobs: 2, runningTrajectories: 1_024 },
+      jobQuota: { runningJobs: 2, runningTrajectories: 1_024, stepsInFlight: 310 * 1024 },
     },
     { log: silentLogger },
   );
@@ -47,6 +47,16 @@ describe("amino-acid jobs", () => {
       field: "aminoAcids",
     });
     await client.cancel(made.id);
+  });
+});
+
+describe("steps in flight", () => {
+  it("bound an account's running jobs by trajectories × unit steps", async () => {
+    const big = { sequence: "HPPH", steps: 1024 * 400, trajectories: 1, unitSteps: 1024 * 400 };
+    await expectFoldnetError(client.submit(big), {
+      code: "API_ERROR_QUOTA",
+      limit: "stepsInFlight",
+    });
   });
 });
 
