@@ -5,6 +5,8 @@
  * @module
  */
 import { readFileSync } from "node:fs";
+import { ApiClient } from "../coordinator/api-client.js";
+import { DEFAULT_COORDINATOR } from "../coordinator/defaults.js";
 import { UsageError } from "./command.js";
 
 /** The `--api-key-file` and `--api-key` options as parsed. */
@@ -39,3 +41,18 @@ export function apiKeysFrom(values: ApiKeyValues): string[] {
   if (given !== undefined) keys.push(...(Array.isArray(given) ? given : [given]));
   return keys;
 }
+
+/** The options of an API client command: `--coordinator`, the API key options and `--json`. */
+export const CLIENT_OPTIONS = {
+  coordinator: { type: "string" },
+  "api-key": { type: "string" },
+  "api-key-file": { type: "string" },
+  json: { type: "boolean", default: false },
+} as const;
+
+/** A client of `--coordinator` (or FOLDNET_COORDINATOR) with the first API key given. */
+export const clientFrom = (values: ApiKeyValues & { readonly coordinator?: string | undefined }) =>
+  new ApiClient(
+    values.coordinator ?? process.env.FOLDNET_COORDINATOR ?? DEFAULT_COORDINATOR,
+    apiKeysFrom(values)[0],
+  );

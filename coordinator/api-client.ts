@@ -23,6 +23,8 @@ export interface JobView {
   targetEnergy: number | null;
   bestEnergy: number | null;
   bestFold: string | null;
+  /** Seconds left at the verified steps/s so far (job detail only; null when unknown). */
+  eta?: { stepsPerSecond: number; seconds: number } | null;
   unitsVerified: number;
   createdAt: number;
   finishedAt: number | null;
@@ -90,7 +92,7 @@ export class ApiClient {
       );
     }
     const type = res.headers.get("content-type") ?? "";
-    const data = type.includes("json")
+    const data = type.startsWith("application/json")
       ? await res.json()
       : type.includes("octet-stream")
         ? new Uint8Array(await res.arrayBuffer())

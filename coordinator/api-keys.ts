@@ -1,7 +1,8 @@
 /**
- * Researchers' API keys: stored only as sha256 hashes; a fresh coordinator with no key mints
- * one and writes it, mode 0600, to a file beside its database so the operator can hand it
- * out (`foldnet job submit --api-key …` or FOLDNET_API_KEY).
+ * Researchers' API keys: stored only as sha256 hashes, each with its account and role. Keys
+ * given to the coordinator (`--api-key`, FOLDNET_API_KEY) are admin keys, each its own account
+ * (`key-` and its id); a fresh coordinator with no key mints an admin key (account `admin`)
+ * and writes it, mode 0600, to a file beside its database so the operator can hand it out.
  * @module
  */
 import { randomBytes } from "node:crypto";
@@ -17,8 +18,8 @@ export const hashApiKey = (key: string) => bytesToHex(sha256(utf8ToBytes(key)));
 export const mintApiKey = () => `fn_${randomBytes(16).toString("hex")}`;
 
 /**
- * Registers `keys`; when the store then has none, mints one and writes it to `keyFile`.
- * Returns the minted key, if any.
+ * Registers `keys` as admin keys; when the store then has none, mints one and writes it to
+ * `keyFile`. Returns the minted key, if any.
  */
 export function ensureApiKeys(
   store: Store,
@@ -26,10 +27,13 @@ export function ensureApiKeys(
   keyFile: string | undefined,
   now: number,
 ): string | undefined {
-  for (const key of keys) store.addApiKey(hashApiKey(key), "configured", now);
-  if (store.countApiKeys() > 0) return undefined;
+  for (const key of keys) {
+    const hash = hashApiKey(key);
+    store.access.addKey(hash, `key-${hash.slice(0, 16)}`, "admin", now);
+  }
+  if (store.access.keys().length > 0) return undefined;
   const key = mintApiKey();
-  store.addApiKey(hashApiKey(key), "minted", now);
+  store.access.addKey(hashApiKey(key), "admin", "admin", now);
   if (keyFile !== undefined) {
     writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
     chmodSync(keyFile, 0o600); // the mode above applies only to a file it creates

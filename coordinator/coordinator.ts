@@ -21,8 +21,9 @@ import { challengeKey } from "./challenge-draw.js";
 import { Dashboard } from "./dashboard.js";
 import { DEFAULT_VERIFY_THREADS } from "./defaults.js";
 import { ApiError } from "./errors.js";
-import { DEFAULT_JOB_QUOTA, JobApi, type JobQuota } from "./http-api.js";
+import { JobApi } from "./http-api.js";
 import { abandon, answerError, notFound, requestUrl } from "./http-util.js";
+import { DEFAULT_JOB_QUOTA, type JobQuota } from "./job-submit.js";
 import { LedgerApi } from "./ledger-api.js";
 import { DEFAULT_SEALER_OPTIONS, LedgerSealer, type SealerOptions } from "./ledger-sealer.js";
 import { DEFAULT_LIVE_FEED_OPTIONS, LiveFeed } from "./live-feed.js";
@@ -38,6 +39,7 @@ import { serveStats } from "./stats-api.js";
 import { SqliteStore } from "./store/sqlite-store.js";
 import type { Store } from "./store/store.js";
 import { createVerifyPool, type VerifyPool } from "./verify-pool.js";
+import { WebhookSender } from "./webhooks.js";
 import { WorkWaitlist } from "./work-waitlist.js";
 import {
   DEFAULT_ENDPOINT_OPTIONS,
@@ -98,6 +100,8 @@ export class Coordinator {
   private readonly dashboard = new Dashboard();
   /** Seals pending ledger entries into blocks. */
   readonly sealer: LedgerSealer;
+  /** Sends the signed notifications of ended jobs (job `notify` URLs). */
+  readonly webhooks: WebhookSender;
   private readonly ledgerApi: LedgerApi;
   private readonly now: () => number;
 
@@ -109,8 +113,15 @@ export class Coordinator {
     const memory = opts.dbFile === ":memory:";
     this.store = new SqliteStore(opts.dbFile);
     this.metrics = createCoordinatorMetrics(new Registry());
+    const store = this.store;
     this.feed = new LiveFeed(DEFAULT_LIVE_FEED_OPTIONS, {
-      store: this.store,
+      store: {
+        // the public dashboard shows no private job
+        listJobs: (limit) => store.listJobs(limit).filter((j) => !store.access.isPrivate(j.id)),
+        listWorkers: (limit) => store.listWorkers(limit),
+        energyHistory: (jobId, limit) => store.energyHistory(jobId, limit),
+        counts: () => store.counts(),
+      },
       now: this.now,
       status: () => this.status(),
     });
@@ -120,6 +131,12 @@ export class Coordinator {
       memory && opts.identityFile === undefined
         ? generateIdentity()
         : loadOrCreateIdentity(opts.identityFile ?? `${opts.dbFile}.key.json`);
+    this.webhooks = new WebhookSender({
+      store: this.store,
+      identity: this.identity,
+      now: this.now,
+      log: deps.log,
+    });
     this.sealer = new LedgerSealer(
       { ...DEFAULT_SEALER_OPTIONS, ...opts.sealer },
       {
@@ -190,6 +207,7 @@ export class Coordinator {
       store: this.store,
       scheduler: this.scheduler,
       onJobsChanged: () => this.feed.changed(),
+      onWorkerBanned: (key) => this.endpoint.disconnect(key),
       status: () => this.status(),
     });
     this.server = createServer((req, res) => {
@@ -261,6 +279,7 @@ export class Coordinator {
     this.scheduler.start();
     this.feed.start();
     this.sealer.start();
+    this.webhooks.start();
     this.endpoint.attach(this.server);
     await new Promise<void>((resolve, reject) => {
       this.server.once("error", reject);
@@ -286,6 +305,7 @@ export class Coordinator {
     this.scheduler.stop();
     this.feed.stop();
     this.sealer.stop();
+    await this.webhooks.stop();
     this.waitlist.clear();
     await this.endpoint.stop();
     this.server.closeAllConnections();

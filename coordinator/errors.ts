@@ -6,10 +6,21 @@
  */
 import { ErrorAction, FoldnetError } from "../common/errors.js";
 
+/** One bad line of a batch. */
+export interface BatchLineError {
+  readonly line: number;
+  readonly field: string;
+  readonly message: string;
+}
+
 /** Errors of the HTTP API, each with its HTTP status. */
 export type ApiErrorType =
   | { code: "API_ERROR_UNAUTHORIZED"; status: 401 }
-  | { code: "API_ERROR_BAD_REQUEST"; status: 400; field: string }
+  | { code: "API_ERROR_BAD_REQUEST"; status: 400; field: string; position?: number }
+  /** A batch refused whole: every bad line (1-based) with its field. */
+  | { code: "API_ERROR_BAD_BATCH"; status: 400; errors: BatchLineError[] }
+  /** The key is valid but its account may not do this (another's job, an admin action). */
+  | { code: "API_ERROR_FORBIDDEN"; status: 403 }
   | { code: "API_ERROR_NOT_FOUND"; status: 404 }
   | { code: "API_ERROR_CONFLICT"; status: 409 }
   /** A transfer the ledger cannot take; `reason` is the ledger's code (nonce, overdraft, signature). */

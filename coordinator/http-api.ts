@@ -1,34 +1,31 @@
 /**
  * The HTTP job API under `/api` (JSON): researchers submit, follow, fetch and cancel jobs
- * with an API key (`Authorization: Bearer KEY`); reads are public, like a volunteer
- * project's statistics pages. Bodies are bounded; every error is a JSON object with a code
+ * with an API key (`Authorization: Bearer KEY`) that belongs to an account; a job is
+ * cancelled by its owner or an admin. Reads are public, like a volunteer project's statistics
+ * pages, except a private job, which only its owner and admins see; admin routes are in
+ * admin-api.ts. Bodies are bounded; every error is a JSON object with a code
  * (and the field at fault for a 400). See docs/api.md.
  * @module
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { renderPdb } from "../sim/render-pdb.js";
 import { renderSvg } from "../sim/render-svg.js";
-import { hashApiKey } from "./api-keys.js";
+import { caller, forbidden, mayManage, mayRead, optionalCaller } from "./access.js";
+import { handleAdmin } from "./admin-api.js";
+import { handleBatch } from "./batch-api.js";
 import { ApiError } from "./errors.js";
 import { escrowView } from "./escrow-api.js";
 import { answerError, notFound, readJson, send } from "./http-util.js";
-import { type JobSpec, parseJobSpec } from "./job-spec.js";
-import type { Scheduler } from "./scheduler.js";
-import type { JobRecord, Page, Store } from "./store/store.js";
+import { parseJobSpec } from "./job-spec.js";
+import { type SubmitDeps, submitJobs } from "./job-submit.js";
+import { OPENAPI } from "./openapi.js";
+import type { ApiKeyRecord, JobRecord, Page } from "./store/store.js";
+
+/** Most folds `/api/jobs/:id/folds?top=` returns. */
+const MAX_TOP_FOLDS = 100;
 
 /** Most jobs or workers one list returns. */
 const LIST_LIMIT = 500;
-
-/** Per-account (API key) bounds on running work: every running job holds rows and queue. */
-export interface JobQuota {
-  /** Most running jobs per API key. */
-  readonly runningJobs: number;
-  /** Most trajectories (units in flight at once) over an API key's running jobs. */
-  readonly runningTrajectories: number;
-}
-
-/** Defaults: 16 running jobs and 1,024 trajectories per API key. */
-export const DEFAULT_JOB_QUOTA: JobQuota = { runningJobs: 16, runningTrajectories: 1_024 };
 
 /** The page a list request asks for: `?offset=` (default 0) and `?limit=` (default and most LIST_LIMIT). */
 export function pageOf(url: URL): Page {
@@ -50,14 +47,13 @@ export function pageOf(url: URL): Page {
 }
 
 /** What the API serves from. */
-export interface ApiDeps {
-  readonly quota: JobQuota;
-  readonly store: Store;
-  readonly scheduler: Scheduler;
+export interface ApiDeps extends SubmitDeps {
   /** Live figures for /api/status (connected workers, coordinator key). */
   readonly status: () => Record<string, unknown>;
   /** Called after a job was submitted or cancelled. */
   readonly onJobsChanged?: () => void;
+  /** Called after an admin banned a worker key (hex): its connections end. */
+  readonly onWorkerBanned?: (workerKey: string) => void;
 }
 
 /** The public JSON view of a job. */
@@ -88,6 +84,21 @@ export function jobView(job: JobRecord): Record<string, unknown> {
   };
 }
 
+/**
+ * When a running job should end at the rate its steps were verified so far (steps/s since
+ * it was submitted); null before its first verified unit or once it ended.
+ */
+export function etaOf(
+  job: JobRecord,
+  now: number,
+): { stepsPerSecond: number; seconds: number } | null {
+  const elapsed = (now - job.createdAt) / 1000;
+  if (job.status !== "running" || job.stepsDone === 0 || elapsed <= 0) return null;
+  const stepsPerSecond = job.stepsDone / elapsed;
+  const left = Math.max(0, job.trajectories * job.generations * job.unitSteps - job.stepsDone);
+  return { stepsPerSecond: Math.round(stepsPerSecond), seconds: Math.ceil(left / stepsPerSecond) };
+}
+
 /** The `/api` request handler. */
 export class JobApi {
   constructor(private readonly deps: ApiDeps) {}
@@ -101,49 +112,27 @@ export class JobApi {
     }
   }
 
-  /** Checks the request's API key; returns its hash (the account). */
-  private authorize(req: IncomingMessage): string {
-    const header = req.headers.authorization ?? "";
-    const key = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
-    const hash = key === "" ? "" : hashApiKey(key);
-    if (hash === "" || !this.deps.store.hasApiKey(hash)) {
-      throw new ApiError(
-        { code: "API_ERROR_UNAUTHORIZED", status: 401 },
-        "a valid API key is required (Authorization: Bearer KEY)",
-      );
-    }
-    return hash;
-  }
-
-  /** Submits a job for an account within its quota. */
-  private submit(owner: string, spec: JobSpec): JobRecord {
-    const { quota, store, scheduler } = this.deps;
-    const load = store.limits.ownerLoad(owner);
-    const over = (limit: string, message: string) =>
-      new ApiError({ code: "API_ERROR_QUOTA", status: 429, limit }, message);
-    if (load.jobs >= quota.runningJobs)
-      throw over("runningJobs", `at most ${quota.runningJobs} running jobs per API key`);
-    if (load.trajectories + spec.trajectories > quota.runningTrajectories) {
-      throw over(
-        "runningTrajectories",
-        `at most ${quota.runningTrajectories} trajectories over an API key's running jobs`,
-      );
-    }
-    const job = scheduler.submitJob(spec);
-    store.limits.ownJob(job.id, owner);
-    return job;
-  }
-
-  private job(id: string): JobRecord {
+  /** A job `who` may read (404 when there is none, 403 when it is another's private job). */
+  private job(id: string, who: ApiKeyRecord | undefined): JobRecord {
     const job = this.deps.store.getJob(id);
     if (job === undefined) throw notFound(`job ${id}`);
+    if (!mayRead(this.deps.store.access, job.id, who))
+      throw forbidden(`job ${id} is private to its owner`);
     return job;
   }
 
-  /** A job's view with its bounty escrow (null when none). */
+  /** A job's view with its owner, privacy and bounty escrow (null when none). */
   private detail(job: JobRecord): Record<string, unknown> {
-    const escrow = this.deps.store.escrows.escrow(job.id);
-    return { ...jobView(job), bounty: escrow === undefined ? null : escrowView(job.id, escrow) };
+    const { access, escrows } = this.deps.store;
+    const escrow = escrows.escrow(job.id);
+    return {
+      ...jobView(job),
+      owner: access.jobOwner(job.id) ?? null,
+      private: access.isPrivate(job.id),
+      input: this.deps.store.inputs.input(job.id) ?? null,
+      eta: etaOf(job, Date.now()),
+      bounty: escrow === undefined ? null : escrowView(job.id, escrow),
+    };
   }
 
   private async route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -153,6 +142,21 @@ export class JobApi {
       .filter((p) => p !== "")
       .slice(1); // drop "api"
     const [resource, id, action] = parts;
+    const { access } = this.deps.store;
+    if (resource === "admin" || resource === "audit")
+      return handleAdmin(
+        {
+          store: this.deps.store,
+          now: Date.now(),
+          page: () => pageOf(url),
+          banned: this.deps.onWorkerBanned,
+        },
+        req,
+        res,
+        parts,
+      );
+    if (method === "GET" && resource === "openapi.json" && id === undefined)
+      return send(res, 200, OPENAPI);
     if (method === "GET" && resource === "status" && id === undefined) {
       return send(res, 200, { ...this.deps.status(), ...this.deps.store.counts() });
     }
@@ -165,21 +169,29 @@ export class JobApi {
         .map((w) => ({ ...w, connected: connected.has(w.key) }));
       return send(res, 200, { workers });
     }
+    if (resource === "batches") return handleBatch(this.deps, req, res, url, parts);
     if (resource !== "jobs") throw notFound(`/api/${parts.join("/")}`);
     if (id === undefined) {
       if (method === "POST") {
-        const owner = this.authorize(req);
-        const job = this.submit(owner, parseJobSpec(await readJson(req)));
+        const owner = caller(req, access).account;
+        const spec = parseJobSpec(await readJson(req));
+        const [job] = submitJobs(this.deps, owner, [spec], false, Date.now()).jobs as [JobRecord];
         this.deps.onJobsChanged?.();
-        return send(res, 201, jobView(job));
+        return send(res, 201, this.detail(job));
       }
-      if (method === "GET")
-        return send(res, 200, { jobs: this.deps.store.listJobs(LIST_LIMIT).map(jobView) });
+      if (method === "GET") {
+        const who = optionalCaller(req, access);
+        const jobs = this.deps.store.listJobs(LIST_LIMIT).filter((j) => mayRead(access, j.id, who));
+        return send(res, 200, { jobs: jobs.map(jobView) });
+      }
     } else if (action === undefined && method === "GET") {
-      return send(res, 200, this.detail(this.job(id)));
+      return send(res, 200, this.detail(this.job(id, optionalCaller(req, access))));
     } else if (action === "cancel" && method === "POST") {
-      this.authorize(req);
-      const job = this.job(id);
+      const who = caller(req, access);
+      const job = this.job(id, who);
+      if (!mayManage(access, job.id, who))
+        throw forbidden(`only the owner of job ${id} or an admin may cancel it`);
+      if (who.role === "admin") access.audit(Date.now(), who.account, "jobs.cancel", job.id);
       if (!this.deps.store.cancelJob(job.id, Date.now())) {
         throw new ApiError(
           { code: "API_ERROR_CONFLICT", status: 409 },
@@ -187,19 +199,32 @@ export class JobApi {
         );
       }
       this.deps.onJobsChanged?.();
-      return send(res, 200, this.detail(this.job(id)));
+      return send(res, 200, this.detail(this.job(id, who)));
     } else if (action === "units" && method === "GET") {
       const page = pageOf(url);
       const units = this.deps.store
-        .listUnits(this.job(id).id, page)
+        .listUnits(this.job(id, optionalCaller(req, access)).id, page)
         .map(({ startState: _s, result, ...u }) => ({
           ...u,
           result: result === null ? null : { ...result, reward: result.reward.toString() },
         }));
       const next = units.length === page.limit ? page.offset + page.limit : null;
       return send(res, 200, { units, offset: page.offset, next });
+    } else if (action === "folds" && method === "GET") {
+      const job = this.job(id, optionalCaller(req, access));
+      const top = url.searchParams.get("top") ?? "5";
+      if (!/^\d{1,3}$/.test(top) || Number(top) < 1 || Number(top) > MAX_TOP_FOLDS) {
+        throw new ApiError(
+          { code: "API_ERROR_BAD_REQUEST", status: 400, field: "top" },
+          `top must be an integer in [1, ${MAX_TOP_FOLDS}]`,
+        );
+      }
+      return send(res, 200, {
+        job: job.id,
+        folds: this.deps.store.folds.topFolds(job.id, Number(top)),
+      });
     } else if (action?.startsWith("result") === true && method === "GET") {
-      return this.result(res, this.job(id), action);
+      return this.result(res, this.job(id, optionalCaller(req, access)), action);
     }
     throw notFound(`${method} /api/${parts.join("/")}`);
   }

@@ -11,18 +11,18 @@ import { ApiError } from "./errors.js";
 export const MAX_BODY_BYTES = 64 * 1024;
 
 /**
- * Reads a bounded JSON body.
+ * Reads a JSON body of at most `maxBytes`.
  * @throws {ApiError} API_ERROR_TOO_LARGE or API_ERROR_BAD_REQUEST (field `body`).
  */
-export async function readJson(req: IncomingMessage): Promise<unknown> {
+export async function readJson(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) {
+    if (size > maxBytes) {
       throw new ApiError(
         { code: "API_ERROR_TOO_LARGE", status: 413 },
-        `bodies are limited to ${MAX_BODY_BYTES} bytes`,
+        `bodies are limited to ${maxBytes} bytes`,
       );
     }
     chunks.push(chunk as Buffer);

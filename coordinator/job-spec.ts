@@ -10,6 +10,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { utf8ToBytes } from "@noble/hashes/utils.js";
 import { MAX_SEGMENTS_PER_UNIT } from "../protocol/limits.js";
 import { SimError } from "../sim/errors.js";
+import { HP_SCALE, toHP } from "../sim/hydrophobicity.js";
 import { DEFAULT_LATTICE, type LatticeName, parseLattice } from "../sim/lattice.js";
 import { MAX_REPLICAS } from "../sim/params.js";
 import { parseSequence } from "../sim/sequence.js";
@@ -32,12 +33,30 @@ export const MAX_JOB_STEPS = 1e12;
 export const MAX_UNIT_STEPS = 2 ** 34;
 /** Most independent trajectories of one job. */
 export const MAX_TRAJECTORIES = 256;
+/** Highest job priority (a job's weight inside its account's fair share). */
+export const MAX_PRIORITY = 100;
 /** C0 and C1 controls, DEL, and the Unicode line and paragraph separators. */
 const isControl = (c: number) =>
   c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029;
 
 /** Longest job name. */
 export const MAX_NAME_LENGTH = 100;
+
+/** True for an http(s) URL of at most 2048 characters. */
+function isWebUrl(value: unknown): boolean {
+  if (typeof value !== "string" || value.length > 2048) return false;
+  try {
+    return ["http:", "https:"].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/** A protein sequence a job's HP sequence was mapped from. */
+export interface JobInput {
+  readonly aminoAcids: string;
+  readonly scale: string;
+}
 
 /** A validated job request. */
 export interface JobSpec {
@@ -50,6 +69,14 @@ export interface JobSpec {
   readonly unitSteps: number;
   readonly replicas: number | undefined;
   readonly targetEnergy: number | undefined;
+  /** Results and pictures only for the owner and admins (the HTTP API's `private`). */
+  readonly private?: boolean;
+  /** The amino acids the sequence was mapped from, and the scale (sim/hydrophobicity.ts). */
+  readonly input?: JobInput;
+  /** Where to POST a signed notification when the job ends (coordinator/webhooks.ts). */
+  readonly notify?: string;
+  /** Its part of its account's fair share, relative to the account's other jobs (default 1). */
+  readonly priority?: number;
 }
 
 const badField = (field: string, message: string) =>
@@ -80,13 +107,34 @@ export function parseJobSpec(body: unknown): JobSpec {
   const b = body as Record<string, unknown>;
   let sequence: string;
   let lattice: LatticeName;
+  let input: JobInput | undefined;
   try {
-    sequence = parseSequence(
-      typeof b.sequence === "string" ? b.sequence.toUpperCase() : b.sequence,
-    );
+    if (b.aminoAcids !== undefined && b.sequence !== undefined)
+      throw badField("aminoAcids", "give sequence (H/P) or aminoAcids, not both");
+    if (b.aminoAcids !== undefined) {
+      if (typeof b.aminoAcids !== "string")
+        throw badField("aminoAcids", "aminoAcids must be a string of one-letter codes");
+      sequence = toHP(b.aminoAcids);
+      input = { aminoAcids: b.aminoAcids.toUpperCase(), scale: HP_SCALE };
+    } else {
+      sequence = parseSequence(
+        typeof b.sequence === "string" ? b.sequence.toUpperCase() : b.sequence,
+      );
+    }
     lattice = parseLattice(b.lattice ?? DEFAULT_LATTICE);
   } catch (err) {
-    if (err instanceof SimError) throw badField(err.type.field, err.message);
+    if (err instanceof SimError) {
+      const { field, position } = err.type as { field: string; position?: number };
+      throw new ApiError(
+        {
+          code: "API_ERROR_BAD_REQUEST",
+          status: 400,
+          field,
+          ...(position === undefined ? {} : { position }),
+        },
+        err.message,
+      );
+    }
     throw err;
   }
   const steps = integerField(b, "steps", MIN_SEGMENTS_PER_UNIT, MAX_JOB_STEPS);
@@ -112,7 +160,26 @@ export function parseJobSpec(body: unknown): JobSpec {
     // a name ends up in titles, logs and the PDB file's header lines
     throw badField("name", "name must not hold control characters or line breaks");
   }
-  return { name, sequence, lattice, steps, trajectories, unitSteps, replicas, targetEnergy };
+  const priority = integerField(b, "priority", 1, MAX_PRIORITY, 1);
+  const notify = b.notify;
+  if (notify !== undefined && !isWebUrl(notify))
+    throw badField("notify", "notify must be an http or https URL of at most 2048 characters");
+  const isPrivate = b.private ?? false;
+  if (typeof isPrivate !== "boolean") throw badField("private", "private must be true or false");
+  return {
+    name,
+    sequence,
+    lattice,
+    steps,
+    trajectories,
+    unitSteps,
+    replicas,
+    targetEnergy,
+    private: isPrivate,
+    priority,
+    ...(input === undefined ? {} : { input }),
+    ...(notify === undefined ? {} : { notify: notify as string }),
+  };
 }
 
 function roundUpToSegments(steps: number): number {

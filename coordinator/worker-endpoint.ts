@@ -101,6 +101,13 @@ export class WorkerEndpoint {
     return keys;
   }
 
+  /** Ends every connection of a worker key an admin just banned. */
+  disconnect(workerKeyHex: string): void {
+    for (const s of this.sessions.values())
+      if (s.workerKeyHex === workerKeyHex)
+        s.ban("AUTH_ERROR_BANNED", "this key was banned by an admin");
+  }
+
   /** Takes over upgrade requests for `/ws` on the server and starts the heartbeat. */
   attach(server: Server): void {
     server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {

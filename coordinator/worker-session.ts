@@ -223,7 +223,10 @@ export class WorkerSession {
     const id = keyId(this.workerKey);
     const worker = this.deps.store.touchWorker(bytesToHex(this.workerKey), id, this.deps.now());
     if (worker.banned) {
-      this.close("AUTH_ERROR_BANNED", "this key is banned after repeated rejected results");
+      this.close(
+        "AUTH_ERROR_BANNED",
+        "this key is banned (repeated rejected results, or by an admin)",
+      );
       return;
     }
     this.deps.store.stats.setTeam(bytesToHex(this.workerKey), this.team, this.deps.now());

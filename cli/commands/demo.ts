@@ -74,7 +74,7 @@ Options:
     );
     const address = await coordinator.start();
     const apiKey = `fn_demo_${Date.now().toString(36)}`;
-    coordinator.store.addApiKey(hashApiKey(apiKey), "demo", Date.now());
+    coordinator.store.access.addKey(hashApiKey(apiKey), "demo", "admin", Date.now());
     const volunteers = Array.from(
       { length: workers },
       (_, i) =>

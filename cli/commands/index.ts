@@ -3,6 +3,7 @@
  * @module
  */
 import type { Command } from "../command.js";
+import { adminCommand } from "./admin.js";
 import { coordinatorCommand } from "./coordinator.js";
 import { demoCommand } from "./demo.js";
 import { foldCommand } from "./fold.js";
@@ -20,5 +21,6 @@ export const commands: readonly Command[] = [
   ledgerCommand,
   walletCommand,
   statsCommand,
+  adminCommand,
   demoCommand,
 ];

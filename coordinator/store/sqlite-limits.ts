@@ -1,6 +1,7 @@
 /**
  * The SQLite side of abuse limits, on the store's connection: per-key lease quotas
- * (lease-quota.ts), which API key owns which job (per-account job quotas), and revoking the
+ * (lease-quota.ts), which account owns which job (per-account job quotas, where a batch's
+ * running jobs count as one job), and revoking the
  * lease of a rejected result at once. Kept apart from sqlite-store.ts, which owns the
  * scheduling tables; these tables only bound what a key or an account may take.
  * @module
@@ -31,8 +32,11 @@ export class SqliteLimits implements LimitStore {
     );
     this.putOwner = db.prepare("INSERT OR IGNORE INTO job_owners (job_id, owner) VALUES (?, ?)");
     this.load = db.prepare(
-      `SELECT COUNT(*) AS jobs, COALESCE(SUM(j.trajectories), 0) AS trajectories
+      `SELECT COUNT(DISTINCT COALESCE(b.batch_id, j.id)) AS jobs,
+              COALESCE(SUM(j.trajectories), 0) AS trajectories,
+              COALESCE(SUM(j.trajectories * j.unit_steps), 0) AS steps
          FROM job_owners o JOIN jobs j ON j.id = o.job_id
+         LEFT JOIN batch_jobs b ON b.job_id = j.id
         WHERE o.owner = ? AND j.status = 'running'`,
     );
     this.revokeAssignment = db.prepare(

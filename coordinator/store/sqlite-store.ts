@@ -10,7 +10,13 @@ import Database from "better-sqlite3";
 import { improvementOf } from "../../ledger/rewards.js";
 import type { LatticeName } from "../../sim/lattice.js";
 import { EscrowStore } from "./escrow-store.js";
+import { SqliteAccess } from "./sqlite-access.js";
+import { SqliteBatches } from "./sqlite-batches.js";
+import { SqliteFairShare } from "./sqlite-fair-share.js";
+import { SqliteFolds } from "./sqlite-folds.js";
+import { SqliteInputs } from "./sqlite-inputs.js";
 import { SqliteLimits } from "./sqlite-limits.js";
+import { SqliteWebhooks } from "./sqlite-webhooks.js";
 import { StatsStore } from "./stats-store.js";
 import type {
   AcceptanceContext,
@@ -158,6 +164,12 @@ export class SqliteStore implements Store {
   readonly escrows: EscrowStore;
   readonly stats: StatsStore;
   readonly limits: SqliteLimits;
+  readonly access: SqliteAccess;
+  readonly batches: SqliteBatches;
+  readonly inputs: SqliteInputs;
+  readonly folds: SqliteFolds;
+  readonly webhooks: SqliteWebhooks;
+  readonly shares: SqliteFairShare;
 
   /** Opens (creating if needed) the database at `file` (":memory:" for tests). */
   constructor(file: string) {
@@ -177,7 +189,13 @@ export class SqliteStore implements Store {
       appendPending: (entry) =>
         this.prepare("INSERT INTO ledger_pending (entry) VALUES (?)").run(Buffer.from(entry)),
     });
+    this.batches = new SqliteBatches(this.db); // before limits, which count a batch as one job
     this.limits = new SqliteLimits(this.db);
+    this.inputs = new SqliteInputs(this.db);
+    this.folds = new SqliteFolds(this.db);
+    this.webhooks = new SqliteWebhooks(this.db);
+    this.access = new SqliteAccess(this.db);
+    this.shares = new SqliteFairShare(this.db);
   }
 
   /** Prepared statements by SQL text: compiling one costs more than running it. */
@@ -283,27 +301,22 @@ export class SqliteStore implements Store {
     leaseMs: (steps: number) => number,
   ): Lease[] {
     return this.db.transaction(() => {
-      // Oldest running job first; within a job the units_queue index gives the order, so the
-      // cost does not grow with the queue (a join sorted on jobs.created_at scanned it all).
-      const rows: Row[] = [];
-      const jobs = this.prepare(
-        "SELECT id FROM jobs WHERE status = 'running' ORDER BY created_at, id",
-      ).all() as { id: string }[];
+      // Fair share picks the job of each unit; within a job the units_queue index gives the
+      // order, so the cost does not grow with the queue.
       const queued = this.prepare(
-        "SELECT * FROM units WHERE status = 'queued' AND job_id = ? ORDER BY generation, trajectory LIMIT ?",
+        "SELECT * FROM units WHERE status = 'queued' AND job_id = ? ORDER BY generation, trajectory LIMIT 1 OFFSET ?",
       );
-      for (const { id } of jobs) {
-        if (rows.length >= slots) break;
-        rows.push(...(queued.all(id, slots - rows.length) as Row[]));
-      }
+      const units = this.shares.plan(slots, (jobId, skip) => {
+        const row = queued.get(jobId, skip) as Row | undefined;
+        return row === undefined ? undefined : unitFromRow(row);
+      });
       const jobCache = new Map<string, JobRecord>();
       const leases: Lease[] = [];
       const markLeased = this.prepare("UPDATE units SET status = 'leased' WHERE id = ?");
       const insert = this.prepare(
         "INSERT INTO assignments (id, unit_id, worker_key, issued_at, deadline, status) VALUES (?, ?, ?, ?, ?, 'active')",
       );
-      for (const row of rows) {
-        const unit = unitFromRow(row);
+      for (const unit of units) {
         const assignment: AssignmentRecord = {
           id: randomBytes(16).toString("hex"),
           unitId: unit.id,
@@ -526,22 +539,6 @@ export class SqliteStore implements Store {
           banned = CASE WHEN strikes + ? >= ? THEN 1 ELSE banned END WHERE key = ?`,
     ).run(+strike, +strike, banAfter, key);
     return this.getWorker(key)!;
-  }
-
-  addApiKey(hash: string, name: string, at: number): void {
-    this.prepare("INSERT OR IGNORE INTO api_keys (hash, name, created_at) VALUES (?, ?, ?)").run(
-      hash,
-      name,
-      at,
-    );
-  }
-
-  hasApiKey(hash: string): boolean {
-    return this.prepare("SELECT 1 FROM api_keys WHERE hash = ?").get(hash) !== undefined;
-  }
-
-  countApiKeys(): number {
-    return (this.prepare("SELECT COUNT(*) AS n FROM api_keys").get() as { n: number }).n;
   }
 
   counts(): StoreCounts {

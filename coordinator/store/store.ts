@@ -1,6 +1,7 @@
 /**
  * The coordinator's storage interface and the records it holds: jobs, work units, leases
- * (assignments), accepted results, workers and researcher API keys. The embedded default is
+ * (assignments), accepted results and workers, with the research side's stores (accounts,
+ * fair share, batches, webhooks: research-store.ts, re-exported here). The embedded default is
  * SQLite (sqlite-store.ts); the interface is what a shared PostgreSQL backend would implement
  * to let several coordinators share one queue. Every method that changes more than one row
  * does it in one transaction.
@@ -9,6 +10,17 @@
 import type { EscrowEntry, EscrowKindEntry } from "../../ledger/escrow-entries.js";
 import type { EscrowAccount, Problem } from "../../ledger/escrow-rules.js";
 import type { LatticeName } from "../../sim/lattice.js";
+
+export type * from "./research-store.js";
+
+import type {
+  AccessStore,
+  BatchStore,
+  FairShareStore,
+  FoldStore,
+  JobInputStore,
+  WebhookStore,
+} from "./research-store.js";
 
 /** Lifecycle of a job. */
 export type JobStatus = "running" | "done" | "cancelled";
@@ -182,10 +194,12 @@ export interface CommitBinding {
   readonly segments: number;
 }
 
-/** The running jobs of an API key (an account) and their trajectories. */
+/** The running jobs of an account (a batch's count as one) and their trajectories. */
 export interface OwnerLoad {
   readonly jobs: number;
   readonly trajectories: number;
+  /** Steps in flight at most: a unit of each trajectory. */
+  readonly steps: number;
 }
 
 /** What bounds a key's or an account's take (store/sqlite-limits.ts). */
@@ -193,7 +207,7 @@ export interface LimitStore {
   /** The key's lease quota, if one was ever set. */
   leaseQuota(workerKey: string): number | undefined;
   setLeaseQuota(workerKey: string, quota: number): void;
-  /** Records the API key (its hash) a job was submitted with. */
+  /** Records the account a job was submitted by. */
   ownJob(jobId: string, owner: string): void;
   ownerLoad(owner: string): OwnerLoad;
   /** Revokes an active lease of `workerKey` and queues its unit again; true if it was requeued. */
@@ -268,6 +282,18 @@ export interface Store {
   readonly escrows: EscrowLedger;
   /** Quotas and ownership (abuse limits). */
   readonly limits: LimitStore;
+  /** Accounts and roles of API keys, private jobs, admin bans, the audit log. */
+  readonly access: AccessStore;
+  /** Weights, priorities and passes of fair share: which units a lease picks. */
+  readonly shares: FairShareStore;
+  /** Jobs submitted together. */
+  readonly batches: BatchStore;
+  /** What jobs given as amino acids were made from. */
+  readonly inputs: JobInputStore;
+  /** Jobs' best distinct folds. */
+  readonly folds: FoldStore;
+  /** Notifications of ended jobs. */
+  readonly webhooks: WebhookStore;
   /** Inserts a job with its generation-0 units. */
   createJob(job: JobRecord, units: readonly UnitRecord[]): void;
   getJob(id: string): JobRecord | undefined;
@@ -281,7 +307,7 @@ export interface Store {
    * most recent `limit` of them: a job's best-energy history without reading its units.
    */
   energyHistory(jobId: string, limit: number): { acceptedAt: number; bestEnergy: number }[];
-  /** Leases up to `slots` queued units to a worker, oldest job first. */
+  /** Leases up to `slots` queued units to a worker, by fair share among accounts and jobs. */
   leaseUnits(
     workerKey: string,
     slots: number,
@@ -323,10 +349,6 @@ export interface Store {
   listWorkers(limit: number): WorkerRecord[];
   /** Counts a rejected result; a strike when `strike`; bans the key at `banAfter` strikes. */
   recordRejection(key: string, strike: boolean, banAfter: number): WorkerRecord;
-  /** Stores the sha256 of a researcher API key. */
-  addApiKey(hash: string, name: string, at: number): void;
-  hasApiKey(hash: string): boolean;
-  countApiKeys(): number;
   counts(): StoreCounts;
   /** A key's account (zero if unknown). */
   account(key: string): Account;

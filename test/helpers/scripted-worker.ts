@@ -57,6 +57,13 @@ export class ScriptedWorker {
     wsUrl: string,
     identity: Identity = generateIdentity(),
   ): Promise<ScriptedWorker> {
+    const worker = await ScriptedWorker.authenticate(wsUrl, identity);
+    await worker.next("welcome");
+    return worker;
+  }
+
+  /** Opens a socket and answers the auth challenge; the next frame is welcome or an error. */
+  static async authenticate(wsUrl: string, identity: Identity): Promise<ScriptedWorker> {
     const worker = await ScriptedWorker.open(wsUrl, identity);
     worker.send({
       kind: "hello",
@@ -72,7 +79,6 @@ export class ScriptedWorker {
         authPayload(challenge.nonce, challenge.coordinatorKey, identity.publicKey),
       ),
     });
-    await worker.next("welcome");
     return worker;
   }
 

@@ -40,7 +40,7 @@ export function storeNetwork(producer: Identity) {
     submit(trajectories: number, generations: number, unitSteps = 1024): JobRecord {
       const steps = trajectories * generations * unitSteps;
       const spec = { sequence: SEQ, trajectories, unitSteps, steps };
-      now += 1; // jobs are leased oldest first
+      now += 1; // of equal jobs in fair share, the older is leased first
       const job = scheduler.submitJob(parseJobSpec(spec));
       jobs.push(job);
       return job;

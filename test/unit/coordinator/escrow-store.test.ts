@@ -189,10 +189,10 @@ describe("escrow store: funding, bounties, refunds", () => {
     expect(store.account(hex(funder)).balance).toBe(balance - balance / 2n);
     expect(net.fund(funder, job, 1n)?.code).toBe("LEDGER_ERROR_DUPLICATE_ESCROW");
     // a unit of the other job, claimed as a bounty of the escrowed one
-    net.unit(worker, FOLD); // job's generation 0 (the oldest running job first)
+    net.unit(worker, FOLD); // job's generation 0 (fair share: the older of equal jobs first)
+    net.unit(worker, FOLD); // the other job's unit
     net.unit(worker, FOLD); // job's generation 1: the job ends, the rest is refunded
     expect(store.getJob(job.id)?.status).toBe("done");
-    net.unit(worker, FOLD);
     const otherUnit = store.listUnits(other.id)[0]!.id;
     pending = store.pendingEntries();
     const stolen = stolenBounty(job, otherUnit, worker);

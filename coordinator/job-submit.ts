@@ -1,0 +1,88 @@
+/**
+ * Creating jobs for an account: the per-account quotas (running jobs, where a batch counts as
+ * one, trajectories and steps in flight), then each job with its owner, privacy, priority,
+ * amino-acid input and webhook — one
+ * job, or a batch's jobs all in one transaction.
+ * @module
+ */
+import { randomBytes } from "node:crypto";
+import { ApiError } from "./errors.js";
+import type { JobSpec } from "./job-spec.js";
+import type { Scheduler } from "./scheduler.js";
+import type { JobRecord, Store } from "./store/store.js";
+
+/** Per-account bounds on running work: every running job holds rows and queue. */
+export interface JobQuota {
+  /** Most running jobs (or batches) per account. */
+  readonly runningJobs: number;
+  /** Most trajectories (units in flight at once) over an account's running jobs. */
+  readonly runningTrajectories: number;
+  /** Most steps in flight (trajectories × unit steps) over an account's running jobs. */
+  readonly stepsInFlight: number;
+}
+
+/** Defaults: 16 running jobs, 1,024 trajectories and 2³⁶ steps in flight per account. */
+export const DEFAULT_JOB_QUOTA: JobQuota = {
+  runningJobs: 16,
+  runningTrajectories: 1_024,
+  stepsInFlight: 2 ** 36,
+};
+
+/** What jobs are created in. */
+export interface SubmitDeps {
+  readonly quota: JobQuota;
+  readonly store: Store;
+  readonly scheduler: Scheduler;
+}
+
+/**
+ * Creates the jobs of `specs` for `owner`: one job, or with `batch` a batch of them (whose id
+ * is returned with them).
+ * @throws {ApiError} API_ERROR_QUOTA naming the limit the account is at.
+ */
+export function submitJobs(
+  { quota, store, scheduler }: SubmitDeps,
+  owner: string,
+  specs: readonly JobSpec[],
+  batch: boolean,
+  now: number,
+): { batchId: string | null; jobs: JobRecord[] } {
+  const load = store.limits.ownerLoad(owner);
+  const over = (limit: string, message: string) =>
+    new ApiError({ code: "API_ERROR_QUOTA", status: 429, limit }, message);
+  const jobs = batch ? 1 : specs.length;
+  if (load.jobs + jobs > quota.runningJobs)
+    throw over("runningJobs", `at most ${quota.runningJobs} running jobs per account`);
+  const trajectories = specs.reduce((sum, s) => sum + s.trajectories, 0);
+  if (load.trajectories + trajectories > quota.runningTrajectories) {
+    throw over(
+      "runningTrajectories",
+      `at most ${quota.runningTrajectories} trajectories over an account's running jobs`,
+    );
+  }
+  const steps = specs.reduce((sum, s) => sum + s.trajectories * s.unitSteps, 0);
+  if (load.steps + steps > quota.stepsInFlight) {
+    throw over(
+      "stepsInFlight",
+      `at most ${quota.stepsInFlight} steps in flight over an account's running jobs`,
+    );
+  }
+  const create = (spec: JobSpec) => {
+    const job = scheduler.submitJob(spec);
+    store.limits.ownJob(job.id, owner);
+    if (spec.private) store.access.setPrivate(job.id);
+    if (spec.priority !== undefined) store.shares.setPriority(job.id, spec.priority);
+    if (spec.input !== undefined) store.inputs.setInput(job.id, spec.input);
+    if (spec.notify !== undefined) store.webhooks.setWebhook(job.id, spec.notify);
+    return job;
+  };
+  if (!batch) return { batchId: null, jobs: specs.map(create) };
+  const batchId = `b${randomBytes(6).toString("hex")}`;
+  const created: JobRecord[] = [];
+  store.batches.create({ id: batchId, owner, size: specs.length, createdAt: now }, (line) => {
+    const job = create(specs[line - 1]!);
+    created.push(job);
+    return job.id;
+  });
+  return { batchId, jobs: created };
+}
