@@ -11,12 +11,9 @@ import { merkleRoot, verifyMerkleProof } from "../../../protocol/merkle.js";
 import { stateHash } from "../../../sim/state-codec.js";
 import { replaySegment, runWorkUnit } from "../../../sim/work-unit.js";
 import { coordinatorUrl } from "../../../worker/connection.js";
+import type { VolunteerWorkerEvents, VolunteerWorkerOptions } from "../../../worker/options.js";
 import { LOCK_FILE } from "../../../worker/spool-lock.js";
-import {
-  VolunteerWorker,
-  type VolunteerWorkerEvents,
-  type VolunteerWorkerOptions,
-} from "../../../worker/worker.js";
+import { VolunteerWorker } from "../../../worker/worker.js";
 import { expectFoldnetError } from "../../helpers/errors.js";
 import { FakeCoordinator, type FakeSession } from "./fixtures/fake-coordinator.js";
 import { hex, SMALL_UNIT, TASK_LOADER } from "./fixtures/unit.js";
