@@ -143,6 +143,21 @@ function newWorker(
   return w;
 }
 
+/** A worker started against a new fake coordinator, past its handshake and first work request. */
+async function startedWorker(): Promise<{
+  coordinator: FakeCoordinator;
+  worker: VolunteerWorker;
+  session: FakeSession;
+}> {
+  const coordinator = await listen();
+  const worker = newWorker(coordinator.port);
+  await worker.start();
+  const session = await coordinator.accept();
+  await session.handshake(coordinator, "w-1");
+  await session.next("workRequest");
+  return { coordinator, worker, session };
+}
+
 describe("the volunteer worker against a scripted coordinator (real sockets)", () => {
   it("authenticates, runs a unit, commits it signed, answers a challenge, books the verdict", async () => {
     const coordinator = await listen();
@@ -216,13 +231,8 @@ describe("the volunteer worker against a scripted coordinator (real sockets)", (
   });
 
   it("keeps its result through a coordinator crash and re-sends it after reconnecting", async () => {
-    const first = await listen();
+    const { coordinator: first, worker, session: s1 } = await startedWorker();
     const port = first.port;
-    const worker = newWorker(port);
-    await worker.start();
-    const s1 = await first.accept();
-    await s1.handshake(first, "w-1");
-    await s1.next("workRequest");
     const a = assignment("unit-2");
     s1.send(a);
     const commit1 = await s1.next("resultCommit");
@@ -260,13 +270,8 @@ describe("the volunteer worker against a scripted coordinator (real sockets)", (
   });
 
   it("finishes a unit while the coordinator is down and submits it once it is back", async () => {
-    const first = await listen();
+    const { coordinator: first, worker, session: s1 } = await startedWorker();
     const port = first.port;
-    const worker = newWorker(port);
-    await worker.start();
-    const s1 = await first.accept();
-    await s1.handshake(first, "w-1");
-    await s1.next("workRequest");
     const a = assignment("unit-medium", MEDIUM_UNIT);
     const assigned = once(worker, "assignment");
     s1.send(a);
