@@ -294,12 +294,7 @@ describe("the volunteer worker against a scripted coordinator (real sockets)", (
   });
 
   it("aborts running units on stop, commits nothing and closes cleanly", async () => {
-    const coordinator = await listen();
-    const worker = newWorker(coordinator.port);
-    await worker.start();
-    const session = await coordinator.accept();
-    await session.handshake(coordinator, "w-1");
-    await session.next("workRequest");
+    const { worker, session } = await startedWorker();
     const a = assignment("unit-long", { steps: 2_000_000_000, checkpointInterval: 100_000 });
     session.send(a);
     const progress = await session.next("progress");
@@ -313,12 +308,7 @@ describe("the volunteer worker against a scripted coordinator (real sockets)", (
   });
 
   it("re-sends a spooled result after a worker restart and opens it from disk", async () => {
-    const coordinator = await listen();
-    const w1 = newWorker(coordinator.port);
-    await w1.start();
-    const s1 = await coordinator.accept();
-    await s1.handshake(coordinator, "w-1");
-    await s1.next("workRequest");
+    const { coordinator, worker: w1, session: s1 } = await startedWorker();
     const a = assignment("unit-3");
     s1.send(a);
     await s1.next("resultCommit");
