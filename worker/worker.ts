@@ -7,120 +7,36 @@
  *
  * Frames it sends after the handshake: `workRequest{slots}`, `progress` (at most every
  * `progressIntervalMs` per unit), `resultCommit`, `openings`. Frames it handles: `assignment`,
- * `noWork`, `challenge`, `verdict`, `error` (logged). See docs/worker.md.
+ * `noWork`, `challenge`, `verdict`, `error` (logged). See docs/worker.md for its parts.
  * @module
  */
 import { EventEmitter } from "node:events";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
-import { type Clock, systemClock, type TimerHandle } from "../common/clock.js";
+import { type Clock, systemClock } from "../common/clock.js";
 import { FoldnetError, isFoldnetError } from "../common/errors.js";
 import { type Logger, silentLogger } from "../common/log.js";
-import type {
-  AssignmentFrame,
-  ChallengeFrame,
-  Frame,
-  NoWorkFrame,
-  VerdictFrame,
-} from "../protocol/frames.js";
+import type { AssignmentFrame, ChallengeFrame, Frame, VerdictFrame } from "../protocol/frames.js";
 import { type Identity, keyId, loadOrCreateIdentity } from "../protocol/identity.js";
 import { MAX_WORKER_THREADS } from "../protocol/limits.js";
-import type { BackoffOptions } from "./backoff.js";
-import {
-  DEFAULT_CHECKPOINT_MS,
-  loadResumable,
-  type PartialRun,
-  removeCheckpoint,
-} from "./checkpoint.js";
+import { loadResumable, type PartialRun } from "./checkpoint.js";
 import { coordinatorUrl, WorkerConnection } from "./connection.js";
-import type { WorkerMetrics } from "./metrics.js";
-import { createUnitPool, type UnitPool } from "./pool.js";
-import { type AssignmentInfo, buildOpenings, commitFields, sealResult } from "./result.js";
 import {
-  DEFAULT_MAX_UNIT_SPOOL_BYTES,
-  Spool,
-  type SpooledResult,
-  unitSpoolBytes,
-} from "./spool.js";
-import type { UnitStatus, WorkerStatus } from "./status.js";
+  CLIENT_NAME,
+  PROGRESS_INTERVAL_MS,
+  type VolunteerWorkerDeps,
+  type VolunteerWorkerEvents,
+  type VolunteerWorkerOptions,
+} from "./options.js";
+import { ResultOutbox } from "./outbox.js";
+import { createUnitPool, type UnitPool } from "./pool.js";
+import { WorkRequests } from "./requests.js";
+import { type AssignmentInfo, commitFields } from "./result.js";
+import { Spool, type SpooledResult } from "./spool.js";
+import { DEFAULT_MAX_UNIT_SPOOL_BYTES, unitSpoolBytes } from "./spool-size.js";
+import { unitStatus, WorkerStats } from "./stats.js";
+import type { WorkerStatus } from "./status.js";
 import { anchorStrideFor } from "./unit-task.js";
-
-/** The software name sent in `hello`. */
-export const CLIENT_NAME = "foldnet-worker/0.1.0";
-/** Least time between two `progress` frames of one unit (the coordinator's lease heartbeat). */
-export const PROGRESS_INTERVAL_MS = 2_000;
-/**
- * A work request not fully answered (fewer assignments than slots, no `noWork`) is considered
- * settled after this long, and the free slots are asked for again.
- */
-export const REQUEST_SETTLE_MS = 10_000;
-/** Floor of the delay after `noWork`, so a `retryAfterMs` of 0 cannot make a busy loop. */
-export const MIN_RETRY_MS = 250;
-
-/** Options of a VolunteerWorker (the `foldnet worker` flags). */
-export interface VolunteerWorkerOptions {
-  /** `ws://HOST:PORT` with or without the `/ws` path. */
-  readonly coordinator: string;
-  /** Simulation threads, 1…MAX_WORKER_THREADS. */
-  readonly threads: number;
-  /** Identity file, created on first start. Ignored when `deps.identity` is given. */
-  readonly identityFile?: string;
-  /** Spool directory, created if missing. */
-  readonly spoolDir: string;
-  /** A name shown to the coordinator in the client string. */
-  readonly name?: string;
-  /** The team this worker's results count for (signed in hello). */
-  readonly team?: string;
-  /** The coordinator's public key (hex) to insist on; any other coordinator is not answered. */
-  readonly coordinatorKey?: string;
-  readonly progressIntervalMs?: number;
-  /** Longest time between two checkpoints of a running unit (default 60 s). */
-  readonly checkpointMs?: number;
-  readonly heartbeatTimeoutMs?: number;
-  readonly backoff?: Omit<BackoffOptions, "random">;
-  /** Most spool bytes one unit may need; larger assignments are refused (default 64 MiB). */
-  readonly maxUnitSpoolBytes?: number;
-}
-
-/** Collaborators of a VolunteerWorker (all optional; tests inject them). */
-export interface VolunteerWorkerDeps {
-  readonly log?: Logger;
-  readonly clock?: Clock;
-  /** Jitter source of the reconnect backoff. */
-  readonly random?: () => number;
-  /** An identity to use instead of the file. */
-  readonly identity?: Identity;
-  /** The piscina task file (tests pass a loader for the TypeScript source). */
-  readonly taskFilename?: string;
-  /** Counts steps, verdicts, tokens and reconnects (`foldnet worker --metrics-port`). */
-  readonly metrics?: WorkerMetrics;
-}
-
-/** Events of a VolunteerWorker, for tests and embedders. */
-export interface VolunteerWorkerEvents {
-  connected: [workerId: string];
-  disconnected: [];
-  assignment: [info: AssignmentInfo];
-  /** A finished result, durably spooled. */
-  spooled: [result: SpooledResult];
-  /** A commit was sent (`resend` after a reconnect or restart). */
-  committed: [info: { assignmentId: string; unitId: string; resend: boolean }];
-  openings: [info: { assignmentId: string; segments: readonly number[] }];
-  verdict: [verdict: VerdictFrame];
-  /** A unit could not be run (bad input, thread failure); aborted units are not reported. */
-  unitFailed: [info: { assignmentId: string; unitId: string; code: string }];
-}
-
-interface RunningUnit {
-  readonly info: AssignmentInfo;
-  readonly id: string;
-  /** Where a restarted worker resumes the unit (its last checkpoint). */
-  readonly resume: PartialRun | undefined;
-  readonly controller: AbortController;
-  readonly startedAtMs: number;
-  stepsDone: number;
-  bestEnergy: number | undefined;
-  lastProgressSentMs: number;
-}
+import { assignmentInfo, type RunningUnit, UnitRunner } from "./units.js";
 
 /** The volunteer worker: `start()`, `stop()`, `status()`. */
 export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
@@ -132,27 +48,15 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
   private identity: Identity | undefined;
   private connection: WorkerConnection | undefined;
   private pool: UnitPool | undefined;
-  private spool: Spool | undefined;
-  private readonly running = new Map<string, RunningUnit>();
-  /** Results kept in memory because the spool could not store them. */
-  private readonly unspooled = new Map<string, SpooledResult>();
-  /** unitId of every result awaiting a verdict, by assignment id (for logs and status). */
-  private readonly awaiting = new Map<string, string>();
-  /** Commits sent on the current session, so a resend does not repeat one. */
-  private committedThisSession = new Set<string>();
+  private outbox: ResultOutbox | undefined;
+  private units: UnitRunner | undefined;
+  private readonly stats: WorkerStats;
   /** Background work (spool writes, unit completions) that `stop()` waits for. */
   private readonly tasks = new Set<Promise<void>>();
-  private outstandingSlots = 0;
-  private settleTimer: TimerHandle | undefined;
-  private retryTimer: TimerHandle | undefined;
+  private readonly requests: WorkRequests;
   private workerId: string | undefined;
   private started = false;
   private stopping = false;
-  private bestEnergy: number | undefined;
-  private submitted = 0;
-  private accepted = 0;
-  private rejected = 0;
-  private tokens = 0n;
 
   /**
    * @throws {WorkerError} WORKER_ERROR_BAD_URL for a coordinator URL that is not ws(s)://.
@@ -173,6 +77,15 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
     this.log = deps.log ?? silentLogger;
     this.clock = deps.clock ?? systemClock;
     this.url = coordinatorUrl(opts.coordinator);
+    this.stats = new WorkerStats(deps.metrics);
+    this.requests = new WorkRequests({
+      threads: opts.threads,
+      clock: this.clock,
+      log: this.log,
+      active: () => !this.stopping && this.connection?.connected === true,
+      running: () => this.runningCount(),
+      send: (frame) => this.connection!.send(frame),
+    });
   }
 
   /** The worker's public key id (after `start`). */
@@ -190,18 +103,29 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
     this.started = true;
     const identity = this.deps.identity ?? loadOrCreateIdentity(this.opts.identityFile!);
     this.identity = identity;
-    this.spool = new Spool(this.opts.spoolDir, { log: this.log, publicKey: identity.publicKey });
-    await this.spool.open();
-    for (const r of await this.spool.list())
-      this.awaiting.set(bytesToHex(r.assignmentId), r.unitId);
+    const spool = new Spool(this.opts.spoolDir, { log: this.log, publicKey: identity.publicKey });
+    const outbox = new ResultOutbox(spool, this.log);
+    this.outbox = outbox;
+    await outbox.open();
     this.pool = createUnitPool({
       threads: this.opts.threads,
       ...(this.deps.taskFilename === undefined ? {} : { filename: this.deps.taskFilename }),
     });
+    this.units = new UnitRunner({
+      pool: this.pool,
+      spoolDir: this.opts.spoolDir,
+      secretKey: identity.secretKey,
+      checkpointMs: this.opts.checkpointMs,
+      progressIntervalMs: this.opts.progressIntervalMs ?? PROGRESS_INTERVAL_MS,
+      clock: this.clock,
+      log: this.log,
+      stats: this.stats,
+      sendProgress: (frame) => this.connection?.send(frame) ?? false,
+    });
     const checkpoints = await loadResumable(
       this.opts.spoolDir,
       anchorStrideFor,
-      (id) => this.awaiting.has(id),
+      (id) => outbox.has(id),
       this.log,
     );
     this.log.info("worker starting", {
@@ -209,7 +133,7 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
       coordinator: this.url,
       threads: this.opts.threads,
       spool: this.opts.spoolDir,
-      spooled: this.awaiting.size,
+      spooled: outbox.size,
       resumed: checkpoints.length,
     });
     for (const c of checkpoints) this.startUnit(c.assignment, c);
@@ -248,32 +172,20 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
   async stop(): Promise<void> {
     if (!this.started || this.stopping) return;
     this.stopping = true;
-    this.clearWorkTimers();
-    this.log.info("worker stopping", { running: this.running.size });
-    for (const unit of this.running.values()) unit.controller.abort();
+    this.requests.cancel();
+    this.log.info("worker stopping", { running: this.runningCount() });
+    this.units?.abortAll();
     while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
     await this.pool?.close();
     await this.connection?.stop();
-    await this.spool?.close();
-    this.log.info("worker stopped", { spooled: this.awaiting.size });
+    await this.outbox?.close();
+    this.log.info("worker stopped", { spooled: this.outbox?.size ?? 0 });
   }
 
   /** A snapshot for the display and tests. */
   status(): WorkerStatus {
     const now = this.clock.now();
-    const units: UnitStatus[] = [...this.running.values()].map((u) => {
-      const seconds = (now - u.startedAtMs) / 1000;
-      return {
-        assignmentId: u.id,
-        unitId: u.info.unitId,
-        jobId: u.info.jobId,
-        steps: u.info.steps,
-        stepsDone: u.stepsDone,
-        bestEnergy: u.bestEnergy,
-        stepsPerSecond: seconds > 0 ? u.stepsDone / seconds : 0,
-        startedAtMs: u.startedAtMs,
-      };
-    });
+    const units = [...(this.units?.running.values() ?? [])].map((u) => unitStatus(u, now));
     return {
       connection: this.connection?.state ?? "idle",
       coordinator: this.url,
@@ -282,12 +194,8 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
       threads: this.opts.threads,
       units,
       stepsPerSecond: units.reduce((sum, u) => sum + u.stepsPerSecond, 0),
-      bestEnergy: this.bestEnergy,
-      resultsSubmitted: this.submitted,
-      resultsAccepted: this.accepted,
-      resultsRejected: this.rejected,
-      tokensEarned: this.tokens,
-      spooled: this.awaiting.size,
+      ...this.stats.totals(),
+      spooled: this.outbox?.size ?? 0,
       reconnects: Math.max(0, (this.connection?.sessionCount ?? 0) - 1),
     };
   }
@@ -296,50 +204,31 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
   // Session
 
   private onConnected(workerId: string): void {
-    if (this.workerId !== undefined) this.deps.metrics?.reconnects.inc();
+    if (this.workerId !== undefined) this.stats.reconnected();
     this.workerId = workerId;
-    this.committedThisSession = new Set();
-    this.outstandingSlots = 0;
-    this.clearWorkTimers();
+    this.outbox?.newSession();
+    this.requests.reset();
     this.emit("connected", workerId);
-    this.track(this.resendSpooled().then(() => this.requestWork()));
+    this.track(
+      this.outbox!.resend({
+        connected: () => this.connection?.connected === true,
+        running: (id) => this.units?.running.has(id) === true,
+        commit: (result) => this.commit(result, true),
+      }).then(() => this.requests.request()),
+    );
   }
 
   private onDisconnected(): void {
-    this.outstandingSlots = 0;
-    this.clearWorkTimers();
+    this.requests.reset();
     if (!this.stopping)
       this.log.warn("disconnected from the coordinator; units keep running", {
-        running: this.running.size,
+        running: this.runningCount(),
       });
     this.emit("disconnected");
   }
 
-  /** Re-sends every result awaiting a verdict: spooled ones, then any kept only in memory. */
-  private async resendSpooled(): Promise<void> {
-    const spool = this.spool!;
-    const ids = await spool.ids().catch((err: unknown) => {
-      this.log.error("spool: cannot list results", { error: err });
-      return [] as string[];
-    });
-    for (const id of ids) {
-      if (!this.connection?.connected) return;
-      if (this.committedThisSession.has(id) || this.running.has(id)) continue;
-      const result = await spool.load(id).catch((err: unknown) => {
-        this.log.error("spool: cannot read a result", { assignmentId: id, error: err });
-        return undefined;
-      });
-      if (result === undefined) {
-        this.awaiting.delete(id);
-        continue;
-      }
-      this.awaiting.set(id, result.unitId);
-      // A unit that finished while the file was read has committed it already.
-      if (!this.committedThisSession.has(id)) this.commit(result, true);
-    }
-    for (const [id, result] of this.unspooled) {
-      if (!this.committedThisSession.has(id)) this.commit(result, true);
-    }
+  private runningCount(): number {
+    return this.units?.running.size ?? 0;
   }
 
   private onFrame(frame: Frame): void {
@@ -348,7 +237,7 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
         this.onAssignment(frame);
         return;
       case "noWork":
-        this.onNoWork(frame);
+        this.requests.noWork(frame, this.stopping);
         return;
       case "challenge":
         this.track(this.onChallenge(frame));
@@ -368,55 +257,13 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Asking for work
-
-  private clearWorkTimers(): void {
-    if (this.settleTimer !== undefined) this.clock.clearTimeout(this.settleTimer);
-    if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
-    this.settleTimer = undefined;
-    this.retryTimer = undefined;
-  }
-
-  /** Asks for the free slots not already asked for, unless waiting out a `noWork`. */
-  private requestWork(): void {
-    if (this.stopping || !this.connection?.connected || this.retryTimer !== undefined) return;
-    const free = this.opts.threads - this.running.size - this.outstandingSlots;
-    if (free <= 0) return;
-    if (!this.connection.send({ kind: "workRequest", slots: free })) return;
-    this.outstandingSlots += free;
-    this.log.debug("asked for work", { slots: free });
-    if (this.settleTimer !== undefined) this.clock.clearTimeout(this.settleTimer);
-    this.settleTimer = this.clock.setTimeout(() => {
-      this.settleTimer = undefined;
-      this.outstandingSlots = 0;
-      this.requestWork();
-    }, REQUEST_SETTLE_MS);
-  }
-
-  private onNoWork(frame: NoWorkFrame): void {
-    this.outstandingSlots = 0;
-    this.clearWorkTimers();
-    if (this.stopping) return;
-    const delay = Math.max(MIN_RETRY_MS, frame.retryAfterMs);
-    this.log.debug("no work; asking again later", { retryAfterMs: delay });
-    this.retryTimer = this.clock.setTimeout(() => {
-      this.retryTimer = undefined;
-      this.requestWork();
-    }, delay);
-  }
-
-  // -------------------------------------------------------------------------------------------
   // Running units
 
   private onAssignment(frame: AssignmentFrame): void {
     const id = bytesToHex(frame.assignmentId);
-    this.outstandingSlots = Math.max(0, this.outstandingSlots - 1);
-    if (this.outstandingSlots === 0 && this.settleTimer !== undefined) {
-      this.clock.clearTimeout(this.settleTimer);
-      this.settleTimer = undefined;
-    }
+    this.requests.assigned();
     if (this.stopping) return;
-    if (this.running.has(id) || this.awaiting.has(id)) {
+    if (this.units?.running.has(id) || this.outbox?.has(id)) {
       this.log.warn("ignored a duplicate assignment", { assignmentId: id, unitId: frame.unitId });
       return;
     }
@@ -437,15 +284,7 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
       });
       return;
     }
-    const info: AssignmentInfo = {
-      assignmentId: frame.assignmentId,
-      unitId: frame.unitId,
-      jobId: frame.jobId,
-      startState: frame.startState,
-      steps: frame.steps,
-      checkpointInterval: frame.checkpointInterval,
-      deadlineMs: frame.deadlineMs,
-    };
+    const info = assignmentInfo(frame);
     this.log.info("unit assigned", {
       unitId: info.unitId,
       jobId: info.jobId,
@@ -457,77 +296,17 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
 
   /** Runs a unit, from its start or from a checkpoint. */
   private startUnit(info: AssignmentInfo, resume: PartialRun | undefined): void {
-    const id = bytesToHex(info.assignmentId);
-    const unit: RunningUnit = {
-      info,
-      id,
-      resume,
-      controller: new AbortController(),
-      startedAtMs: this.clock.now(),
-      stepsDone: resume?.stepsDone ?? 0,
-      bestEnergy: undefined,
-      lastProgressSentMs: Number.NEGATIVE_INFINITY,
-    };
-    this.running.set(id, unit);
-    if (resume !== undefined)
-      this.log.info("unit resumed from its checkpoint", {
-        unitId: info.unitId,
-        stepsDone: resume.stepsDone,
-        steps: info.steps,
-      });
+    const unit = this.units!.add(info, resume);
     this.emit("assignment", info);
     this.track(this.runUnit(unit));
-  }
-
-  private dropCheckpoint(info: AssignmentInfo): void {
-    try {
-      removeCheckpoint(this.opts.spoolDir, info.assignmentId);
-    } catch (err) {
-      this.log.error("spool: cannot remove a checkpoint", { unitId: info.unitId, error: err });
-    }
-  }
-
-  private onProgress(unit: RunningUnit, stepsDone: number, bestEnergy: number): void {
-    this.deps.metrics?.steps.inc(Math.max(0, stepsDone - unit.stepsDone));
-    unit.stepsDone = stepsDone;
-    unit.bestEnergy = bestEnergy;
-    if (this.bestEnergy === undefined || bestEnergy < this.bestEnergy) this.bestEnergy = bestEnergy;
-    const now = this.clock.now();
-    const interval = this.opts.progressIntervalMs ?? PROGRESS_INTERVAL_MS;
-    if (stepsDone >= unit.info.steps || now - unit.lastProgressSentMs < interval) return;
-    if (
-      this.connection?.send({
-        kind: "progress",
-        assignmentId: unit.info.assignmentId,
-        stepsDone,
-        bestEnergy,
-      })
-    )
-      unit.lastProgressSentMs = now;
   }
 
   private async runUnit(unit: RunningUnit): Promise<void> {
     const { info } = unit;
     let result: SpooledResult;
     try {
-      const output = await this.pool!.run(
-        {
-          ...info,
-          ...(unit.resume === undefined ? {} : { resume: unit.resume }),
-          checkpoint: {
-            dir: this.opts.spoolDir,
-            everyMs: this.opts.checkpointMs ?? DEFAULT_CHECKPOINT_MS,
-            assignment: info,
-          },
-        },
-        {
-          signal: unit.controller.signal,
-          onProgress: (p) => this.onProgress(unit, p.stepsDone, p.bestEnergy),
-        },
-      );
-      result = sealResult(info, output, this.identity!.secretKey, this.clock.now());
+      result = await this.units!.run(unit);
     } catch (err) {
-      this.running.delete(unit.id);
       if (isFoldnetError(err, "WORKER_ERROR_ABORTED") && this.stopping) {
         this.log.info("unit aborted", { unitId: info.unitId, stepsDone: unit.stepsDone });
         return;
@@ -535,43 +314,28 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
       const code = err instanceof FoldnetError ? err.code : "WORKER_ERROR_THREAD_FAILED";
       this.log.error("unit failed", { unitId: info.unitId, code, error: err });
       this.emit("unitFailed", { assignmentId: unit.id, unitId: info.unitId, code });
-      this.requestWork();
+      this.requests.request();
       return;
     }
-    this.deps.metrics?.steps.inc(Math.max(0, info.steps - unit.stepsDone));
-    unit.stepsDone = info.steps;
-    unit.bestEnergy = result.bestEnergy;
-    if (this.bestEnergy === undefined || result.bestEnergy < this.bestEnergy)
-      this.bestEnergy = result.bestEnergy;
-    this.awaiting.set(unit.id, info.unitId);
-    try {
-      // Durable before anything leaves the machine: a commit the coordinator has seen can
-      // always be reopened after a crash.
-      await this.spool!.save(result);
-      this.dropCheckpoint(info);
+    await this.outbox!.keep(unit.id, result, () => {
+      this.units!.dropCheckpoint(info);
       this.emit("spooled", result);
-    } catch (err) {
-      this.log.error("spool: cannot store a result; keeping it in memory", {
-        unitId: info.unitId,
-        error: err,
-      });
-      this.unspooled.set(unit.id, result);
-    }
-    this.running.delete(unit.id);
+    });
+    this.units!.running.delete(unit.id);
     this.log.info("unit finished", {
       unitId: info.unitId,
       bestEnergy: result.bestEnergy,
       seconds: (this.clock.now() - unit.startedAtMs) / 1000,
     });
     if (this.connection?.connected) this.commit(result, false);
-    this.requestWork();
+    this.requests.request();
   }
 
   private commit(result: SpooledResult, resend: boolean): void {
     const id = bytesToHex(result.assignmentId);
     if (!this.connection?.send({ kind: "resultCommit", ...commitFields(result) })) return;
-    this.committedThisSession.add(id);
-    this.submitted++;
+    this.outbox!.committed(id);
+    this.stats.submittedOne();
     this.log.info(resend ? "result re-sent" : "result submitted", {
       unitId: result.unitId,
       bestEnergy: result.bestEnergy,
@@ -582,30 +346,14 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
   // -------------------------------------------------------------------------------------------
   // Challenges and verdicts
 
-  private async loadResult(id: string): Promise<SpooledResult | undefined> {
-    return this.unspooled.get(id) ?? (await this.spool!.load(id));
-  }
-
   private async onChallenge(frame: ChallengeFrame): Promise<void> {
     const id = bytesToHex(frame.assignmentId);
-    const result = await this.loadResult(id).catch((err: unknown) => {
-      this.log.error("spool: cannot read a challenged result", { assignmentId: id, error: err });
-      return undefined;
-    });
-    if (result === undefined) {
-      this.log.warn("challenge for a result this worker does not hold", { assignmentId: id });
-      return;
-    }
-    let openings: ReturnType<typeof buildOpenings>;
-    try {
-      openings = buildOpenings(result, frame.segments);
-    } catch (err) {
-      this.log.warn("cannot open the challenged segments", { unitId: result.unitId, error: err });
-      return;
-    }
+    const opened = await this.outbox!.openings(id, frame.segments);
+    if (opened === undefined) return;
+    const { unitId, openings } = opened;
     if (this.connection?.send({ kind: "openings", assignmentId: frame.assignmentId, openings })) {
       this.log.info("challenge answered", {
-        unitId: result.unitId,
+        unitId,
         segments: frame.segments.length,
       });
       this.emit("openings", { assignmentId: id, segments: frame.segments });
@@ -614,26 +362,11 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
 
   private async onVerdict(frame: VerdictFrame): Promise<void> {
     const id = bytesToHex(frame.assignmentId);
-    const unitId = this.awaiting.get(id);
-    this.awaiting.delete(id);
-    this.unspooled.delete(id);
-    try {
-      await this.spool!.remove(id);
-    } catch (err) {
-      this.log.error("spool: cannot remove a result with a verdict", {
-        assignmentId: id,
-        error: err,
-      });
-    }
+    const unitId = await this.outbox!.settle(id);
+    this.stats.verdict(frame);
     if (frame.accepted) {
-      this.accepted++;
-      this.tokens += frame.reward;
-      this.deps.metrics?.resultsAccepted.inc();
-      this.deps.metrics?.tokensEarned.inc(frame.reward);
       this.log.info("result accepted", { unitId, reward: frame.reward });
     } else {
-      this.rejected++;
-      this.deps.metrics?.resultsRejected.inc({ reason: frame.code });
       // a stale result (another worker's result for the unit came first) is no fault of ours
       this.log[frame.code === "RESULT_ERROR_STALE" ? "info" : "warn"]("result rejected", {
         unitId,

@@ -14,14 +14,13 @@ import { replaySegment } from "../../../sim/work-unit.js";
 import { buildOpenings, commitFields, sealResult } from "../../../worker/result.js";
 import {
   CORRUPT_SUFFIX,
-  DEFAULT_MAX_UNIT_SPOOL_BYTES,
   decodeSpooled,
   encodeSpooled,
   Spool,
   type SpooledResult,
-  unitSpoolBytes,
 } from "../../../worker/spool.js";
 import { LOCK_FILE } from "../../../worker/spool-lock.js";
+import { DEFAULT_MAX_UNIT_SPOOL_BYTES, unitSpoolBytes } from "../../../worker/spool-size.js";
 import { anchorStrideFor, MAX_ANCHORS, runUnit } from "../../../worker/unit-task.js";
 import { expectFoldnetError } from "../../helpers/errors.js";
 import { hex, SMALL_UNIT } from "./fixtures/unit.js";

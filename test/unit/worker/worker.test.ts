@@ -11,12 +11,9 @@ import { merkleRoot, verifyMerkleProof } from "../../../protocol/merkle.js";
 import { stateHash } from "../../../sim/state-codec.js";
 import { replaySegment, runWorkUnit } from "../../../sim/work-unit.js";
 import { coordinatorUrl } from "../../../worker/connection.js";
+import type { VolunteerWorkerEvents, VolunteerWorkerOptions } from "../../../worker/options.js";
 import { LOCK_FILE } from "../../../worker/spool-lock.js";
-import {
-  VolunteerWorker,
-  type VolunteerWorkerEvents,
-  type VolunteerWorkerOptions,
-} from "../../../worker/worker.js";
+import { VolunteerWorker } from "../../../worker/worker.js";
 import { expectFoldnetError } from "../../helpers/errors.js";
 import { FakeCoordinator, type FakeSession } from "./fixtures/fake-coordinator.js";
 import { hex, SMALL_UNIT, TASK_LOADER } from "./fixtures/unit.js";
@@ -146,6 +143,21 @@ function newWorker(
   return w;
 }
 
+/** A worker started against a new fake coordinator, past its handshake and first work request. */
+async function startedWorker(): Promise<{
+  coordinator: FakeCoordinator;
+  worker: VolunteerWorker;
+  session: FakeSession;
+}> {
+  const coordinator = await listen();
+  const worker = newWorker(coordinator.port);
+  await worker.start();
+  const session = await coordinator.accept();
+  await session.handshake(coordinator, "w-1");
+  await session.next("workRequest");
+  return { coordinator, worker, session };
+}
+
 describe("the volunteer worker against a scripted coordinator (real sockets)", () => {
   it("authenticates, runs a unit, commits it signed, answers a challenge, books the verdict", async () => {
     const coordinator = await listen();
@@ -219,13 +231,8 @@ describe("the volunteer worker against a scripted coordinator (real sockets)", (
   });
 
   it("keeps its result through a coordinator crash and re-sends it after reconnecting", async () => {
-    const first = await listen();
+    const { coordinator: first, worker, session: s1 } = await startedWorker();
     const port = first.port;
-    const worker = newWorker(port);
-    await worker.start();
-    const s1 = await first.accept();
-    await s1.handshake(first, "w-1");
-    await s1.next("workRequest");
     const a = assignment("unit-2");
     s1.send(a);
     const commit1 = await s1.next("resultCommit");
@@ -263,13 +270,8 @@ describe("the volunteer worker against a scripted coordinator (real sockets)", (
   });
 
   it("finishes a unit while the coordinator is down and submits it once it is back", async () => {
-    const first = await listen();
+    const { coordinator: first, worker, session: s1 } = await startedWorker();
     const port = first.port;
-    const worker = newWorker(port);
-    await worker.start();
-    const s1 = await first.accept();
-    await s1.handshake(first, "w-1");
-    await s1.next("workRequest");
     const a = assignment("unit-medium", MEDIUM_UNIT);
     const assigned = once(worker, "assignment");
     s1.send(a);
@@ -292,12 +294,7 @@ describe("the volunteer worker against a scripted coordinator (real sockets)", (
   });
 
   it("aborts running units on stop, commits nothing and closes cleanly", async () => {
-    const coordinator = await listen();
-    const worker = newWorker(coordinator.port);
-    await worker.start();
-    const session = await coordinator.accept();
-    await session.handshake(coordinator, "w-1");
-    await session.next("workRequest");
+    const { worker, session } = await startedWorker();
     const a = assignment("unit-long", { steps: 2_000_000_000, checkpointInterval: 100_000 });
     session.send(a);
     const progress = await session.next("progress");
@@ -311,12 +308,7 @@ describe("the volunteer worker against a scripted coordinator (real sockets)", (
   });
 
   it("re-sends a spooled result after a worker restart and opens it from disk", async () => {
-    const coordinator = await listen();
-    const w1 = newWorker(coordinator.port);
-    await w1.start();
-    const s1 = await coordinator.accept();
-    await s1.handshake(coordinator, "w-1");
-    await s1.next("workRequest");
+    const { coordinator, worker: w1, session: s1 } = await startedWorker();
     const a = assignment("unit-3");
     s1.send(a);
     await s1.next("resultCommit");
