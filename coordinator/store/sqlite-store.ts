@@ -1,14 +1,14 @@
 /**
- * The embedded store: SQLite through better-sqlite3, in WAL mode with synchronous=FULL so a
- * committed transaction survives `kill -9` and power loss. Amounts (rewards) are stored as
- * decimal text to stay exact beyond 2⁵³. Schema version 1; see docs/coordinator.md.
+ * The embedded store: SQLite through better-sqlite3 (sqlite-database.ts opens it durably).
+ * This module owns jobs, units, leases and results, and wires the concern-specific stores
+ * (workers and counts in sqlite-worker-store.ts, ledger accounts and blocks in
+ * sqlite-ledger-store.ts, escrows, stats, limits, access, batches, inputs, folds, webhooks,
+ * fair share). Schema version 1; see docs/coordinator.md.
  * @module
  */
 
 import { randomBytes } from "node:crypto";
-import Database from "better-sqlite3";
 import { improvementOf } from "../../ledger/rewards.js";
-import type { LatticeName } from "../../sim/lattice.js";
 import { EscrowStore } from "./escrow-store.js";
 import { SqliteAccess } from "./sqlite-access.js";
 import { SqliteBatches } from "./sqlite-batches.js";
@@ -16,151 +16,34 @@ import { SqliteFairShare } from "./sqlite-fair-share.js";
 import { SqliteFolds } from "./sqlite-folds.js";
 import { SqliteInputs } from "./sqlite-inputs.js";
 import { SqliteLimits } from "./sqlite-limits.js";
+import {
+  assignmentFromRow,
+  jobFromRow,
+  type Row,
+  resultFromRow,
+  unitFromRow,
+} from "./sqlite-rows.js";
 import { SqliteWebhooks } from "./sqlite-webhooks.js";
+import { SqliteWorkerStore } from "./sqlite-worker-store.js";
 import { StatsStore } from "./stats-store.js";
 import type {
   AcceptanceContext,
   AcceptancePlan,
   AcceptedResult,
   AcceptOutcome,
-  Account,
   AssignmentRecord,
-  ChainHead,
   CommitBinding,
   ExpiredLease,
   JobRecord,
-  JobStatus,
   Lease,
   Page,
   ResultRecord,
   Store,
-  StoreCounts,
-  StoredBlock,
   UnitRecord,
-  UnitStatus,
-  WorkerRecord,
 } from "./store.js";
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS jobs (
-  id TEXT PRIMARY KEY, name TEXT NOT NULL, sequence TEXT NOT NULL, lattice TEXT NOT NULL,
-  steps INTEGER NOT NULL, trajectories INTEGER NOT NULL, generations INTEGER NOT NULL,
-  unit_steps INTEGER NOT NULL, checkpoint_interval INTEGER NOT NULL, replicas INTEGER NOT NULL,
-  target_energy INTEGER, status TEXT NOT NULL, best_energy INTEGER, best_fold TEXT, best_unit TEXT,
-  steps_done INTEGER NOT NULL DEFAULT 0, units_done INTEGER NOT NULL DEFAULT 0,
-  created_at INTEGER NOT NULL, finished_at INTEGER);
-CREATE TABLE IF NOT EXISTS units (
-  id TEXT PRIMARY KEY, job_id TEXT NOT NULL REFERENCES jobs(id), trajectory INTEGER NOT NULL,
-  generation INTEGER NOT NULL, start_state BLOB NOT NULL, steps INTEGER NOT NULL, status TEXT NOT NULL,
-  UNIQUE (job_id, trajectory, generation));
-CREATE INDEX IF NOT EXISTS units_queue ON units (status, job_id, generation, trajectory);
-CREATE TABLE IF NOT EXISTS assignments (
-  id TEXT PRIMARY KEY, unit_id TEXT NOT NULL REFERENCES units(id), worker_key TEXT NOT NULL,
-  issued_at INTEGER NOT NULL, deadline INTEGER NOT NULL, status TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS assignments_active ON assignments (status, deadline);
-CREATE INDEX IF NOT EXISTS assignments_worker ON assignments (worker_key, status);
-CREATE TABLE IF NOT EXISTS commits (
-  assignment_id TEXT PRIMARY KEY, merkle_root BLOB NOT NULL, segments INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS results (
-  unit_id TEXT PRIMARY KEY REFERENCES units(id), assignment_id TEXT NOT NULL UNIQUE,
-  worker_key TEXT NOT NULL, best_energy INTEGER NOT NULL, best_fold TEXT NOT NULL, steps INTEGER NOT NULL,
-  final_state BLOB NOT NULL, final_state_hash BLOB NOT NULL, merkle_root BLOB NOT NULL,
-  segments_checked INTEGER NOT NULL, reward TEXT NOT NULL, accepted_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS workers (
-  key TEXT PRIMARY KEY, key_id TEXT NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,
-  accepted INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT NULL DEFAULT 0,
-  strikes INTEGER NOT NULL DEFAULT 0, banned INTEGER NOT NULL DEFAULT 0,
-  steps_verified INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS api_keys (hash TEXT PRIMARY KEY, name TEXT NOT NULL, created_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS ledger_pending (seq INTEGER PRIMARY KEY AUTOINCREMENT, entry BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS ledger_blocks (
-  height INTEGER PRIMARY KEY, hash BLOB NOT NULL, header BLOB NOT NULL, signature BLOB NOT NULL,
-  timestamp INTEGER NOT NULL, entry_count INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS ledger_entries (
-  height INTEGER NOT NULL REFERENCES ledger_blocks(height), idx INTEGER NOT NULL, entry BLOB NOT NULL,
-  PRIMARY KEY (height, idx));
-CREATE TABLE IF NOT EXISTS ledger_work (id INTEGER PRIMARY KEY CHECK (id = 1), work TEXT NOT NULL);
-INSERT OR IGNORE INTO ledger_work (id, work) VALUES (1, '0');
-CREATE TABLE IF NOT EXISTS accounts (key TEXT PRIMARY KEY, balance TEXT NOT NULL, nonce TEXT NOT NULL);
-`;
-
-type Row = Record<string, unknown>;
-
-const jobFromRow = (r: Row): JobRecord => ({
-  id: r.id as string,
-  name: r.name as string,
-  sequence: r.sequence as string,
-  lattice: r.lattice as LatticeName,
-  steps: r.steps as number,
-  trajectories: r.trajectories as number,
-  generations: r.generations as number,
-  unitSteps: r.unit_steps as number,
-  checkpointInterval: r.checkpoint_interval as number,
-  replicas: r.replicas as number,
-  targetEnergy: r.target_energy as number | null,
-  status: r.status as JobStatus,
-  bestEnergy: r.best_energy as number | null,
-  bestFold: r.best_fold as string | null,
-  bestUnit: r.best_unit as string | null,
-  stepsDone: r.steps_done as number,
-  unitsDone: r.units_done as number,
-  createdAt: r.created_at as number,
-  finishedAt: r.finished_at as number | null,
-});
-
-const unitFromRow = (r: Row): UnitRecord => ({
-  id: r.id as string,
-  jobId: r.job_id as string,
-  trajectory: r.trajectory as number,
-  generation: r.generation as number,
-  startState: new Uint8Array(r.start_state as Buffer),
-  steps: r.steps as number,
-  status: r.status as UnitStatus,
-});
-
-const assignmentFromRow = (r: Row): AssignmentRecord => ({
-  id: r.id as string,
-  unitId: r.unit_id as string,
-  workerKey: r.worker_key as string,
-  issuedAt: r.issued_at as number,
-  deadline: r.deadline as number,
-  status: r.status as AssignmentRecord["status"],
-});
-
-const resultFromRow = (r: Row): ResultRecord => ({
-  unitId: r.unit_id as string,
-  assignmentId: r.assignment_id as string,
-  workerKey: r.worker_key as string,
-  bestEnergy: r.best_energy as number,
-  bestFold: r.best_fold as string,
-  steps: r.steps as number,
-  segmentsChecked: r.segments_checked as number,
-  reward: BigInt(r.reward as string),
-  acceptedAt: r.accepted_at as number,
-});
-
-const workerFromRow = (r: Row): WorkerRecord => ({
-  key: r.key as string,
-  keyId: r.key_id as string,
-  firstSeen: r.first_seen as number,
-  lastSeen: r.last_seen as number,
-  accepted: r.accepted as number,
-  rejected: r.rejected as number,
-  strikes: r.strikes as number,
-  banned: r.banned === 1,
-  stepsVerified: r.steps_verified as number,
-});
-
-const accountFromRow = (r: Row): Account => ({
-  key: r.key as string,
-  balance: BigInt(r.balance as string),
-  nonce: BigInt(r.nonce as string),
-});
-
 /** SQLite implementation of `Store`. */
-export class SqliteStore implements Store {
-  private readonly db: Database.Database;
+export class SqliteStore extends SqliteWorkerStore implements Store {
   readonly escrows: EscrowStore;
   readonly stats: StatsStore;
   readonly limits: SqliteLimits;
@@ -173,13 +56,7 @@ export class SqliteStore implements Store {
 
   /** Opens (creating if needed) the database at `file` (":memory:" for tests). */
   constructor(file: string) {
-    this.db = new Database(file);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = FULL");
-    this.db.pragma("foreign_keys = ON");
-    this.db.pragma("busy_timeout = 5000");
-    this.db.exec(SCHEMA);
-    this.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '1')").run();
+    super(file);
     this.stats = new StatsStore(this.db);
     this.escrows = new EscrowStore({
       db: this.db,
@@ -196,18 +73,6 @@ export class SqliteStore implements Store {
     this.webhooks = new SqliteWebhooks(this.db);
     this.access = new SqliteAccess(this.db);
     this.shares = new SqliteFairShare(this.db);
-  }
-
-  /** Prepared statements by SQL text: compiling one costs more than running it. */
-  private readonly statements = new Map<string, Database.Statement>();
-
-  private prepare(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (statement === undefined) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
   }
 
   createJob(job: JobRecord, units: readonly UnitRecord[]): void {
@@ -512,156 +377,5 @@ export class SqliteStore implements Store {
       | Row
       | undefined;
     return row === undefined ? undefined : resultFromRow(row);
-  }
-
-  touchWorker(key: string, keyId: string, at: number): WorkerRecord {
-    this.prepare(
-      `INSERT INTO workers (key, key_id, first_seen, last_seen) VALUES (?, ?, ?, ?)
-         ON CONFLICT (key) DO UPDATE SET last_seen = MAX(last_seen, excluded.last_seen)`,
-    ).run(key, keyId, at, at);
-    return this.getWorker(key)!;
-  }
-
-  getWorker(key: string): WorkerRecord | undefined {
-    const row = this.prepare("SELECT * FROM workers WHERE key = ?").get(key) as Row | undefined;
-    return row === undefined ? undefined : workerFromRow(row);
-  }
-
-  listWorkers(limit: number): WorkerRecord[] {
-    return (
-      this.prepare("SELECT * FROM workers ORDER BY last_seen DESC LIMIT ?").all(limit) as Row[]
-    ).map(workerFromRow);
-  }
-
-  recordRejection(key: string, strike: boolean, banAfter: number): WorkerRecord {
-    this.prepare(
-      `UPDATE workers SET rejected = rejected + 1, strikes = strikes + ?,
-          banned = CASE WHEN strikes + ? >= ? THEN 1 ELSE banned END WHERE key = ?`,
-    ).run(+strike, +strike, banAfter, key);
-    return this.getWorker(key)!;
-  }
-
-  counts(): StoreCounts {
-    const jobs: Record<JobStatus, number> = { running: 0, done: 0, cancelled: 0 };
-    for (const r of this.prepare(
-      "SELECT status, COUNT(*) AS n FROM jobs GROUP BY status",
-    ).all() as Row[]) {
-      jobs[r.status as JobStatus] = r.n as number;
-    }
-    const units: Record<UnitStatus, number> = { queued: 0, leased: 0, done: 0, cancelled: 0 };
-    for (const r of this.prepare(
-      "SELECT status, COUNT(*) AS n FROM units GROUP BY status",
-    ).all() as Row[]) {
-      units[r.status as UnitStatus] = r.n as number;
-    }
-    const one = (sql: string) => (this.prepare(sql).get() as { n: number }).n;
-    return {
-      jobs,
-      units,
-      results: one("SELECT COUNT(*) AS n FROM results"),
-      workers: one("SELECT COUNT(*) AS n FROM workers"),
-    };
-  }
-
-  account(key: string): Account {
-    const row = this.prepare("SELECT * FROM accounts WHERE key = ?").get(key) as Row | undefined;
-    return row === undefined ? { key, balance: 0n, nonce: 0n } : accountFromRow(row);
-  }
-
-  accounts(limit: number): Account[] {
-    // balances are non-negative decimal text without leading zeros: longer is larger
-    const rows = this.prepare(
-      "SELECT * FROM accounts ORDER BY length(balance) DESC, balance DESC, key LIMIT ?",
-    ).all(limit) as Row[];
-    return rows.map(accountFromRow);
-  }
-
-  /** Adds `delta` to a key's balance and, when given, sets its nonce. */
-  private adjustAccount(key: string, delta: bigint, nonce: bigint | undefined): void {
-    const current = this.account(key);
-    this.prepare(
-      "INSERT INTO accounts (key, balance, nonce) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET balance = excluded.balance, nonce = excluded.nonce",
-    ).run(key, (current.balance + delta).toString(), (nonce ?? current.nonce).toString());
-  }
-
-  appendTransfer<P>(
-    entry: Uint8Array,
-    transfer: { from: string; to: string; amount: bigint; nonce: bigint },
-    check: (sender: Account) => P | undefined,
-  ): P | undefined {
-    return this.db.transaction(() => {
-      const problem = check(this.account(transfer.from));
-      if (problem !== undefined) return problem;
-      this.prepare("INSERT INTO ledger_pending (entry) VALUES (?)").run(Buffer.from(entry));
-      this.adjustAccount(transfer.from, -transfer.amount, transfer.nonce);
-      this.adjustAccount(transfer.to, transfer.amount, undefined);
-      return undefined;
-    })();
-  }
-
-  pendingEntries(): number {
-    return (this.prepare("SELECT COUNT(*) AS n FROM ledger_pending").get() as { n: number }).n;
-  }
-
-  head(): ChainHead | undefined {
-    const row = this.prepare(
-      "SELECT height, hash FROM ledger_blocks ORDER BY height DESC LIMIT 1",
-    ).get() as Row | undefined;
-    return row === undefined
-      ? undefined
-      : { height: row.height as number, hash: new Uint8Array(row.hash as Buffer) };
-  }
-
-  sealPending(
-    max: number,
-    seal: (entries: Uint8Array[], prev: ChainHead | undefined) => StoredBlock,
-  ): StoredBlock | undefined {
-    return this.db.transaction(() => {
-      const rows = this.prepare("SELECT seq, entry FROM ledger_pending ORDER BY seq LIMIT ?").all(
-        max,
-      ) as { seq: number; entry: Buffer }[];
-      if (rows.length === 0) return undefined;
-      const block = seal(
-        rows.map((r) => new Uint8Array(r.entry)),
-        this.head(),
-      );
-      this.prepare(
-        "INSERT INTO ledger_blocks (height, hash, header, signature, timestamp, entry_count) VALUES (?, ?, ?, ?, ?, ?)",
-      ).run(
-        block.height,
-        Buffer.from(block.hash),
-        Buffer.from(block.headerBytes),
-        Buffer.from(block.signature),
-        block.timestamp,
-        block.entries.length,
-      );
-      const insert = this.prepare(
-        "INSERT INTO ledger_entries (height, idx, entry) VALUES (?, ?, ?)",
-      );
-      block.entries.forEach((e, i) => {
-        insert.run(block.height, i, Buffer.from(e));
-      });
-      this.prepare("DELETE FROM ledger_pending WHERE seq <= ?").run(rows[rows.length - 1]!.seq);
-      return block;
-    })();
-  }
-
-  listBlocks(fromHeight: number, limit: number): StoredBlock[] {
-    const rows = this.prepare(
-      "SELECT * FROM ledger_blocks WHERE height >= ? ORDER BY height LIMIT ?",
-    ).all(fromHeight, limit) as Row[];
-    const entries = this.prepare("SELECT entry FROM ledger_entries WHERE height = ? ORDER BY idx");
-    return rows.map((r) => ({
-      height: r.height as number,
-      hash: new Uint8Array(r.hash as Buffer),
-      headerBytes: new Uint8Array(r.header as Buffer),
-      signature: new Uint8Array(r.signature as Buffer),
-      timestamp: r.timestamp as number,
-      entries: (entries.all(r.height) as { entry: Buffer }[]).map((e) => new Uint8Array(e.entry)),
-    }));
-  }
-
-  close(): void {
-    this.db.close();
   }
 }
