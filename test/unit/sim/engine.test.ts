@@ -75,6 +75,23 @@ describe("replica-exchange engine: move invariants", () => {
     });
   }
 
+  /** Every pull (up to `skips` skips) from a state 300 steps in has a reverse (up to `reverseSkips`). */
+  const expectPullsReversible = (
+    sequence: string,
+    lat: LatticeName,
+    seed: number,
+    skips: number,
+    reverseSkips: number,
+  ) => {
+    const search = createSearch({ sequence, lattice: lat, seed, replicas: 1 });
+    search.run(300);
+    const start = Array.from(search.directionsAt(0)).join();
+    for (const after of pullNeighbours(search.snapshot(), skips)) {
+      const back = pullReaches(after, start, reverseSkips);
+      expect(back, `a pull from ${start} has no reverse`).toBe(true);
+    }
+  };
+
   // A reverse may have to pass over more places to stop than the forward pull did (a helix
   // touches itself often): the engine proposes up to 8+ skips, the test looks up to 6.
   it("pull moves are reversible: every pull A→B has a pull B→A", () => {
@@ -83,15 +100,7 @@ describe("replica-exchange engine: move invariants", () => {
         hpSequence(4, 11),
         lattice,
         fc.integer({ min: 0, max: 2 ** 31 }),
-        (sequence, lat, seed) => {
-          const search = createSearch({ sequence, lattice: lat, seed, replicas: 1 });
-          search.run(300);
-          const start = Array.from(search.directionsAt(0)).join();
-          for (const after of pullNeighbours(search.snapshot(), 2)) {
-            const back = pullReaches(after, start, 6);
-            expect(back, `a pull from ${start} has no reverse`).toBe(true);
-          }
-        },
+        (sequence, lat, seed) => expectPullsReversible(sequence, lat, seed, 2, 6),
       ),
       { numRuns: 8 },
     );
@@ -99,15 +108,9 @@ describe("replica-exchange engine: move invariants", () => {
 
   it("FCC pull moves are reversible too (short chains)", () => {
     fc.assert(
-      fc.property(hpSequence(4, 6), fc.integer({ min: 0, max: 2 ** 31 }), (sequence, seed) => {
-        const search = createSearch({ sequence, lattice: "fcc3d", seed, replicas: 1 });
-        search.run(300);
-        const start = Array.from(search.directionsAt(0)).join();
-        for (const after of pullNeighbours(search.snapshot(), 1)) {
-          const back = pullReaches(after, start, 3);
-          expect(back, `a pull from ${start} has no reverse`).toBe(true);
-        }
-      }),
+      fc.property(hpSequence(4, 6), fc.integer({ min: 0, max: 2 ** 31 }), (sequence, seed) =>
+        expectPullsReversible(sequence, "fcc3d", seed, 1, 3),
+      ),
       { numRuns: 2 },
     );
   });
