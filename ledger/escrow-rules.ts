@@ -16,6 +16,7 @@ import {
   escrowPayload,
   type RefundEntry,
 } from "./escrow-entries.js";
+import { nonceProblem } from "./nonce.js";
 import { improvementBonus } from "./rewards.js";
 
 /** Codes of escrow-rule failures. */
@@ -111,12 +112,8 @@ export function escrowProblem(
       message: "the escrow is not signed by its funder for this network",
     };
   const funder = bytesToHex(e.funder);
-  const expected = (accounts.nonces.get(funder) ?? 0n) + 1n;
-  if (e.nonce !== expected)
-    return {
-      code: "LEDGER_ERROR_BAD_NONCE",
-      message: `the funder's next nonce is ${expected}, not ${e.nonce}`,
-    };
+  const stale = nonceProblem(accounts.nonces, funder, e.nonce, "funder");
+  if (stale !== undefined) return stale;
   if (e.amount <= 0n || e.amount > accounts.balance(funder))
     return {
       code: "LEDGER_ERROR_OVERDRAFT",

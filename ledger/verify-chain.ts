@@ -24,6 +24,7 @@ import {
   type EscrowFailureCode,
   missingBounty,
 } from "./escrow-rules.js";
+import { nonceProblem } from "./nonce.js";
 import { improvementOf, rewardFor } from "./rewards.js";
 
 /** Codes of verification failures. */
@@ -116,12 +117,8 @@ export function transferProblem(
     };
   }
   const from = bytesToHex(t.from);
-  const expected = (state.nonces.get(from) ?? 0n) + 1n;
-  if (t.nonce !== expected)
-    return {
-      code: "LEDGER_ERROR_BAD_NONCE",
-      message: `the sender's next nonce is ${expected}, not ${t.nonce}`,
-    };
+  const stale = nonceProblem(state.nonces, from, t.nonce, "sender");
+  if (stale !== undefined) return stale;
   if (t.amount <= 0n) {
     return { code: "LEDGER_ERROR_BAD_AMOUNT", message: "a transfer moves a positive amount" };
   }
