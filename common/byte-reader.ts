@@ -12,6 +12,8 @@ export interface ByteReaderErrors {
   truncated(field: string, need: number, remaining: number): Error;
   /** For a u64 read as a number that is above 2⁵³ − 1. */
   unsafe(field: string): Error;
+  /** For `count` bytes left over when everything should have been read. */
+  trailing(count: number): Error;
 }
 
 /** Reads fixed-width little-endian fields from `input` in order. */
@@ -78,5 +80,13 @@ export class ByteReader {
   take(count: number, field: string): Uint8Array {
     const start = this.claim(count, field);
     return this.input.subarray(start, start + count);
+  }
+
+  /**
+   * Checks that everything was read.
+   * @throws the owner's error naming the bytes left over.
+   */
+  end(): void {
+    if (this.remaining !== 0) throw this.errors.trailing(this.remaining);
   }
 }

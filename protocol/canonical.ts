@@ -182,6 +182,11 @@ export class CanonicalReader extends ByteReader {
         ),
       unsafe: (field) =>
         new ProtocolError({ code: "CANONICAL_ERROR_BAD_VALUE", field }, `${field} exceeds 2^53−1`),
+      trailing: (count) =>
+        new ProtocolError(
+          { code: "CANONICAL_ERROR_TRAILING_BYTES", count },
+          `${count} trailing bytes`,
+        ),
     });
   }
 
@@ -243,19 +248,6 @@ export class CanonicalReader extends ByteReader {
       throw new ProtocolError(
         { code: "CANONICAL_ERROR_BAD_VALUE", field },
         `${field} is not UTF-8`,
-      );
-    }
-  }
-
-  /**
-   * Checks that everything was read.
-   * @throws {ProtocolError} CANONICAL_ERROR_TRAILING_BYTES with the count left over.
-   */
-  end(): void {
-    if (this.remaining !== 0) {
-      throw new ProtocolError(
-        { code: "CANONICAL_ERROR_TRAILING_BYTES", count: this.remaining },
-        `${this.remaining} trailing bytes`,
       );
     }
   }

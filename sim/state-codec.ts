@@ -17,7 +17,7 @@
  */
 import { createHash } from "node:crypto";
 import { utf8ToBytes } from "@noble/hashes/utils.js";
-import { ByteReader } from "../common/byte-reader.js";
+import { ByteReader, type ByteReaderErrors } from "../common/byte-reader.js";
 import { SimError } from "./errors.js";
 import { energyOfCoordinates, layOut } from "./fold.js";
 import { latticeByWireCode, latticeSpec } from "./lattice.js";
@@ -97,18 +97,12 @@ export function stateHash(state: Uint8Array): Uint8Array {
   return new Uint8Array(createHash("sha256").update(STATE_HASH_PREFIX).update(state).digest());
 }
 
-/** A bounds-checked little-endian cursor that throws SIM_ERROR_BAD_STATE. */
-class StateReader extends ByteReader {
-  constructor(bytes: Uint8Array) {
-    super(bytes, {
-      truncated: (field) => badState(field, "is truncated"),
-      unsafe: (field) => badState(field, "exceeds 2^53 − 1"),
-    });
-  }
-  end(): void {
-    if (this.remaining !== 0) throw badState("state", "has trailing bytes");
-  }
-}
+/** A state's reads fail with SIM_ERROR_BAD_STATE naming the field. */
+const STATE_READ_ERRORS: ByteReaderErrors = {
+  truncated: (field) => badState(field, "is truncated"),
+  unsafe: (field) => badState(field, "exceeds 2^53 − 1"),
+  trailing: () => badState("state", "has trailing bytes"),
+};
 
 function badState(field: string, what: string): SimError {
   return new SimError({ code: "SIM_ERROR_BAD_STATE", field }, `state field ${field} ${what}`);
@@ -122,7 +116,7 @@ export interface StateHeader {
 }
 
 /** Reads and validates the fields before the conformations. */
-function readHeader(r: StateReader): StateHeader {
+function readHeader(r: ByteReader): StateHeader {
   const magic = r.take(4, "magic");
   const withModel = MAGIC_MODEL.every((b, i) => b === magic[i]);
   if (!withModel && magic.some((b, i) => b !== MAGIC_HP[i]))
@@ -159,7 +153,7 @@ function readHeader(r: StateReader): StateHeader {
  * @throws {SimError} SIM_ERROR_BAD_STATE (or a parameter error) naming the field.
  */
 export function peekStateHeader(bytes: Uint8Array): StateHeader {
-  return readHeader(new StateReader(bytes));
+  return readHeader(new ByteReader(bytes, STATE_READ_ERRORS));
 }
 
 /**
@@ -167,7 +161,7 @@ export function peekStateHeader(bytes: Uint8Array): StateHeader {
  * @throws {SimError} SIM_ERROR_BAD_STATE (or the sequence/fold/parameter error) naming the field.
  */
 export function decodeState(bytes: Uint8Array): SearchSnapshot {
-  const r = new StateReader(bytes);
+  const r = new ByteReader(bytes, STATE_READ_ERRORS);
   const { params, rng, step } = readHeader(r);
   const n = params.sequence.length;
   const replicaCount = params.temperaturesMilli.length;

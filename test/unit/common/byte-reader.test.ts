@@ -16,6 +16,7 @@ const reader = (bytes: Uint8Array) =>
   new ByteReader(bytes, {
     truncated: (field, need, left) => new Truncated(field, need, left),
     unsafe: (field) => new RangeError(field),
+    trailing: (count) => new RangeError(`trailing ${count}`),
   });
 
 describe("ByteReader", () => {
@@ -33,6 +34,8 @@ describe("ByteReader", () => {
     expect(r.i32("e")).toBe(-2);
     expect(r.u64("f")).toBe(0x8000_0000_0000_0001n);
     expect(r.remaining).toBe(0);
+    r.end();
+    expect(() => reader(new Uint8Array(3)).end()).toThrow("trailing 3");
   });
 
   it("reads a u64 as a number only when it is a safe integer", () => {
