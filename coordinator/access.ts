@@ -13,14 +13,14 @@ import type { AccessStore, ApiKeyRecord } from "./store/store.js";
  * The key of a request (`Authorization: Bearer KEY`), or undefined when it sends none.
  * @throws {ApiError} API_ERROR_UNAUTHORIZED for an unknown or revoked key.
  */
-export function optionalCaller(
+export async function optionalCaller(
   req: IncomingMessage,
   access: AccessStore,
-): ApiKeyRecord | undefined {
+): Promise<ApiKeyRecord | undefined> {
   const header = req.headers.authorization;
   if (header === undefined) return undefined;
   const key = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
-  const record = key === "" ? undefined : access.key(hashApiKey(key));
+  const record = key === "" ? undefined : await access.key(hashApiKey(key));
   if (record === undefined || record.revokedAt !== null) throw unauthorized();
   return record;
 }
@@ -29,8 +29,8 @@ export function optionalCaller(
  * The key of a request that needs one.
  * @throws {ApiError} API_ERROR_UNAUTHORIZED without a valid key.
  */
-export function caller(req: IncomingMessage, access: AccessStore): ApiKeyRecord {
-  const record = optionalCaller(req, access);
+export async function caller(req: IncomingMessage, access: AccessStore): Promise<ApiKeyRecord> {
+  const record = await optionalCaller(req, access);
   if (record === undefined) throw unauthorized();
   return record;
 }
@@ -39,28 +39,29 @@ export function caller(req: IncomingMessage, access: AccessStore): ApiKeyRecord 
  * The key of a request that needs an admin key.
  * @throws {ApiError} API_ERROR_UNAUTHORIZED or API_ERROR_FORBIDDEN.
  */
-export function admin(req: IncomingMessage, access: AccessStore): ApiKeyRecord {
-  const record = caller(req, access);
+export async function admin(req: IncomingMessage, access: AccessStore): Promise<ApiKeyRecord> {
+  const record = await caller(req, access);
   if (record.role !== "admin") throw forbidden("this needs an admin key");
   return record;
 }
 
 /** True when `who` owns the job or is an admin. */
-export function mayManage(
+export async function mayManage(
   access: AccessStore,
   jobId: string,
   who: ApiKeyRecord | undefined,
-): boolean {
-  return who !== undefined && (who.role === "admin" || access.jobOwner(jobId) === who.account);
+): Promise<boolean> {
+  if (who === undefined) return false;
+  return who.role === "admin" || (await access.jobOwner(jobId)) === who.account;
 }
 
 /** True when `who` may read the job's results: it is public, or `who` may manage it. */
-export function mayRead(
+export async function mayRead(
   access: AccessStore,
   jobId: string,
   who: ApiKeyRecord | undefined,
-): boolean {
-  return !access.isPrivate(jobId) || mayManage(access, jobId, who);
+): Promise<boolean> {
+  return !(await access.isPrivate(jobId)) || mayManage(access, jobId, who);
 }
 
 /** A 403 saying what was refused. */

@@ -55,14 +55,14 @@ export async function handleAdmin(
   res: ServerResponse,
   parts: readonly string[],
 ): Promise<void> {
-  const actor = admin(req, store.access);
+  const actor = await admin(req, store.access);
   const method = req.method ?? "GET";
   const audit = (action: string, target: string) =>
     store.access.audit(now, actor.account, action, target);
   const [resource, kind, id, action] = parts;
   if (resource === "audit" && kind === undefined && method === "GET") {
     const p = page();
-    const entries = store.access.auditLog(p.offset, p.limit);
+    const entries = await store.access.auditLog(p.offset, p.limit);
     return send(res, 200, {
       entries,
       offset: p.offset,
@@ -71,39 +71,39 @@ export async function handleAdmin(
   }
   if (resource === "admin" && kind === "keys") {
     if (id === undefined && method === "GET")
-      return send(res, 200, { keys: store.access.keys().map(keyView) });
+      return send(res, 200, { keys: (await store.access.keys()).map(keyView) });
     if (id === undefined && method === "POST") {
       const { name, role } = parseNewKey(await readJson(req));
       const key = mintApiKey();
-      store.access.addKey(hashApiKey(key), name, role, now);
-      const record = store.access.key(hashApiKey(key))!;
-      audit("keys.add", `${record.id} ${name} ${role}`);
+      await store.access.addKey(hashApiKey(key), name, role, now);
+      const record = (await store.access.key(hashApiKey(key)))!;
+      await audit("keys.add", `${record.id} ${name} ${role}`);
       return send(res, 201, { key, ...keyView(record) });
     }
     if (id !== undefined && action === "revoke" && method === "POST") {
-      const record = store.access.revokeKey(id, now);
+      const record = await store.access.revokeKey(id, now);
       if (record === undefined) throw notFound(`one API key with id ${id}`);
-      audit("keys.revoke", record.id);
+      await audit("keys.revoke", record.id);
       return send(res, 200, keyView(record));
     }
   }
   if (resource === "admin" && kind === "accounts") {
     if (id === undefined && method === "GET")
-      return send(res, 200, { weights: store.shares.weights() });
+      return send(res, 200, { weights: await store.shares.weights() });
     if (id !== undefined && action === "weight" && method === "POST") {
       const weight = parseWeight(await readJson(req));
-      store.shares.setWeight(id, weight);
-      audit("accounts.weight", `${id} ${weight}`);
+      await store.shares.setWeight(id, weight);
+      await audit("accounts.weight", `${id} ${weight}`);
       return send(res, 200, { account: id, weight });
     }
   }
   if (resource === "admin" && kind === "workers" && id !== undefined && method === "POST") {
     if (action === "ban" || action === "unban") {
       const key = id.toLowerCase();
-      if (!store.access.setBanned(key, action === "ban")) throw notFound(`worker ${id}`);
+      if (!(await store.access.setBanned(key, action === "ban"))) throw notFound(`worker ${id}`);
       if (action === "ban") banned?.(key);
-      audit(`workers.${action}`, key);
-      return send(res, 200, { worker: store.getWorker(key) });
+      await audit(`workers.${action}`, key);
+      return send(res, 200, { worker: await store.getWorker(key) });
     }
   }
   throw notFound(`${method} /api/${parts.join("/")}`);

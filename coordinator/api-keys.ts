@@ -21,19 +21,19 @@ export const mintApiKey = () => `fn_${randomBytes(16).toString("hex")}`;
  * Registers `keys` as admin keys; when the store then has none, mints one and writes it to
  * `keyFile`. Returns the minted key, if any.
  */
-export function ensureApiKeys(
+export async function ensureApiKeys(
   store: Store,
   keys: readonly string[],
   keyFile: string | undefined,
   now: number,
-): string | undefined {
+): Promise<string | undefined> {
   for (const key of keys) {
     const hash = hashApiKey(key);
-    store.access.addKey(hash, `key-${hash.slice(0, 16)}`, "admin", now);
+    await store.access.addKey(hash, `key-${hash.slice(0, 16)}`, "admin", now);
   }
-  if (store.access.keys().length > 0) return undefined;
+  if ((await store.access.keys()).length > 0) return undefined;
   const key = mintApiKey();
-  store.access.addKey(hashApiKey(key), "admin", "admin", now);
+  await store.access.addKey(hashApiKey(key), "admin", "admin", now);
   if (keyFile !== undefined) {
     writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
     chmodSync(keyFile, 0o600); // the mode above applies only to a file it creates

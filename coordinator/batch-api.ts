@@ -97,19 +97,20 @@ export async function handleBatch(
   const method = req.method ?? "GET";
   const [, id, action] = parts;
   if (id === undefined && method === "POST") {
-    const owner = caller(req, store.access).account;
+    const owner = (await caller(req, store.access)).account;
     const specs = parseBatch(await readJson(req, MAX_BATCH_BYTES));
-    const { batchId, jobs } = submitJobs(deps, owner, specs, true, Date.now());
+    const { batchId, jobs } = await submitJobs(deps, owner, specs, true, Date.now());
     deps.onJobsChanged?.();
     return send(res, 201, { id: batchId, size: jobs.length, jobs: jobs.map((j) => j.id) });
   }
-  const batch = id === undefined ? undefined : store.batches.batch(id);
+  const batch = id === undefined ? undefined : await store.batches.batch(id);
   if (batch === undefined || method !== "GET") throw notFound(`${method} /api/${parts.join("/")}`);
-  const who = optionalCaller(req, store.access);
-  const lines = store.batches
-    .jobIds(batch.id)
-    .map((jobId, i) => ({ line: i + 1, job: store.getJob(jobId)! }))
-    .filter(({ job }) => mayRead(store.access, job.id, who));
+  const who = await optionalCaller(req, store.access);
+  const jobs = await Promise.all(
+    (await store.batches.jobIds(batch.id)).map(async (jobId) => (await store.getJob(jobId))!),
+  );
+  const readable = await Promise.all(jobs.map((job) => mayRead(store.access, job.id, who)));
+  const lines = jobs.map((job, i) => ({ line: i + 1, job })).filter((_, i) => readable[i]);
   if (action === undefined) {
     const running = lines.filter(({ job }) => job.status === "running").length;
     return send(res, 200, { ...batch, running, jobs: lines.map(({ job }) => jobView(job)) });

@@ -36,7 +36,7 @@ import { DEFAULT_INTAKE_OPTIONS, type IntakeOptions, ResultIntake } from "./resu
 import { DEFAULT_SCHEDULER_OPTIONS, Scheduler, type SchedulerOptions } from "./scheduler.js";
 import { DEFAULT_SPOT_CHECK_POLICY } from "./spot-check.js";
 import { serveStats } from "./stats-api.js";
-import { SqliteStore } from "./store/sqlite-store.js";
+import type { Leadership } from "./store/open-store.js";
 import type { Store } from "./store/store.js";
 import { createVerifyPool, type VerifyPool } from "./verify-pool.js";
 import { WebhookSender } from "./webhooks.js";
@@ -52,12 +52,15 @@ export interface CoordinatorOptions {
   readonly host: string;
   /** 0 picks a free port. */
   readonly port: number;
-  /** SQLite file, or ":memory:". */
-  readonly dbFile: string;
-  /** The coordinator's key file; default `<dbFile>.key.json` (an ephemeral key for ":memory:"). */
-  readonly identityFile?: string;
-  /** Researcher API keys to accept; with none stored, one is minted into `<dbFile>.api-key`. */
+  /**
+   * The network's signing key file (shared by every coordinator of one network). Without
+   * one the coordinator uses an ephemeral key — only sensible for an in-memory database.
+   */
+  readonly identityFile?: string | undefined;
+  /** Researcher API keys to accept. */
   readonly apiKeys?: readonly string[];
+  /** Where an API key minted at start (when the store holds none) is written, 0600. */
+  readonly mintedApiKeyFile?: string | undefined;
   /** Verification threads; 0 verifies on the main thread. */
   readonly verifyThreads?: number;
   readonly scheduler?: Partial<SchedulerOptions>;
@@ -72,7 +75,14 @@ export interface CoordinatorOptions {
 export interface CoordinatorDeps {
   readonly log: Logger;
   readonly now?: () => number;
+  /** The store, owned from now on (closed by `stop`): embedded SQLite or shared PostgreSQL. */
+  readonly store: Store;
+  /** With a shared store, the sealer's lock (store/pg/leader-lock.ts); alone, always the sealer. */
+  readonly leadership?: Leadership;
 }
+
+/** The role of a coordinator that shares its store with no other. */
+const SOLE_LEADER: Leadership = { isHeld: true, start() {}, stop: async () => {} };
 
 /** Where a started coordinator listens. */
 export interface CoordinatorAddress {
@@ -104,38 +114,50 @@ export class Coordinator {
   readonly webhooks: WebhookSender;
   private readonly ledgerApi: LedgerApi;
   private readonly now: () => number;
+  private readonly leadership: Leadership;
+  private readonly unsubscribe: () => void;
 
   constructor(
     private readonly opts: CoordinatorOptions,
     private readonly deps: CoordinatorDeps,
   ) {
     this.now = deps.now ?? Date.now;
-    const memory = opts.dbFile === ":memory:";
-    this.store = new SqliteStore(opts.dbFile);
+    this.store = deps.store;
+    this.leadership = deps.leadership ?? SOLE_LEADER;
     this.metrics = createCoordinatorMetrics(new Registry());
     const store = this.store;
     this.feed = new LiveFeed(DEFAULT_LIVE_FEED_OPTIONS, {
       store: {
         // the public dashboard shows no private job
-        listJobs: (limit) => store.listJobs(limit).filter((j) => !store.access.isPrivate(j.id)),
+        listJobs: async (limit) => {
+          const jobs = await store.listJobs(limit);
+          const hidden = await Promise.all(jobs.map((j) => store.access.isPrivate(j.id)));
+          return jobs.filter((_, i) => !hidden[i]);
+        },
         listWorkers: (limit) => store.listWorkers(limit),
         energyHistory: (jobId, limit) => store.energyHistory(jobId, limit),
         counts: () => store.counts(),
       },
       now: this.now,
       status: () => this.status(),
+      onError: (error) => deps.log.warn("dashboard snapshot failed", { error: `${error}` }),
     });
     const endpointOptions = { ...DEFAULT_ENDPOINT_OPTIONS, ...opts.endpoint };
-    this.waitlist = new WorkWaitlist(endpointOptions.parkMs);
+    this.waitlist = new WorkWaitlist(endpointOptions.parkMs, (error) =>
+      deps.log.warn("serving parked work requests failed", { error: `${error}` }),
+    );
+    // units queued by another coordinator on the shared store wake this one's parked requests
+    this.unsubscribe = store.onUnitsQueued(() => this.waitlist.notify());
     this.identity =
-      memory && opts.identityFile === undefined
+      opts.identityFile === undefined
         ? generateIdentity()
-        : loadOrCreateIdentity(opts.identityFile ?? `${opts.dbFile}.key.json`);
+        : loadOrCreateIdentity(opts.identityFile);
     this.webhooks = new WebhookSender({
       store: this.store,
       identity: this.identity,
       now: this.now,
       log: deps.log,
+      isSender: () => this.leadership.isHeld,
     });
     this.sealer = new LedgerSealer(
       { ...DEFAULT_SEALER_OPTIONS, ...opts.sealer },
@@ -144,6 +166,7 @@ export class Coordinator {
         identity: this.identity,
         now: this.now,
         log: deps.log,
+        isSealer: () => this.leadership.isHeld,
         onSealed: () => {
           this.metrics.ledger.blocksSealed.inc();
           this.feed.changed();
@@ -161,6 +184,7 @@ export class Coordinator {
         store: this.store,
         now: this.now,
         metrics: this.metrics,
+        log: deps.log,
         onReissue: (units) =>
           deps.log.info("leases expired, units reissued", { units: units.length }),
         onUnitsQueued: () => {
@@ -198,7 +222,10 @@ export class Coordinator {
       onWorkerConnected: () => this.feed.changed(),
       onDisconnect: (session) => {
         this.feed.changed();
-        this.scheduler.sessionClosed(session.leasedAssignments);
+        this.scheduler.sessionClosed(session.leasedAssignments).catch((error: unknown) =>
+          // the leases then end at their own deadlines
+          deps.log.warn("shortening a closed session's leases failed", { error: `${error}` }),
+        );
         this.intake.dropSession(session);
       },
     });
@@ -241,7 +268,7 @@ export class Coordinator {
       if (path === "/api/events") return this.feed.handle(req, res);
       if (path.startsWith("/api/ledger/")) return await this.ledgerApi.handle(req, res, url);
       if ((path === "/api/stats" || path.startsWith("/api/stats/")) && req.method === "GET")
-        return serveStats(this.store, this.now(), res, path);
+        return await serveStats(this.store, this.now(), res, path);
       if (path === "/api" || path.startsWith("/api/")) return await this.api.handle(req, res, url);
       if (await this.dashboard.handle(req, res, path)) return;
       throw notFound(path);
@@ -269,14 +296,15 @@ export class Coordinator {
 
   /** Opens the port and starts the lease sweep. */
   async start(): Promise<CoordinatorAddress> {
-    const mintedApiKey = ensureApiKeys(
+    const mintedApiKey = await ensureApiKeys(
       this.store,
       this.opts.apiKeys ?? [],
-      this.opts.dbFile === ":memory:" ? undefined : `${this.opts.dbFile}.api-key`,
+      this.opts.mintedApiKeyFile,
       this.now(),
     );
-    this.scheduler.sweep(); // leases that expired while the coordinator was down
+    await this.scheduler.sweep(); // leases that expired while the coordinator was down
     this.scheduler.start();
+    this.leadership.start();
     this.feed.start();
     this.sealer.start();
     this.webhooks.start();
@@ -305,12 +333,14 @@ export class Coordinator {
     this.scheduler.stop();
     this.feed.stop();
     this.sealer.stop();
+    this.unsubscribe();
+    await this.leadership.stop();
     await this.webhooks.stop();
     this.waitlist.clear();
     await this.endpoint.stop();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     await this.verifyPool.close();
-    this.store.close();
+    await this.store.close();
   }
 }

@@ -44,14 +44,14 @@ export const escrowView = (jobId: string, e: EscrowAccount) => ({
  * Funds a job with the escrow in `body` on the network of `producer`.
  * @throws {ApiError} API_ERROR_ESCROW_REFUSED with the ledger's reason.
  */
-export function fundJob(store: Store, producer: Uint8Array, body: unknown) {
+export async function fundJob(store: Store, producer: Uint8Array, body: unknown) {
   const escrow = parseEscrow(body);
-  const problem = store.escrows.fund(escrow, networkId(producer));
+  const problem = await store.escrows.fund(escrow, networkId(producer));
   if (problem !== undefined) {
     throw new ApiError(
       { code: "API_ERROR_ESCROW_REFUSED", status: 409, reason: problem.code },
       `escrow refused: ${problem.message}`,
     );
   }
-  return escrowView(escrow.jobId, store.escrows.escrow(escrow.jobId) as EscrowAccount);
+  return escrowView(escrow.jobId, (await store.escrows.escrow(escrow.jobId)) as EscrowAccount);
 }

@@ -113,23 +113,28 @@ export class JobApi {
   }
 
   /** A job `who` may read (404 when there is none, 403 when it is another's private job). */
-  private job(id: string, who: ApiKeyRecord | undefined): JobRecord {
-    const job = this.deps.store.getJob(id);
+  private async job(id: string, who: ApiKeyRecord | undefined): Promise<JobRecord> {
+    const job = await this.deps.store.getJob(id);
     if (job === undefined) throw notFound(`job ${id}`);
-    if (!mayRead(this.deps.store.access, job.id, who))
+    if (!(await mayRead(this.deps.store.access, job.id, who)))
       throw forbidden(`job ${id} is private to its owner`);
     return job;
   }
 
   /** A job's view with its owner, privacy and bounty escrow (null when none). */
-  private detail(job: JobRecord): Record<string, unknown> {
-    const { access, escrows } = this.deps.store;
-    const escrow = escrows.escrow(job.id);
+  private async detail(job: JobRecord): Promise<Record<string, unknown>> {
+    const { access, escrows, inputs } = this.deps.store;
+    const [escrow, owner, isPrivate, input] = await Promise.all([
+      escrows.escrow(job.id),
+      access.jobOwner(job.id),
+      access.isPrivate(job.id),
+      inputs.input(job.id),
+    ]);
     return {
       ...jobView(job),
-      owner: access.jobOwner(job.id) ?? null,
-      private: access.isPrivate(job.id),
-      input: this.deps.store.inputs.input(job.id) ?? null,
+      owner: owner ?? null,
+      private: isPrivate,
+      input: input ?? null,
       eta: etaOf(job, Date.now()),
       bounty: escrow === undefined ? null : escrowView(job.id, escrow),
     };
@@ -158,60 +163,67 @@ export class JobApi {
     if (method === "GET" && resource === "openapi.json" && id === undefined)
       return send(res, 200, OPENAPI);
     if (method === "GET" && resource === "status" && id === undefined) {
-      return send(res, 200, { ...this.deps.status(), ...this.deps.store.counts() });
+      return send(res, 200, { ...this.deps.status(), ...(await this.deps.store.counts()) });
     }
     if (method === "GET" && resource === "workers" && id === undefined) {
       const connected = new Set(
         (this.deps.status().connectedWorkers as string[] | undefined) ?? [],
       );
-      const workers = this.deps.store
-        .listWorkers(LIST_LIMIT)
-        .map((w) => ({ ...w, connected: connected.has(w.key) }));
+      const workers = (await this.deps.store.listWorkers(LIST_LIMIT)).map((w) => ({
+        ...w,
+        connected: connected.has(w.key),
+      }));
       return send(res, 200, { workers });
     }
     if (resource === "batches") return handleBatch(this.deps, req, res, url, parts);
     if (resource !== "jobs") throw notFound(`/api/${parts.join("/")}`);
     if (id === undefined) {
       if (method === "POST") {
-        const owner = caller(req, access).account;
+        const owner = (await caller(req, access)).account;
         const spec = parseJobSpec(await readJson(req));
-        const [job] = submitJobs(this.deps, owner, [spec], false, Date.now()).jobs as [JobRecord];
+        const submitted = await submitJobs(this.deps, owner, [spec], false, Date.now());
         this.deps.onJobsChanged?.();
-        return send(res, 201, this.detail(job));
+        return send(res, 201, await this.detail(submitted.jobs[0] as JobRecord));
       }
       if (method === "GET") {
-        const who = optionalCaller(req, access);
-        const jobs = this.deps.store.listJobs(LIST_LIMIT).filter((j) => mayRead(access, j.id, who));
-        return send(res, 200, { jobs: jobs.map(jobView) });
+        const who = await optionalCaller(req, access);
+        const jobs = await this.deps.store.listJobs(LIST_LIMIT);
+        const readable = await Promise.all(jobs.map((j) => mayRead(access, j.id, who)));
+        return send(res, 200, { jobs: jobs.filter((_, i) => readable[i]).map(jobView) });
       }
     } else if (action === undefined && method === "GET") {
-      return send(res, 200, this.detail(this.job(id, optionalCaller(req, access))));
+      return send(
+        res,
+        200,
+        await this.detail(await this.job(id, await optionalCaller(req, access))),
+      );
     } else if (action === "cancel" && method === "POST") {
-      const who = caller(req, access);
-      const job = this.job(id, who);
-      if (!mayManage(access, job.id, who))
+      const who = await caller(req, access);
+      const job = await this.job(id, who);
+      if (!(await mayManage(access, job.id, who)))
         throw forbidden(`only the owner of job ${id} or an admin may cancel it`);
-      if (who.role === "admin") access.audit(Date.now(), who.account, "jobs.cancel", job.id);
-      if (!this.deps.store.cancelJob(job.id, Date.now())) {
+      if (who.role === "admin") await access.audit(Date.now(), who.account, "jobs.cancel", job.id);
+      if (!(await this.deps.store.cancelJob(job.id, Date.now()))) {
         throw new ApiError(
           { code: "API_ERROR_CONFLICT", status: 409 },
           `job ${id} is ${job.status}, not running`,
         );
       }
       this.deps.onJobsChanged?.();
-      return send(res, 200, this.detail(this.job(id, who)));
+      return send(res, 200, await this.detail(await this.job(id, who)));
     } else if (action === "units" && method === "GET") {
       const page = pageOf(url);
-      const units = this.deps.store
-        .listUnits(this.job(id, optionalCaller(req, access)).id, page)
-        .map(({ startState: _s, result, ...u }) => ({
+      const job = await this.job(id, await optionalCaller(req, access));
+      const units = (await this.deps.store.listUnits(job.id, page)).map(
+        ({ startState: _s, result, ...u }) => ({
           ...u,
           result: result === null ? null : { ...result, reward: result.reward.toString() },
-        }));
+        }),
+      );
       const next = units.length === page.limit ? page.offset + page.limit : null;
       return send(res, 200, { units, offset: page.offset, next });
     } else if (action === "folds" && method === "GET") {
-      const job = this.job(id, optionalCaller(req, access));
+      const job = await this.job(id, await optionalCaller(req, access));
       const top = url.searchParams.get("top") ?? "5";
       if (!/^\d{1,3}$/.test(top) || Number(top) < 1 || Number(top) > MAX_TOP_FOLDS) {
         throw new ApiError(
@@ -221,10 +233,10 @@ export class JobApi {
       }
       return send(res, 200, {
         job: job.id,
-        folds: this.deps.store.folds.topFolds(job.id, Number(top)),
+        folds: await this.deps.store.folds.topFolds(job.id, Number(top)),
       });
     } else if (action?.startsWith("result") === true && method === "GET") {
-      return this.result(res, this.job(id, optionalCaller(req, access)), action);
+      return this.result(res, await this.job(id, await optionalCaller(req, access)), action);
     }
     throw notFound(`${method} /api/${parts.join("/")}`);
   }

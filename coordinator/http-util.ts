@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { FoldnetError } from "../common/errors.js";
 import { ApiError } from "./errors.js";
+import { StoreError } from "./store/store-error.js";
 
 /** Largest request body: a job request or a transfer is a few hundred bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -57,6 +58,10 @@ export function answerError(res: ServerResponse, err: unknown): void {
   if (err instanceof ApiError) {
     const { status, ...type } = err.type;
     send(res, status, { error: { ...type, message: err.message } });
+  } else if (err instanceof StoreError) {
+    // the database is away: nothing was done; the client may retry
+    res.setHeader("Retry-After", "5");
+    send(res, 503, { error: err.toObject() });
   } else if (err instanceof FoldnetError) {
     send(res, 400, { error: err.toObject() });
   } else {

@@ -40,14 +40,14 @@ export interface SubmitDeps {
  * is returned with them).
  * @throws {ApiError} API_ERROR_QUOTA naming the limit the account is at.
  */
-export function submitJobs(
+export async function submitJobs(
   { quota, store, scheduler }: SubmitDeps,
   owner: string,
   specs: readonly JobSpec[],
   batch: boolean,
   now: number,
-): { batchId: string | null; jobs: JobRecord[] } {
-  const load = store.limits.ownerLoad(owner);
+): Promise<{ batchId: string | null; jobs: JobRecord[] }> {
+  const load = await store.limits.ownerLoad(owner);
   const over = (limit: string, message: string) =>
     new ApiError({ code: "API_ERROR_QUOTA", status: 429, limit }, message);
   const jobs = batch ? 1 : specs.length;
@@ -67,22 +67,21 @@ export function submitJobs(
       `at most ${quota.stepsInFlight} steps in flight over an account's running jobs`,
     );
   }
-  const create = (spec: JobSpec) => {
-    const job = scheduler.submitJob(spec);
-    store.limits.ownJob(job.id, owner);
-    if (spec.private) store.access.setPrivate(job.id);
-    if (spec.priority !== undefined) store.shares.setPriority(job.id, spec.priority);
-    if (spec.input !== undefined) store.inputs.setInput(job.id, spec.input);
-    if (spec.notify !== undefined) store.webhooks.setWebhook(job.id, spec.notify);
-    return job;
-  };
-  if (!batch) return { batchId: null, jobs: specs.map(create) };
-  const batchId = `b${randomBytes(6).toString("hex")}`;
-  const created: JobRecord[] = [];
-  store.batches.create({ id: batchId, owner, size: specs.length, createdAt: now }, (line) => {
-    const job = create(specs[line - 1]!);
-    created.push(job);
-    return job.id;
+  const asked = (spec: JobSpec) => ({
+    owner,
+    private: spec.private === true,
+    ...(spec.priority === undefined ? {} : { priority: spec.priority }),
+    ...(spec.input === undefined ? {} : { input: spec.input }),
+    ...(spec.notify === undefined ? {} : { notify: spec.notify }),
   });
-  return { batchId, jobs: created };
+  if (!batch) {
+    const created: JobRecord[] = [];
+    for (const spec of specs) created.push(await scheduler.submitJob(spec, asked(spec)));
+    return { batchId: null, jobs: created };
+  }
+  const batchId = `b${randomBytes(6).toString("hex")}`;
+  const planned = specs.map((spec) => ({ ...scheduler.planJob(spec), ...asked(spec) }));
+  await store.batches.create({ id: batchId, owner, size: specs.length, createdAt: now }, planned);
+  scheduler.queued();
+  return { batchId, jobs: planned.map((p) => p.job) };
 }

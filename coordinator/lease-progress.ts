@@ -31,7 +31,7 @@ export class LeaseProgress {
   ) {}
 
   /** Handles one report; returns why it was ignored, if it was. */
-  report(frame: FrameOf<"progress">): ProgressIgnored | undefined {
+  async report(frame: FrameOf<"progress">): Promise<ProgressIgnored | undefined> {
     const id = bytesToHex(frame.assignmentId);
     const last = this.seen.get(id);
     if (last !== undefined && frame.stepsDone <= last.stepsDone) return "not-advancing";
@@ -40,7 +40,7 @@ export class LeaseProgress {
       this.seen.set(id, { stepsDone: frame.stepsDone, deadline: last.deadline });
       return undefined;
     }
-    const lease = this.deps.store.getLease(id);
+    const lease = await this.deps.store.getLease(id);
     if (
       lease === undefined ||
       lease.assignment.workerKey !== this.workerKeyHex ||
@@ -50,7 +50,7 @@ export class LeaseProgress {
       this.seen.delete(id);
       return "unknown-lease";
     }
-    const deadline = this.deps.scheduler.progress(lease);
+    const deadline = await this.deps.scheduler.progress(lease);
     this.seen.set(id, { stepsDone: frame.stepsDone, deadline });
     return undefined;
   }

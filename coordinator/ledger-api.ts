@@ -18,7 +18,7 @@ import { fundJob } from "./escrow-api.js";
 import { answerError, notFound, readJson, send } from "./http-util.js";
 import { bodyObject, field, hex, u64 } from "./json-fields.js";
 import { blockView, findBlock, foldPicture, historyOf, search } from "./ledger-explorer.js";
-import type { Account, Store } from "./store/store.js";
+import type { Account, Store, StoredBlock } from "./store/store.js";
 
 /** Most blocks one export holds. */
 const EXPORT_LIMIT = 1_000_000;
@@ -30,9 +30,17 @@ const accountView = (a: Account) => ({
   nonce: a.nonce.toString(),
 });
 
-/** The sealed chain as an export file (ledger/chain-file.ts). */
-export function exportChain(store: Store, producer: Uint8Array): Uint8Array {
-  const blocks = store.listBlocks(0, EXPORT_LIMIT);
+/** The sealed chain from block `from` on as an export file (ledger/chain-file.ts). */
+export async function exportChain(
+  store: Store,
+  producer: Uint8Array,
+  from = 0,
+): Promise<Uint8Array> {
+  return chainFile(await store.listBlocks(from, EXPORT_LIMIT), producer);
+}
+
+/** Stored blocks as an export file. */
+export function chainFile(blocks: readonly StoredBlock[], producer: Uint8Array): Uint8Array {
   return encodeChainFile({
     producer,
     blocks: blocks.map((b) => ({
@@ -68,20 +76,13 @@ export class LedgerApi {
    * The export file from block `from`: built once per chain head (and `from`), then served
    * from memory until the next block is sealed, so repeated downloads cost no rebuild.
    */
-  private exportFile(from: number): Uint8Array {
-    const height = this.deps.store.head()?.height ?? -1;
+  private async exportFile(from: number): Promise<Uint8Array> {
+    const height = (await this.deps.store.head())?.height ?? -1;
     const cached = this.exported;
     if (cached !== undefined && cached.from === from && cached.height === height)
       return cached.file;
-    const blocks = this.deps.store.listBlocks(from, EXPORT_LIMIT);
-    const file = encodeChainFile({
-      producer: this.deps.producer,
-      blocks: blocks.map((b) => ({
-        headerBytes: b.headerBytes,
-        signature: b.signature,
-        entries: b.entries,
-      })),
-    });
+    // built from the blocks as read now: a block sealed since `head` only makes it longer
+    const file = await exportChain(this.deps.store, this.deps.producer, from);
     this.exported = { from, height, file };
     return file;
   }
@@ -106,42 +107,42 @@ export class LedgerApi {
           "from must be a block height",
         );
       }
-      send(res, 200, this.exportFile(from), "application/octet-stream");
+      send(res, 200, await this.exportFile(from), "application/octet-stream");
       return;
     }
     if (method === "GET" && what === "blocks" && key !== undefined && sub !== undefined) {
-      const svg = foldPicture(store, Number(key), sub);
+      const svg = await foldPicture(store, Number(key), sub);
       if (svg === undefined) throw notFound(`a work entry ${key}/${sub}`);
       send(res, 200, svg, "image/svg+xml");
       return;
     }
     if (method === "GET" && what === "blocks" && key !== undefined) {
-      const block = findBlock(store, key);
+      const block = await findBlock(store, key);
       if (block === undefined) throw notFound(`block ${key}`);
       send(res, 200, blockView(block));
       return;
     }
     if (method === "GET" && what === "history" && key !== undefined) {
-      const account = accountView(store.account(bytesToHex(field({ key }, "key", hex(32)))));
+      const account = accountView(await store.account(bytesToHex(field({ key }, "key", hex(32)))));
       const limit = Math.min(
         1000,
         Math.max(1, Number(url.searchParams.get("limit") ?? 100) || 100),
       );
-      send(res, 200, { ...account, history: historyOf(store, account.key, limit) });
+      send(res, 200, { ...account, history: await historyOf(store, account.key, limit) });
       return;
     }
     if (method === "GET" && what === "search") {
-      send(res, 200, search(store, url.searchParams.get("q") ?? ""));
+      send(res, 200, await search(store, url.searchParams.get("q") ?? ""));
       return;
     }
     if (method === "GET" && what === "blocks") {
       const limit = Math.min(1000, Math.max(1, Number(url.searchParams.get("limit") ?? 20) || 20));
-      const head = store.head();
+      const head = await store.head();
       const from = head === undefined ? 0 : Math.max(0, head.height - limit + 1);
-      const blocks = store.listBlocks(from, limit).reverse();
+      const blocks = (await store.listBlocks(from, limit)).reverse();
       send(res, 200, {
         producer: bytesToHex(this.deps.producer),
-        pending: store.pendingEntries(),
+        pending: await store.pendingEntries(),
         blocks: blocks.map((b) => ({
           height: b.height,
           hash: bytesToHex(b.hash),
@@ -152,14 +153,20 @@ export class LedgerApi {
       return;
     }
     if (method === "GET" && what === "balances") {
-      if (key === undefined) send(res, 200, { balances: store.accounts(500).map(accountView) });
-      else send(res, 200, accountView(store.account(bytesToHex(field({ key }, "key", hex(32))))));
+      if (key === undefined)
+        send(res, 200, { balances: (await store.accounts(500)).map(accountView) });
+      else
+        send(
+          res,
+          200,
+          accountView(await store.account(bytesToHex(field({ key }, "key", hex(32))))),
+        );
       return;
     }
     if (method === "POST" && what === "transfers") {
       const transfer = parseTransfer(await readJson(req));
       const from = bytesToHex(transfer.from);
-      const problem = store.appendTransfer(
+      const problem = await store.appendTransfer(
         encodeEntry(transfer),
         { from, to: bytesToHex(transfer.to), amount: transfer.amount, nonce: transfer.nonce },
         (sender) => {
@@ -176,11 +183,11 @@ export class LedgerApi {
         );
       }
       this.deps.onTransfer?.();
-      send(res, 201, { pending: true, from: accountView(store.account(from)) });
+      send(res, 201, { pending: true, from: accountView(await store.account(from)) });
       return;
     }
     if (method === "POST" && what === "escrows") {
-      const escrow = fundJob(store, this.deps.producer, await readJson(req));
+      const escrow = await fundJob(store, this.deps.producer, await readJson(req));
       this.deps.onTransfer?.();
       send(res, 201, { pending: true, escrow });
       return;

@@ -52,9 +52,13 @@ export function balanceChange(entry: LedgerEntry, key: string): bigint {
 }
 
 /** The newest `limit` sealed entries that changed `key`'s balance, newest first. */
-export function historyOf(store: Store, key: string, limit: number): Record<string, unknown>[] {
+export async function historyOf(
+  store: Store,
+  key: string,
+  limit: number,
+): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
-  for (const block of store.listBlocks(0, SCAN_LIMIT)) {
+  for (const block of await store.listBlocks(0, SCAN_LIMIT)) {
     block.entries.forEach((bytes, index) => {
       const entry = decodeEntry(bytes);
       const change = balanceChange(entry, key);
@@ -72,18 +76,22 @@ export function historyOf(store: Store, key: string, limit: number): Record<stri
 }
 
 /** A block by height (decimal) or hash (hex), if sealed. */
-export function findBlock(store: Store, ref: string): StoredBlock | undefined {
+export async function findBlock(store: Store, ref: string): Promise<StoredBlock | undefined> {
   if (/^\d{1,15}$/.test(ref))
-    return store.listBlocks(Number(ref), 1).find((b) => b.height === Number(ref));
+    return (await store.listBlocks(Number(ref), 1)).find((b) => b.height === Number(ref));
   const hash = ref.toLowerCase();
-  return store.listBlocks(0, SCAN_LIMIT).find((b) => bytesToHex(b.hash) === hash);
+  return (await store.listBlocks(0, SCAN_LIMIT)).find((b) => bytesToHex(b.hash) === hash);
 }
 
 /** The fold picture of work entry `name` (`INDEX.svg`) of block `height`, if it is one. */
-export function foldPicture(store: Store, height: number, name: string): string | undefined {
+export async function foldPicture(
+  store: Store,
+  height: number,
+  name: string,
+): Promise<string | undefined> {
   const index = /^(\d{1,6})\.svg$/.exec(name)?.[1];
   if (index === undefined || !Number.isSafeInteger(height)) return undefined;
-  const bytes = store.listBlocks(height, 1).find((b) => b.height === height)?.entries[
+  const bytes = (await store.listBlocks(height, 1)).find((b) => b.height === height)?.entries[
     Number(index)
   ];
   const entry = bytes === undefined ? undefined : decodeEntry(bytes);
@@ -99,21 +107,21 @@ export type SearchHit =
   | { kind: "none" };
 
 /** Resolves a key (hex), key id (16 hex), block height or block hash. */
-export function search(store: Store, term: string): SearchHit {
+export async function search(store: Store, term: string): Promise<SearchHit> {
   const q = term.trim().toLowerCase();
   if (/^\d{1,15}$/.test(q)) {
-    const block = findBlock(store, q);
+    const block = await findBlock(store, q);
     return block === undefined ? { kind: "none" } : { kind: "block", height: block.height };
   }
   if (!/^[0-9a-f]{16}$|^[0-9a-f]{64}$/.test(q)) return { kind: "none" };
   const keys = new Set([
-    ...store.accounts(SCAN_LIMIT).map((a) => a.key),
-    ...store.listWorkers(SCAN_LIMIT).map((w) => w.key),
+    ...(await store.accounts(SCAN_LIMIT)).map((a) => a.key),
+    ...(await store.listWorkers(SCAN_LIMIT)).map((w) => w.key),
   ]);
   for (const key of keys) {
     if (key === q || keyId(Buffer.from(key, "hex")) === q)
       return { kind: "key", key, keyId: keyId(Buffer.from(key, "hex")) };
   }
-  const block = q.length === 64 ? findBlock(store, q) : undefined;
+  const block = q.length === 64 ? await findBlock(store, q) : undefined;
   return block === undefined ? { kind: "none" } : { kind: "block", height: block.height };
 }

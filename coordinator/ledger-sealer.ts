@@ -8,7 +8,7 @@
 import type { Logger } from "../common/log.js";
 import { sealBlock } from "../ledger/blocks.js";
 import type { Identity } from "../protocol/identity.js";
-import type { Store, StoredBlock } from "./store/store.js";
+import type { ChainHead, Store, StoredBlock } from "./store/store.js";
 
 /** When blocks are sealed. */
 export interface SealerOptions {
@@ -19,6 +19,25 @@ export interface SealerOptions {
 
 /** Defaults: a block every 5 s, or at 500 pending entries. */
 export const DEFAULT_SEALER_OPTIONS: SealerOptions = { intervalMs: 5_000, maxPending: 500 };
+
+/** The next block of `entries` after `prev`, signed by `identity`, as the store keeps it. */
+export function storedBlock(
+  entries: Uint8Array[],
+  prev: ChainHead | undefined,
+  now: number,
+  identity: Identity,
+): StoredBlock {
+  // blocks never go back in time, even if the clock does
+  const b = sealBlock(entries, prev, Math.max(now, prev?.timestamp ?? 0), identity);
+  return {
+    height: b.header.height,
+    hash: b.hash,
+    headerBytes: b.headerBytes,
+    signature: b.signature,
+    timestamp: b.header.timestamp,
+    entries: [...entries],
+  };
+}
 
 /** The block producer. */
 export class LedgerSealer {
@@ -31,12 +50,17 @@ export class LedgerSealer {
       identity: Identity;
       now: () => number;
       log: Logger;
+      /** True while this coordinator is the network's one sealer (always, alone). */
+      isSealer: () => boolean;
       onSealed?: (block: StoredBlock) => void;
     },
   ) {}
 
+  /** The pass sealing now, if one runs (passes never overlap). */
+  private sealing: Promise<StoredBlock[]> | undefined;
+
   start(): void {
-    this.timer = setInterval(() => this.sealAll(), this.opts.intervalMs);
+    this.timer = setInterval(() => this.sealInBackground(), this.opts.intervalMs);
     this.timer.unref();
   }
 
@@ -47,38 +71,37 @@ export class LedgerSealer {
 
   /** Seals now if enough entries wait. */
   poke(): void {
-    if (this.deps.store.pendingEntries() >= this.opts.maxPending) this.sealAll();
+    this.deps.store.pendingEntries().then((pending) => {
+      if (pending >= this.opts.maxPending) this.sealInBackground();
+    }, this.failed);
   }
 
-  /** Seals every pending entry (in blocks of at most maxPending); returns the new blocks. */
-  sealAll(): StoredBlock[] {
+  /** Seals every pending entry (in blocks of at most maxPending); resolves to the new blocks. */
+  sealAll(): Promise<StoredBlock[]> {
+    this.sealing ??= this.sealPasses().finally(() => {
+      this.sealing = undefined;
+    });
+    return this.sealing;
+  }
+
+  private sealInBackground(): void {
+    this.sealAll().catch(this.failed);
+  }
+
+  private readonly failed = (error: unknown) =>
+    this.deps.log.warn("sealing failed; retried at the next interval", { error: `${error}` });
+
+  private async sealPasses(): Promise<StoredBlock[]> {
     const sealed: StoredBlock[] = [];
-    for (;;) {
-      const block = this.deps.store.sealPending(this.opts.maxPending, (entries, prev) => {
-        const b = sealBlock(
-          entries,
-          prev,
-          Math.max(this.deps.now(), prev === undefined ? 0 : this.lastTimestamp(prev.height)),
-          this.deps.identity,
-        );
-        return {
-          height: b.header.height,
-          hash: b.hash,
-          headerBytes: b.headerBytes,
-          signature: b.signature,
-          timestamp: b.header.timestamp,
-          entries: [...entries],
-        };
-      });
+    while (this.deps.isSealer()) {
+      const block = await this.deps.store.sealPending(this.opts.maxPending, (entries, prev) =>
+        storedBlock(entries, prev, this.deps.now(), this.deps.identity),
+      );
       if (block === undefined) return sealed;
       sealed.push(block);
       this.deps.log.info("block sealed", { height: block.height, entries: block.entries.length });
       this.deps.onSealed?.(block);
     }
-  }
-
-  /** Timestamp of a stored block (blocks never go back in time, even if the clock does). */
-  private lastTimestamp(height: number): number {
-    return this.deps.store.listBlocks(height, 1)[0]?.timestamp ?? 0;
+    return sealed;
   }
 }

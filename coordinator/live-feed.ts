@@ -63,6 +63,8 @@ export interface LiveFeedDeps {
   };
   /** Milliseconds since the epoch (injected for tests). */
   readonly now: () => number;
+  /** Hears why a snapshot could not be read (the store is away). */
+  readonly onError?: (error: unknown) => void;
 }
 
 /** A point of a job's best-energy history: [milliseconds since the epoch, energy]. */
@@ -120,6 +122,15 @@ export function bestEnergyHistory(
     }
   }
   return points;
+}
+
+/** Workers (most recently seen first) with the connected ones first. */
+function connectedFirst(
+  recent: readonly WorkerRecord[],
+  connected: ReadonlyMap<string, number>,
+): WorkerRecord[] {
+  const isOn = (w: WorkerRecord) => connected.has(w.key);
+  return [...recent.filter(isOn), ...recent.filter((w) => !isOn(w))];
 }
 
 /** The SSE feed (`start`/`stop`, `changed`, `handle`). */
@@ -213,20 +224,29 @@ export class LiveFeed {
     res.on("close", () => this.clients.delete(res));
     const fresh =
       this.latest !== undefined && this.deps.now() - this.latest.at < this.opts.minIntervalMs;
-    this.send(res, fresh ? this.latest! : this.snapshot());
+    if (fresh) this.send(res, this.latest!);
+    else
+      this.snapshot().then(
+        (snapshot) => this.send(res, snapshot),
+        () => res.destroy(), // the store is away: the client reconnects after `retry`
+      );
   }
 
   /** Builds a snapshot of the network now (also used by tests and the first event). */
-  snapshot(): Snapshot {
+  async snapshot(): Promise<Snapshot> {
     const now = this.deps.now();
     const status = this.deps.status();
     const connectedKeys = new Map<string, number>();
     for (const key of status.connectedWorkers)
       connectedKeys.set(key, (connectedKeys.get(key) ?? 0) + 1);
-    const jobs = this.deps.store.listJobs(this.opts.jobs);
+    const [jobs, recent, counts] = await Promise.all([
+      this.deps.store.listJobs(this.opts.jobs),
+      this.deps.store.listWorkers(this.opts.workers),
+      this.deps.store.counts(),
+    ]);
     for (const id of this.histories.keys())
       if (!jobs.some((j) => j.id === id)) this.histories.delete(id);
-    const listed = this.workerList(connectedKeys);
+    const listed = connectedFirst(recent, connectedKeys);
     const workers = listed.map((w) => this.workerSnapshot(w, connectedKeys.get(w.key) ?? 0, now));
     for (const key of this.samples.keys())
       if (!listed.some((w) => w.key === key)) this.samples.delete(key);
@@ -235,19 +255,18 @@ export class LiveFeed {
       coordinator: { keyId: status.coordinatorKeyId, connections: status.connections },
       workersConnected: connectedKeys.size,
       stepsPerSecond: workers.reduce((sum, w) => sum + w.stepsPerSecond, 0),
-      counts: this.deps.store.counts(),
-      jobs: jobs.map((job) => ({ ...jobView(job), id: job.id, history: this.history(job) })),
+      counts,
+      jobs: await Promise.all(
+        jobs.map(async (job) => ({
+          ...jobView(job),
+          id: job.id,
+          history: await this.history(job),
+        })),
+      ),
       workers,
     };
     this.latest = snapshot;
     return snapshot;
-  }
-
-  /** Connected workers first (most recently seen first), then the others, up to the limit. */
-  private workerList(connected: ReadonlyMap<string, number>): WorkerRecord[] {
-    const recent = this.deps.store.listWorkers(this.opts.workers);
-    const isOn = (w: WorkerRecord) => connected.has(w.key);
-    return [...recent.filter(isOn), ...recent.filter((w) => !isOn(w))];
   }
 
   private workerSnapshot(w: WorkerRecord, connections: number, now: number): WorkerSnapshot {
@@ -289,13 +308,13 @@ export class LiveFeed {
   }
 
   /** A job's best-energy history, rebuilt from its results when its best energy changed. */
-  private history(job: JobRecord): readonly HistoryPoint[] {
+  private async history(job: JobRecord): Promise<readonly HistoryPoint[]> {
     const cached = this.histories.get(job.id);
     if (cached !== undefined && cached.best === job.bestEnergy) return cached.points;
     const points =
       job.bestEnergy === null
         ? []
-        : bestEnergyHistory(this.deps.store.energyHistory(job.id, HISTORY_POINTS));
+        : bestEnergyHistory(await this.deps.store.energyHistory(job.id, HISTORY_POINTS));
     this.histories.set(job.id, { best: job.bestEnergy, points });
     return points;
   }
@@ -303,8 +322,10 @@ export class LiveFeed {
   private push(): void {
     if (this.clients.size === 0) return;
     this.lastPushAt = this.deps.now();
-    const snapshot = this.snapshot();
-    for (const res of this.clients) this.send(res, snapshot);
+    // a failed read (the store is away) skips this push; the heartbeat brings the next
+    this.snapshot().then((snapshot) => {
+      for (const res of this.clients) this.send(res, snapshot);
+    }, this.deps.onError);
   }
 
   private send(res: ServerResponse, snapshot: Snapshot): void {

@@ -17,8 +17,8 @@ import type { JobRecord, Store } from "./store/store.js";
 
 /** A gauge filled at scrape time by the collectors added to it. */
 export type ScrapeGauge<T extends string> = Gauge<T> & {
-  /** Adds a function run at every scrape, before the gauge is read. */
-  addCollect(collect: (gauge: Gauge<T>) => void): void;
+  /** Adds a function run (and awaited) at every scrape, before the gauge is read. */
+  addCollect(collect: (gauge: Gauge<T>) => void | Promise<void>): void;
 };
 
 /** What a tokens counter accepts: token amounts are bigints in the ledger. */
@@ -52,15 +52,15 @@ const STORE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02
 const MAX_OPEN_VERIFICATIONS = 10_000;
 
 function scrapeGauge<T extends string>(config: GaugeConfiguration<T>): ScrapeGauge<T> {
-  const collectors: ((gauge: Gauge<T>) => void)[] = [];
+  const collectors: ((gauge: Gauge<T>) => void | Promise<void>)[] = [];
   const gauge = new Gauge<T>({
     ...config,
-    collect() {
-      for (const collect of collectors) collect(this);
+    async collect() {
+      for (const collect of collectors) await collect(this);
     },
   });
   return Object.assign(gauge, {
-    addCollect(collect: (g: Gauge<T>) => void) {
+    addCollect(collect: (g: Gauge<T>) => void | Promise<void>) {
       collectors.push(collect);
     },
   });
@@ -264,23 +264,25 @@ export function collectCoordinatorState(
   );
   metrics.endpoint.connections.addCollect((g) => g.set(state.connections()));
   metrics.endpoint.parkedRequests.addCollect((g) => g.set(state.parkedRequests()));
-  metrics.scheduler.units.addCollect((g) => {
-    for (const [status, n] of Object.entries(state.store.counts().units)) g.set({ status }, n);
+  metrics.scheduler.units.addCollect(async (g) => {
+    const { units } = await state.store.counts();
+    for (const [status, n] of Object.entries(units)) g.set({ status }, n);
   });
-  metrics.scheduler.jobs.addCollect((g) => {
-    for (const [status, n] of Object.entries(state.store.counts().jobs)) g.set({ status }, n);
+  metrics.scheduler.jobs.addCollect(async (g) => {
+    const { jobs } = await state.store.counts();
+    for (const [status, n] of Object.entries(jobs)) g.set({ status }, n);
   });
-  const perJob = () => {
+  const perJob = async () => {
     const now = state.now();
-    return state.store.listJobs(JOB_SERIES_LIMIT).filter((job) => jobInSeries(job, now));
+    return (await state.store.listJobs(JOB_SERIES_LIMIT)).filter((job) => jobInSeries(job, now));
   };
-  metrics.jobs.progressRatio.addCollect((g) => {
+  metrics.jobs.progressRatio.addCollect(async (g) => {
     g.reset();
-    for (const job of perJob()) g.set({ job_id: job.id }, jobView(job).progress as number);
+    for (const job of await perJob()) g.set({ job_id: job.id }, jobView(job).progress as number);
   });
-  metrics.jobs.bestEnergy.addCollect((g) => {
+  metrics.jobs.bestEnergy.addCollect(async (g) => {
     g.reset();
-    for (const job of perJob())
+    for (const job of await perJob())
       if (job.bestEnergy !== null) g.set({ job_id: job.id }, job.bestEnergy);
   });
 }

@@ -92,13 +92,13 @@ export class ResultIntake {
   ): Promise<void> {
     const assignmentId = bytesToHex(commit.assignmentId);
     try {
-      const lease = this.deps.store.getLease(assignmentId);
+      const lease = await this.deps.store.getLease(assignmentId);
       if (lease === undefined)
         throw new ResultError(
           "RESULT_ERROR_UNKNOWN_ASSIGNMENT",
           "no such assignment was ever issued",
         );
-      const previous = this.deps.store.getResultByAssignment(assignmentId);
+      const previous = await this.deps.store.getResultByAssignment(assignmentId);
       if (previous !== undefined && previous.workerKey === bytesToHex(workerKey)) {
         this.deps.onOutcome?.("duplicate", "");
         sink.send(
@@ -121,12 +121,12 @@ export class ResultIntake {
         throw staleLease();
       }
       checkResultCommit(lease, commit, workerKey);
-      const segments = this.challenge(lease, commit, workerKey);
+      const segments = await this.challenge(lease, commit, workerKey);
       const open = this.pending.get(sink) ?? new Map<string, Pending>();
       this.pending.set(sink, open.set(assignmentId, { lease, commit, segments }));
       sink.send({ kind: "challenge", assignmentId: commit.assignmentId, segments });
     } catch (err) {
-      this.refuse(workerKey, commit.assignmentId, err, sink);
+      await this.refuse(workerKey, commit.assignmentId, err, sink);
     }
   }
 
@@ -135,13 +135,13 @@ export class ResultIntake {
    * m; drawn from (challenge key, assignment, root), so the same commit always gets the same.
    * @throws {ResultError} RESULT_ERROR_ROOT_CHANGED when the assignment was committed to another root.
    */
-  private challenge(
+  private async challenge(
     lease: Lease,
     commit: FrameOf<"resultCommit">,
     workerKey: Uint8Array,
-  ): number[] {
-    const worker = this.deps.store.getWorker(bytesToHex(workerKey));
-    const bound = this.deps.store.bindCommit(
+  ): Promise<number[]> {
+    const worker = await this.deps.store.getWorker(bytesToHex(workerKey));
+    const bound = await this.deps.store.bindCommit(
       lease.assignment.id,
       commit.merkleRoot,
       segmentsFor(this.opts.spotCheck, worker),
@@ -178,11 +178,9 @@ export class ResultIntake {
     for (let attempt = 0; ; attempt++) {
       try {
         await this.deps.verify(ctx, frame.openings);
-        this.record(workerKey, pending, sink);
-        return;
       } catch (err) {
         if (err instanceof ResultError || !(err instanceof FoldnetError)) {
-          this.refuse(workerKey, frame.assignmentId, err, sink);
+          await this.refuse(workerKey, frame.assignmentId, err, sink);
           return;
         }
         // the pool is full: not the worker's fault; wait for room
@@ -192,7 +190,10 @@ export class ResultIntake {
           return;
         }
         await delay(this.opts.busyRetryMs);
+        continue;
       }
+      await this.record(workerKey, pending, sink);
+      return;
     }
   }
 
@@ -202,15 +203,15 @@ export class ResultIntake {
   }
 
   /** Records an accepted result, then sends the verdict. */
-  private record(
+  private async record(
     workerKey: Uint8Array,
     { lease, commit, segments }: Pending,
     sink: FrameSink,
-  ): void {
+  ): Promise<void> {
     const result = acceptedResult(lease, commit, segments, this.deps.now());
-    const outcome = this.deps.scheduler.accept(result, (ctx) => creditFor(ctx, result));
+    const outcome = await this.deps.scheduler.accept(result, (ctx) => creditFor(ctx, result));
     if (outcome.kind === "stale") {
-      this.refuse(workerKey, commit.assignmentId, staleLease(), sink);
+      await this.refuse(workerKey, commit.assignmentId, staleLease(), sink);
       return;
     }
     this.deps.onOutcome?.(outcome.kind, "");
@@ -226,20 +227,21 @@ export class ResultIntake {
   }
 
   /** Sends a rejection verdict and, when the sender is at fault, records a strike. */
-  private refuse(
+  private async refuse(
     workerKey: Uint8Array,
     assignmentId: Uint8Array,
     err: unknown,
     sink: FrameSink,
-  ): void {
+  ): Promise<void> {
     if (!(err instanceof ResultError)) throw err;
     const strike = err.type.action === ErrorAction.REJECT;
+    const key = bytesToHex(workerKey);
     const worker =
-      this.deps.store.getWorker(bytesToHex(workerKey)) === undefined
+      (await this.deps.store.getWorker(key)) === undefined
         ? undefined
-        : this.deps.store.recordRejection(bytesToHex(workerKey), strike, this.opts.banAfterStrikes);
+        : await this.deps.store.recordRejection(key, strike, this.opts.banAfterStrikes);
     if (strike && worker !== undefined)
-      this.deps.scheduler.rejected(bytesToHex(assignmentId), bytesToHex(workerKey));
+      await this.deps.scheduler.rejected(bytesToHex(assignmentId), bytesToHex(workerKey));
     this.deps.onOutcome?.(err.type.action, err.code);
     this.deps.log[strike ? "warn" : "info"]("result rejected", {
       worker: keyId(workerKey),

@@ -6,6 +6,7 @@
  * @module
  */
 import { randomBytes } from "node:crypto";
+import type { Logger } from "../common/log.js";
 import { resolveSearchParams } from "../sim/params.js";
 import { initialSnapshot } from "../sim/search.js";
 import { encodeState } from "../sim/state-codec.js";
@@ -25,6 +26,7 @@ import type {
   JobRecord,
   Lease,
   LedgerCredit,
+  NewJob,
   Store,
   UnitRecord,
 } from "./store/store.js";
@@ -79,6 +81,8 @@ export interface SchedulerDeps {
   readonly onUnitsQueued?: () => void;
   /** Counts leases, completions and reissues, and times the store transactions. */
   readonly metrics?: Pick<CoordinatorMetrics, "scheduler" | "store">;
+  /** Where a failed sweep is told (the database may be away; the next sweep tries again). */
+  readonly log?: Logger;
 }
 
 /** Unit id of generation g of trajectory t. */
@@ -126,7 +130,16 @@ export class Scheduler {
 
   /** Starts the periodic sweep of expired leases. */
   start(): void {
-    this.timer = setInterval(() => this.sweep(), this.opts.sweepIntervalMs);
+    let sweeping = false;
+    this.timer = setInterval(() => {
+      if (sweeping) return;
+      sweeping = true;
+      this.sweep()
+        .catch((error: unknown) => this.deps.log?.warn("lease sweep failed", { error: `${error}` }))
+        .finally(() => {
+          sweeping = false;
+        });
+    }, this.opts.sweepIntervalMs);
     this.timer.unref();
   }
 
@@ -135,8 +148,16 @@ export class Scheduler {
     this.timer = undefined;
   }
 
-  /** Creates a job and its generation-0 units (one per trajectory, each with its own seed). */
-  submitJob(spec: JobSpec): JobRecord {
+  /** Creates a job and its generation-0 units, with what was asked with it. */
+  async submitJob(spec: JobSpec, asked: Omit<NewJob, "job" | "units"> = {}): Promise<JobRecord> {
+    const { job, units } = this.planJob(spec);
+    await this.deps.store.createJob({ job, units, ...asked });
+    this.deps.onUnitsQueued?.();
+    return job;
+  }
+
+  /** The record of a new job of `spec` and its generation-0 units (one per trajectory, each with its own seed). */
+  planJob(spec: JobSpec): Pick<NewJob, "job" | "units"> {
     const id = `j${randomBytes(6).toString("hex")}`;
     const params = resolveSearchParams({
       sequence: spec.sequence,
@@ -176,9 +197,12 @@ export class Scheduler {
         status: "queued",
       });
     }
-    this.deps.store.createJob(job, units);
+    return { job, units };
+  }
+
+  /** Units were queued outside the scheduler (a batch created in one transaction). */
+  queued(): void {
     this.deps.onUnitsQueued?.();
-    return job;
   }
 
   /** Lease length for a unit of `steps`. */
@@ -190,9 +214,9 @@ export class Scheduler {
   }
 
   /** Leases up to `slots` units to the worker. */
-  lease(workerKey: string, slots: number): Lease[] {
+  async lease(workerKey: string, slots: number): Promise<Lease[]> {
     const stop = this.deps.metrics?.store.transactionSeconds.startTimer({ op: "lease_units" });
-    const leases = this.deps.store.leaseUnits(workerKey, slots, this.deps.now(), (steps) =>
+    const leases = await this.deps.store.leaseUnits(workerKey, slots, this.deps.now(), (steps) =>
       this.leaseMs(steps),
     );
     stop?.();
@@ -210,13 +234,13 @@ export class Scheduler {
    * away, it moves to now + grace (capped at the slowest speed kept), one store write per half
    * grace at most. Returns the lease's deadline afterwards.
    */
-  progress(lease: Lease): number {
+  async progress(lease: Lease): Promise<number> {
     const now = this.deps.now();
     const { assignment, unit } = lease;
     if (assignment.deadline - now > this.opts.progressGraceMs / 2) return assignment.deadline;
     const cap = assignment.issuedAt + Math.ceil((unit.steps / this.opts.minStepsPerSecond) * 1000);
     const deadline = Math.min(cap, now + this.opts.progressGraceMs);
-    return this.deps.store.extendLease(assignment.id, assignment.workerKey, deadline)
+    return (await this.deps.store.extendLease(assignment.id, assignment.workerKey, deadline))
       ? deadline
       : assignment.deadline;
   }
@@ -225,18 +249,22 @@ export class Scheduler {
    * A worker's session went away: the leases it was handed end after the grace period unless
    * the worker comes back and submits. Other sessions of the same key keep theirs.
    */
-  sessionClosed(assignmentIds: readonly string[]): void {
-    this.deps.store.shortenLeases(assignmentIds, this.deps.now() + this.opts.disconnectGraceMs);
+  async sessionClosed(assignmentIds: readonly string[]): Promise<void> {
+    await this.deps.store.shortenLeases(
+      assignmentIds,
+      this.deps.now() + this.opts.disconnectGraceMs,
+    );
   }
 
   /** Puts expired leases back in the queue now; returns the reissued unit ids. */
-  sweep(): string[] {
+  async sweep(): Promise<string[]> {
     const stop = this.deps.metrics?.store.transactionSeconds.startTimer({ op: "expire_leases" });
-    const expired = this.deps.store.expireLeases(this.deps.now());
+    const expired = await this.deps.store.expireLeases(this.deps.now());
     stop?.();
     if (expired.length === 0) return [];
     const reissued = expired.map((e) => e.unitId);
-    for (const key of new Set(expired.map((e) => e.workerKey))) this.quotaEvent(key, "missed");
+    for (const key of new Set(expired.map((e) => e.workerKey)))
+      await this.quotaEvent(key, "missed");
     this.deps.metrics?.scheduler.unitsReissued.inc(reissued.length);
     this.deps.onReissue?.(reissued);
     this.deps.onUnitsQueued?.();
@@ -244,39 +272,42 @@ export class Scheduler {
   }
 
   /** Most active leases the key may hold now. */
-  leaseQuota(workerKey: string): number {
-    return this.deps.store.limits.leaseQuota(workerKey) ?? this.opts.leaseQuota.initial;
+  async leaseQuota(workerKey: string): Promise<number> {
+    return (await this.deps.store.limits.leaseQuota(workerKey)) ?? this.opts.leaseQuota.initial;
   }
 
   /** Adjusts a key's lease quota after an accepted result, a missed deadline or a rejection. */
-  private quotaEvent(workerKey: string, event: QuotaEvent): void {
-    const quota = nextQuota(this.opts.leaseQuota, this.leaseQuota(workerKey), event);
-    this.deps.store.limits.setLeaseQuota(workerKey, quota);
+  private async quotaEvent(workerKey: string, event: QuotaEvent): Promise<void> {
+    const quota = nextQuota(this.opts.leaseQuota, await this.leaseQuota(workerKey), event);
+    await this.deps.store.limits.setLeaseQuota(workerKey, quota);
   }
 
   /**
    * A result of `workerKey` was rejected (it was at fault): the key's quota drops to the floor
    * and, if the assignment is its active lease, the lease ends at once and the unit is queued.
    */
-  rejected(assignmentId: string, workerKey: string): void {
-    this.quotaEvent(workerKey, "rejected");
-    if (this.deps.store.limits.revokeLease(assignmentId, workerKey)) {
+  async rejected(assignmentId: string, workerKey: string): Promise<void> {
+    await this.quotaEvent(workerKey, "rejected");
+    if (await this.deps.store.limits.revokeLease(assignmentId, workerKey)) {
       this.deps.metrics?.scheduler.unitsReissued.inc();
       this.deps.onUnitsQueued?.();
     }
   }
 
   /** Records a verified result (one transaction) and what follows for its job. */
-  accept(result: AcceptedResult, credit: (ctx: AcceptanceContext) => LedgerCredit): AcceptOutcome {
+  async accept(
+    result: AcceptedResult,
+    credit: (ctx: AcceptanceContext) => LedgerCredit,
+  ): Promise<AcceptOutcome> {
     const stop = this.deps.metrics?.store.transactionSeconds.startTimer({ op: "accept_result" });
-    const outcome = this.deps.store.acceptResult(result, (ctx) => ({
+    const outcome = await this.deps.store.acceptResult(result, (ctx) => ({
       ...planAcceptance(ctx.job, ctx.unit, result),
       credit: credit(ctx),
     }));
     stop?.();
     if (outcome.kind === "accepted") {
       this.deps.metrics?.scheduler.unitsCompleted.inc();
-      this.quotaEvent(result.workerKey, "accepted");
+      await this.quotaEvent(result.workerKey, "accepted");
       this.deps.onUnitsQueued?.();
     }
     return outcome;

@@ -10,8 +10,9 @@ import { notFound, send } from "./http-util.js";
 import type { Store } from "./store/store.js";
 
 /** The standings as JSON (bigints become decimal strings when sent). */
-export function statsView(store: Store, at: number) {
-  return { generatedAt: at, keys: store.stats.keyStats(), teams: store.stats.teamStats() };
+export async function statsView(store: Store, at: number) {
+  const [keys, teams] = await Promise.all([store.stats.keyStats(), store.stats.teamStats()]);
+  return { generatedAt: at, keys, teams };
 }
 
 /** Columns of the two CSV files, in order. */
@@ -47,12 +48,17 @@ export function toCsv(rows: readonly object[], columns: readonly string[]): stri
 }
 
 /** Answers `GET /api/stats…`. @throws {ApiError} API_ERROR_NOT_FOUND for another path. */
-export function serveStats(store: Store, at: number, res: ServerResponse, path: string): void {
+export async function serveStats(
+  store: Store,
+  at: number,
+  res: ServerResponse,
+  path: string,
+): Promise<void> {
   const csv = "text/csv; charset=utf-8";
-  if (path === "/api/stats") send(res, 200, statsView(store, at));
+  if (path === "/api/stats") send(res, 200, await statsView(store, at));
   else if (path === "/api/stats/keys.csv")
-    send(res, 200, toCsv(store.stats.keyStats(), CSV_COLUMNS.keys), csv);
+    send(res, 200, toCsv(await store.stats.keyStats(), CSV_COLUMNS.keys), csv);
   else if (path === "/api/stats/teams.csv")
-    send(res, 200, toCsv(store.stats.teamStats(), CSV_COLUMNS.teams), csv);
+    send(res, 200, toCsv(await store.stats.teamStats(), CSV_COLUMNS.teams), csv);
   else throw notFound(path);
 }

@@ -36,15 +36,21 @@ export class WebhookSender {
       readonly identity: Identity;
       readonly now: () => number;
       readonly log: Logger;
+      /** True while this coordinator sends the network's notifications (one does). */
+      readonly isSender?: () => boolean;
     },
     private readonly intervalMs = 1_000,
   ) {}
 
   start(): void {
     this.timer = setInterval(() => {
-      this.running ??= this.tick().finally(() => {
-        this.running = undefined;
-      });
+      this.running ??= this.tick()
+        .catch((error: unknown) =>
+          this.deps.log.warn("webhook pass failed; retried in a second", { error: `${error}` }),
+        )
+        .finally(() => {
+          this.running = undefined;
+        });
     }, this.intervalMs);
     this.timer.unref();
   }
@@ -56,9 +62,10 @@ export class WebhookSender {
 
   /** Sends every notification due now, one attempt each. */
   async tick(): Promise<void> {
-    const { store, identity, now } = this.deps;
-    for (const due of store.webhooks.dueWebhooks(now(), 32)) {
-      const job = store.getJob(due.jobId);
+    const { store, identity, now, isSender } = this.deps;
+    if (isSender?.() === false) return;
+    for (const due of await store.webhooks.dueWebhooks(now(), 32)) {
+      const job = await store.getJob(due.jobId);
       if (job === undefined) continue;
       const event = job.status === "done" ? "job.done" : "job.cancelled";
       const body = JSON.stringify({ event, job: jobView(job), at: now() });
@@ -81,7 +88,7 @@ export class WebhookSender {
       }
       const attempt = due.attempts + 1;
       const nextAt = attempt >= MAX_ATTEMPTS ? null : now() + FIRST_RETRY_MS * 2 ** (attempt - 1);
-      store.webhooks.webhookSent(job.id, ok, ok ? null : nextAt);
+      await store.webhooks.webhookSent(job.id, ok, ok ? null : nextAt);
     }
   }
 }

@@ -12,8 +12,8 @@
 export interface ParkedRequest {
   /** Units still wanted. */
   slots: number;
-  /** Leases up to `slots` units and sends them; returns how many it sent. */
-  readonly serve: (slots: number) => number;
+  /** Leases up to `slots` units and sends them; resolves to how many it sent. */
+  readonly serve: (slots: number) => Promise<number>;
   /** Answers the rest of the request with noWork. */
   readonly giveUp: () => void;
 }
@@ -22,7 +22,15 @@ export interface ParkedRequest {
 export class WorkWaitlist {
   private readonly parked = new Map<object, { request: ParkedRequest; timer: NodeJS.Timeout }>();
 
-  constructor(private readonly parkMs: number) {}
+  /** The pass serving parked requests now, if one runs; `again` when units came meanwhile. */
+  private draining: Promise<void> | undefined;
+  private again = false;
+
+  /** `onError` hears why a pass stopped (the store failed; requests stay parked until their time). */
+  constructor(
+    private readonly parkMs: number,
+    private readonly onError: (error: unknown) => void = () => {},
+  ) {}
 
   /** Requests waiting now. */
   get size(): number {
@@ -56,14 +64,39 @@ export class WorkWaitlist {
     this.parked.delete(owner);
   }
 
-  /** Units were queued: serves parked requests in arrival order until the queue runs dry. */
+  /**
+   * Units were queued: serves parked requests in arrival order until the queue runs dry. One
+   * pass runs at a time; a notification during a pass starts another when it ends.
+   */
   notify(): void {
-    for (const [owner, { request, timer }] of this.parked) {
-      const sent = request.serve(request.slots);
+    if (this.draining !== undefined) {
+      this.again = true;
+      return;
+    }
+    this.draining = this.drain()
+      .catch(this.onError)
+      .finally(() => {
+        this.draining = undefined;
+        if (this.again) {
+          this.again = false;
+          this.notify();
+        }
+      });
+  }
+
+  /** Resolves when no pass is running (tests and shutdown). */
+  async settled(): Promise<void> {
+    while (this.draining !== undefined) await this.draining;
+  }
+
+  private async drain(): Promise<void> {
+    for (const [owner, entry] of this.parked) {
+      const sent = await entry.request.serve(entry.request.slots);
       if (sent === 0) return;
-      request.slots -= sent;
-      if (request.slots === 0) {
-        clearTimeout(timer);
+      if (this.parked.get(owner) !== entry) continue; // cancelled while it was served
+      entry.request.slots -= sent;
+      if (entry.request.slots === 0) {
+        clearTimeout(entry.timer);
         this.parked.delete(owner);
       }
     }

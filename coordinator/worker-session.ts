@@ -22,6 +22,7 @@ import type { CoordinatorMetrics } from "./metrics.js";
 import type { ResultIntake } from "./result-intake.js";
 import type { Scheduler } from "./scheduler.js";
 import type { Lease, Store } from "./store/store.js";
+import { StoreError } from "./store/store-error.js";
 import type { WorkWaitlist } from "./work-waitlist.js";
 
 /** Limits of one connection. */
@@ -147,6 +148,12 @@ export class WorkerSession {
     try {
       await this.dispatch(frame);
     } catch (err) {
+      if (err instanceof StoreError) {
+        // the database is away: nothing was recorded, the worker sends the frame again later
+        this.deps.log.warn("store unavailable", { code: err.code, kind: frame.kind });
+        this.send(errorFrame(err.code, err.message));
+        return;
+      }
       this.deps.log.error("session handler failed", { err, kind: frame.kind });
       this.send(
         errorFrame("SESSION_ERROR_INTERNAL", "the coordinator could not handle this frame"),
@@ -173,7 +180,7 @@ export class WorkerSession {
         if (frame.kind === "progress") {
           // A unit resumed after a restart was leased on an earlier session: once its progress
           // counts here, this session's close shortens it like its own.
-          if (this.progress?.report(frame) === undefined)
+          if ((await this.progress?.report(frame)) === undefined)
             this.leased.add(bytesToHex(frame.assignmentId));
           return;
         }
@@ -211,7 +218,7 @@ export class WorkerSession {
     });
   }
 
-  private onAuthResponse(frame: FrameOf<"authResponse">): void {
+  private async onAuthResponse(frame: FrameOf<"authResponse">): Promise<void> {
     const payload = authPayload(this.nonce, this.deps.coordinatorKey, this.workerKey, this.team);
     if (!verifySignature(this.workerKey, payload, frame.signature)) {
       this.close(
@@ -221,7 +228,11 @@ export class WorkerSession {
       return;
     }
     const id = keyId(this.workerKey);
-    const worker = this.deps.store.touchWorker(bytesToHex(this.workerKey), id, this.deps.now());
+    const worker = await this.deps.store.touchWorker(
+      bytesToHex(this.workerKey),
+      id,
+      this.deps.now(),
+    );
     if (worker.banned) {
       this.close(
         "AUTH_ERROR_BANNED",
@@ -229,7 +240,7 @@ export class WorkerSession {
       );
       return;
     }
-    this.deps.store.stats.setTeam(bytesToHex(this.workerKey), this.team, this.deps.now());
+    await this.deps.store.stats.setTeam(bytesToHex(this.workerKey), this.team, this.deps.now());
     this.phase = "ready";
     this.progress = new LeaseProgress(bytesToHex(this.workerKey), this.deps);
     this.send({ kind: "welcome", workerId: id });
@@ -237,14 +248,14 @@ export class WorkerSession {
     this.deps.onWorkerConnected?.(bytesToHex(this.workerKey));
   }
 
-  private onWorkRequest(frame: FrameOf<"workRequest">): void {
+  private async onWorkRequest(frame: FrameOf<"workRequest">): Promise<void> {
     const slots = Math.min(frame.slots, this.opts.maxSlots);
     const requestedAt = this.deps.now();
-    const sent = this.serve(slots, requestedAt);
+    const sent = await this.serve(slots, requestedAt);
     if (sent < slots) {
       this.deps.waitlist.park(this, {
         slots: slots - sent,
-        serve: (n) => (this.phase === "ready" ? this.serve(n, requestedAt) : 0),
+        serve: async (n) => (this.phase === "ready" ? this.serve(n, requestedAt) : 0),
         giveUp: () => this.send({ kind: "noWork", retryAfterMs: this.opts.noWorkRetryMs }),
       });
     }
@@ -254,13 +265,14 @@ export class WorkerSession {
    * Leases up to `slots` units to this worker and sends their assignments; returns the count.
    * `requestedAt` is when the work request arrived (a parked request is served later).
    */
-  private serve(slots: number, requestedAt: number): number {
+  private async serve(slots: number, requestedAt: number): Promise<number> {
     const key = bytesToHex(this.workerKey);
+    const quota = await this.deps.scheduler.leaseQuota(key);
     const room =
-      Math.min(this.threads * this.opts.maxLeasesPerThread, this.deps.scheduler.leaseQuota(key)) -
-      this.deps.store.activeLeaseCount(key);
+      Math.min(this.threads * this.opts.maxLeasesPerThread, quota) -
+      (await this.deps.store.activeLeaseCount(key));
     if (room <= 0) return 0;
-    const leases = this.deps.scheduler.lease(key, Math.min(slots, room));
+    const leases = await this.deps.scheduler.lease(key, Math.min(slots, room));
     for (let i = 0; i < leases.length; i++)
       this.deps.metrics?.endpoint.assignmentLatencySeconds.observe(
         (this.deps.now() - requestedAt) / 1000,

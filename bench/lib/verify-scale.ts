@@ -36,6 +36,7 @@ import {
   DEFAULT_SPOT_CHECK_POLICY,
   verifyOpenings,
 } from "../../coordinator/spot-check.js";
+import { settledStore } from "../../coordinator/store/settled-store.js";
 import { SqliteStore } from "../../coordinator/store/sqlite-store.js";
 import type { Lease } from "../../coordinator/store/store.js";
 import { assignmentFrame } from "../../coordinator/worker-session.js";
@@ -139,20 +140,22 @@ async function workerRun(lease: Lease, worker: Identity, spoolDir: string) {
 }
 
 /** A scheduler on a fresh SQLite file with `trajectories` units of `unitSteps` leased to `worker`. */
-function leasedUnits(
+async function leasedUnits(
   dir: string,
   worker: Identity,
   unitSteps: number,
   name: string,
   trajectories = 1,
 ) {
-  const store = new SqliteStore(join(dir, `${name}.db`));
+  const store = settledStore(new SqliteStore(join(dir, `${name}.db`)));
   const scheduler = new Scheduler(DEFAULT_SCHEDULER_OPTIONS, { store, now: Date.now });
   const key = bytesToHex(worker.publicKey);
-  store.touchWorker(key, name, Date.now());
+  await store.touchWorker(key, name, Date.now());
   const steps = unitSteps * trajectories;
-  scheduler.submitJob(parseJobSpec({ sequence: SEQUENCE_64, steps, trajectories, unitSteps }));
-  const leases = scheduler.lease(key, trajectories);
+  await scheduler.submitJob(
+    parseJobSpec({ sequence: SEQUENCE_64, steps, trajectories, unitSteps }),
+  );
+  const leases = await scheduler.lease(key, trajectories);
   return { store, scheduler, leases };
 }
 
@@ -210,9 +213,9 @@ async function coordinatorCost(
         challenges[i]!.openings,
       ),
     ),
-    transaction: await median(reps, (i) => {
+    transaction: await median(reps, async (i) => {
       const accepted = acceptedResult(leases[i]!, commit, challenges[i]!.segments, Date.now());
-      const outcome = scheduler.accept(accepted, (ctx) => creditFor(ctx, accepted));
+      const outcome = await scheduler.accept(accepted, (ctx) => creditFor(ctx, accepted));
       if (outcome.kind !== "accepted") throw new Error(`not accepted: ${outcome.kind}`);
     }),
     blockSignature: await median(reps, () => sign(producer.secretKey, new Uint8Array(200))),
@@ -261,7 +264,7 @@ export async function measureScale(unitSteps: number, trials: number) {
   const worker = generateIdentity();
   const dir = mkdtempSync(join(tmpdir(), "foldnet-scale-"));
   try {
-    const { scheduler, leases, store } = leasedUnits(dir, worker, unitSteps, "scale", REPS);
+    const { scheduler, leases, store } = await leasedUnits(dir, worker, unitSteps, "scale", REPS);
     const lease = leases[0]!;
     const L = segmentsForUnit(unitSteps);
     note(`running one unit of ${unitSteps} steps (L = ${L}, K = ${unitSteps / L}) as a worker…`);
@@ -290,7 +293,7 @@ export async function measureScale(unitSteps: number, trials: number) {
       ),
     );
     const coordinator = await coordinatorCost(leases, run.result, worker, scheduler, m);
-    store.close();
+    await store.close();
     note(`challenging workers that skipped 10 % and 50 % of ${L} segments, ${trials} times each…`);
     const f10 = detection(L, 0.1, m, trials, worker);
     const f50 = detection(L, 0.5, m, trials, worker);

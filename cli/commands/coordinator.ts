@@ -13,25 +13,39 @@ import {
   DEFAULT_VERIFY_THREADS,
 } from "../../coordinator/defaults.js";
 import { DEFAULT_SCHEDULER_OPTIONS } from "../../coordinator/scheduler.js";
+import {
+  coordinatorFiles,
+  isSharedDatabase,
+  openStore,
+} from "../../coordinator/store/open-store.js";
 import { DEFAULT_ENDPOINT_OPTIONS } from "../../coordinator/worker-endpoint.js";
 import { apiKeysFrom } from "../api-key-option.js";
-import { type Command, integerOption, parseCommandArgs, secondsOption } from "../command.js";
+import {
+  type Command,
+  integerOption,
+  parseCommandArgs,
+  secondsOption,
+  UsageError,
+} from "../command.js";
 import { installCrashPolicy } from "../crash-policy.js";
 
 export const coordinatorCommand: Command = {
   name: "coordinator",
   summary: "run the coordinator server (job API, worker endpoint, dashboard)",
-  help: `Usage: foldnet coordinator [--host ${DEFAULT_HOST}] [--port ${DEFAULT_PORT}] [--db FILE] [options]
+  help: `Usage: foldnet coordinator [--host ${DEFAULT_HOST}] [--port ${DEFAULT_PORT}] [--db FILE|URL] [options]
 
 Serves researchers (HTTP API under /api), volunteers' workers (WebSocket at /ws) and
-operators (/metrics, dashboard at /) on one port. State lives in an SQLite file; a
-restarted coordinator carries on where it stopped. On first start with no API key it mints
-one into FILE.api-key.
+operators (/metrics, dashboard at /) on one port. State lives in an SQLite file, or in a
+PostgreSQL database that several coordinators of one network share (--db postgres://…,
+each with the same --key); a restarted coordinator carries on where it stopped. On first
+start with no API key it mints one into FILE.api-key (or KEYFILE.api-key).
 
 Options:
   --host H             address to listen on (default ${DEFAULT_HOST})
   --port P             port (default ${DEFAULT_PORT}; 0 picks a free one)
-  --db FILE            SQLite database (default ${DEFAULT_DB_FILE})
+  --db FILE|URL        SQLite file (default ${DEFAULT_DB_FILE}) or postgres://user@host/db
+  --key FILE           the network's signing key (default FILE.key.json beside an SQLite
+                       file; required with PostgreSQL: the same file on every coordinator)
   --api-key-file FILE  accept the researcher API keys in FILE (one per line)
   --api-key KEY        accept this key too (repeatable; also FOLDNET_API_KEY); visible
                        in ps, so prefer the file or the variable
@@ -46,6 +60,7 @@ Options:
       host: { type: "string", default: DEFAULT_HOST },
       port: { type: "string" },
       db: { type: "string", default: DEFAULT_DB_FILE },
+      key: { type: "string" },
       "api-key": { type: "string", multiple: true },
       "api-key-file": { type: "string" },
       "lease-seconds": { type: "string" },
@@ -56,11 +71,17 @@ Options:
     const log = createLineLogger((line) => process.stderr.write(`${line}\n`));
     installCrashPolicy(log, "coordinator");
     const apiKeys = apiKeysFrom(values);
+    if (isSharedDatabase(values.db) && values.key === undefined)
+      throw new UsageError(
+        "coordinators sharing a PostgreSQL database sign with one network key: give --key FILE (the same file on each)",
+        "key",
+      );
+    const files = coordinatorFiles(values.db, values.key);
     const coordinator = new Coordinator(
       {
         host: values.host,
         port: integerOption(values.port, "port", DEFAULT_PORT),
-        dbFile: values.db,
+        ...files,
         apiKeys,
         verifyThreads: integerOption(
           values["verify-threads"],
@@ -87,11 +108,11 @@ Options:
           ),
         },
       },
-      { log },
+      { log, ...(await openStore(values.db)) },
     );
     const address = await coordinator.start();
     if (address.mintedApiKey !== undefined) {
-      log.info("minted a researcher API key", { file: `${values.db}.api-key` });
+      log.info("minted a researcher API key", { file: files.mintedApiKeyFile });
     }
     process.stdout.write(
       `${JSON.stringify({ url: address.url, wsUrl: address.wsUrl, port: address.port })}\n`,

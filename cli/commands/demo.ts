@@ -14,6 +14,7 @@ import { ApiClient } from "../../coordinator/api-client.js";
 import { hashApiKey } from "../../coordinator/api-keys.js";
 import { Coordinator } from "../../coordinator/coordinator.js";
 import { DEFAULT_HOST, DEFAULT_PORT } from "../../coordinator/defaults.js";
+import { coordinatorFiles, openStore } from "../../coordinator/store/open-store.js";
 import { verifyChain } from "../../ledger/verify-chain.js";
 import { VolunteerWorker } from "../../worker/worker.js";
 import { type Command, integerOption, parseCommandArgs } from "../command.js";
@@ -68,13 +69,13 @@ Options:
       {
         host: DEFAULT_HOST,
         port: integerOption(values.port, "port", DEFAULT_PORT),
-        dbFile: values.db,
+        ...coordinatorFiles(values.db, undefined),
       },
-      { log: quiet },
+      { log: quiet, ...(await openStore(values.db)) },
     );
     const address = await coordinator.start();
     const apiKey = `fn_demo_${Date.now().toString(36)}`;
-    coordinator.store.access.addKey(hashApiKey(apiKey), "demo", "admin", Date.now());
+    await coordinator.store.access.addKey(hashApiKey(apiKey), "demo", "admin", Date.now());
     const volunteers = Array.from(
       { length: workers },
       (_, i) =>
@@ -103,7 +104,7 @@ Options:
     if (!values.json)
       process.stderr.write(`coordinator ${address.url} — ${workers} workers — job ${job.id}\n`);
     job = await follow(client, job, values.json);
-    coordinator.sealer.sealAll();
+    await coordinator.sealer.sealAll();
     const ledgerFile = join(dir, "ledger.fnl");
     const chain = await client.exportChain();
     writeFileSync(ledgerFile, chain);

@@ -10,7 +10,7 @@ import { formatTokens } from "../../common/tokens.js";
 import { ApiClient } from "../../coordinator/api-client.js";
 import { DEFAULT_COORDINATOR } from "../../coordinator/defaults.js";
 import { exportChain } from "../../coordinator/ledger-api.js";
-import { SqliteStore } from "../../coordinator/store/sqlite-store.js";
+import { openStore } from "../../coordinator/store/open-store.js";
 import { decodeHeader } from "../../ledger/blocks.js";
 import { expectHead, verifyChain } from "../../ledger/verify-chain.js";
 import { keyId } from "../../protocol/identity.js";
@@ -56,17 +56,17 @@ Options:
     if (action === "export") {
       let bytes: Uint8Array;
       if (values.db !== undefined) {
-        const store = new SqliteStore(values.db);
+        const { store } = await openStore(values.db);
         try {
-          const first = store.listBlocks(0, 1)[0];
+          const [first] = await store.listBlocks(0, 1);
           if (first === undefined)
             throw new FoldnetError(
               { code: "LEDGER_ERROR_EMPTY" },
               `${values.db} has no sealed block yet`,
             );
-          bytes = exportChain(store, decodeHeader(first.headerBytes).producer);
+          bytes = await exportChain(store, decodeHeader(first.headerBytes).producer);
         } finally {
-          store.close();
+          await store.close();
         }
       } else {
         bytes = await new ApiClient(

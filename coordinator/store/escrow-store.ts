@@ -20,6 +20,7 @@ import {
   type UnitFacts,
 } from "../../ledger/escrow-rules.js";
 import { LedgerState } from "../../ledger/verify-chain.js";
+import type { Synchronous } from "./settled-store.js";
 import type { Account, EscrowLedger } from "./store.js";
 
 export const ESCROW_SCHEMA = `
@@ -46,7 +47,7 @@ type Row = Record<string, unknown>;
 const NO_NETWORK = new Uint8Array(32);
 
 /** Escrows, bounties and refunds in SQLite. */
-export class EscrowStore implements EscrowLedger {
+export class EscrowStore implements Synchronous<EscrowLedger> {
   constructor(private readonly deps: EscrowStoreDeps) {
     deps.db.exec(ESCROW_SCHEMA);
   }

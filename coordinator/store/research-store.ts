@@ -6,6 +6,7 @@
  * @module
  */
 import type { JobInput } from "../job-spec.js";
+import type { NewJob } from "./store.js";
 
 /** What an API key may do: submit and manage its own jobs, or everything (admin). */
 export type Role = "researcher" | "admin";
@@ -37,39 +38,30 @@ export interface AuditRecord {
 /** Accounts, roles, private jobs, admin bans and the audit log (store/sqlite-access.ts). */
 export interface AccessStore {
   /** Stores a key's hash with its account and role (the first store of a hash wins). */
-  addKey(hash: string, account: string, role: Role, at: number): void;
-  key(hash: string): ApiKeyRecord | undefined;
-  keys(): ApiKeyRecord[];
+  addKey(hash: string, account: string, role: Role, at: number): Promise<void>;
+  key(hash: string): Promise<ApiKeyRecord | undefined>;
+  keys(): Promise<ApiKeyRecord[]>;
   /** Revokes the one key whose hash starts with `id`; undefined when none or several match. */
-  revokeKey(id: string, at: number): ApiKeyRecord | undefined;
-  setPrivate(jobId: string): void;
-  isPrivate(jobId: string): boolean;
+  revokeKey(id: string, at: number): Promise<ApiKeyRecord | undefined>;
+  setPrivate(jobId: string): Promise<void>;
+  isPrivate(jobId: string): Promise<boolean>;
   /** The account that submitted a job (undefined for jobs from before ownership). */
-  jobOwner(jobId: string): string | undefined;
+  jobOwner(jobId: string): Promise<string | undefined>;
   /** Bans or lets back a known worker key (unban also clears its strikes); false if unknown. */
-  setBanned(workerKey: string, banned: boolean): boolean;
-  audit(at: number, actor: string, action: string, target: string): void;
+  setBanned(workerKey: string, banned: boolean): Promise<boolean>;
+  audit(at: number, actor: string, action: string, target: string): Promise<void>;
   /** The audit log, oldest first. */
-  auditLog(offset: number, limit: number): AuditRecord[];
+  auditLog(offset: number, limit: number): Promise<AuditRecord[]>;
 }
 
 /** Fair share (coordinator/fair-share.ts): accounts' weights, jobs' priorities, their passes. */
 export interface FairShareStore {
   /** Sets an account's weight (> 0; 1 when never set). */
-  setWeight(account: string, weight: number): void;
+  setWeight(account: string, weight: number): Promise<void>;
   /** The weights set, by account. */
-  weights(): { account: string; weight: number }[];
+  weights(): Promise<{ account: string; weight: number }[]>;
   /** Sets a job's priority (> 0; 1 when never set). */
-  setPriority(jobId: string, priority: number): void;
-  /**
-   * Picks up to `slots` queued units by fair share, charging each to its account and job;
-   * `next(jobId, skip)` reads a job's queued units in its own order. Called inside a lease
-   * transaction.
-   */
-  plan<R extends { readonly steps: number }>(
-    slots: number,
-    next: (jobId: string, skip: number) => R | undefined,
-  ): R[];
+  setPriority(jobId: string, priority: number): Promise<void>;
 }
 
 /** A batch of jobs submitted in one request. */
@@ -84,20 +76,17 @@ export interface BatchRecord {
 
 /** Batches (store/sqlite-batches.ts). */
 export interface BatchStore {
-  /**
-   * Records `batch` and the job `submit(line)` creates for each line 1…size, all in one
-   * transaction (a throw leaves nothing); returns the job ids in line order.
-   */
-  create(batch: BatchRecord, submit: (line: number) => string): string[];
-  batch(id: string): BatchRecord | undefined;
+  /** Records `batch` and creates its jobs (lines 1…size in order), all in one transaction. */
+  create(batch: BatchRecord, jobs: readonly NewJob[]): Promise<void>;
+  batch(id: string): Promise<BatchRecord | undefined>;
   /** The batch's job ids in line order. */
-  jobIds(id: string): string[];
+  jobIds(id: string): Promise<string[]>;
 }
 
 /** The amino acids a job was mapped from (store/sqlite-inputs.ts). */
 export interface JobInputStore {
-  setInput(jobId: string, input: JobInput): void;
-  input(jobId: string): JobInput | undefined;
+  setInput(jobId: string, input: JobInput): Promise<void>;
+  input(jobId: string): Promise<JobInput | undefined>;
 }
 
 /** One of a job's best distinct folds. */
@@ -113,7 +102,7 @@ export interface RankedFold {
 /** A job's best folds (store/sqlite-folds.ts). */
 export interface FoldStore {
   /** The `k` best distinct folds of a job's accepted results, lowest energy first. */
-  topFolds(jobId: string, k: number): RankedFold[];
+  topFolds(jobId: string, k: number): Promise<RankedFold[]>;
 }
 
 /** A job's notification due to be sent. */
@@ -126,10 +115,10 @@ export interface DueWebhook {
 
 /** Job webhooks and their delivery (store/sqlite-webhooks.ts). */
 export interface WebhookStore {
-  setWebhook(jobId: string, url: string): void;
+  setWebhook(jobId: string, url: string): Promise<void>;
   /** Pending notifications of ended jobs due by `now`. */
-  dueWebhooks(now: number, limit: number): DueWebhook[];
+  dueWebhooks(now: number, limit: number): Promise<DueWebhook[]>;
   /** Records an attempt: delivered, or retried at `nextAt` (null: given up). */
-  webhookSent(jobId: string, delivered: boolean, nextAt: number | null): void;
-  webhookState(jobId: string): { state: string; attempts: number } | undefined;
+  webhookSent(jobId: string, delivered: boolean, nextAt: number | null): Promise<void>;
+  webhookState(jobId: string): Promise<{ state: string; attempts: number } | undefined>;
 }

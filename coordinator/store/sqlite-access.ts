@@ -6,6 +6,7 @@
  * @module
  */
 import type Database from "better-sqlite3";
+import type { Synchronous } from "./settled-store.js";
 import type { AccessStore, ApiKeyRecord, AuditRecord, Role } from "./store.js";
 
 const SCHEMA = `
@@ -41,7 +42,7 @@ const KEYS = `SELECT k.hash, k.name, k.created_at, r.role, r.revoked_at
                 FROM api_keys k LEFT JOIN api_key_roles r ON r.hash = k.hash`;
 
 /** `AccessStore` on an open better-sqlite3 connection. */
-export class SqliteAccess implements AccessStore {
+export class SqliteAccess implements Synchronous<AccessStore> {
   constructor(private readonly db: Database.Database) {
     db.exec(SCHEMA);
   }

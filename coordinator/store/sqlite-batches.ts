@@ -5,7 +5,8 @@
  * @module
  */
 import type Database from "better-sqlite3";
-import type { BatchRecord, BatchStore } from "./store.js";
+import type { Synchronous } from "./settled-store.js";
+import type { BatchRecord, BatchStore, NewJob } from "./store.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS batches (
@@ -18,26 +19,26 @@ CREATE TABLE IF NOT EXISTS batch_jobs (
 `;
 
 /** `BatchStore` on an open better-sqlite3 connection. */
-export class SqliteBatches implements BatchStore {
-  constructor(private readonly db: Database.Database) {
+export class SqliteBatches implements Synchronous<BatchStore> {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly insertJob: (job: NewJob) => void,
+  ) {
     db.exec(SCHEMA);
   }
 
-  create(batch: BatchRecord, submit: (line: number) => string): string[] {
-    return this.db.transaction(() => {
+  create(batch: BatchRecord, jobs: readonly NewJob[]): void {
+    this.db.transaction(() => {
       this.db
         .prepare("INSERT INTO batches (id, owner, size, created_at) VALUES (?, ?, ?, ?)")
         .run(batch.id, batch.owner, batch.size, batch.createdAt);
       const put = this.db.prepare(
         "INSERT INTO batch_jobs (batch_id, line, job_id) VALUES (?, ?, ?)",
       );
-      const ids: string[] = [];
-      for (let line = 1; line <= batch.size; line++) {
-        const id = submit(line);
-        put.run(batch.id, line, id);
-        ids.push(id);
-      }
-      return ids;
+      jobs.forEach((job, i) => {
+        this.insertJob(job);
+        put.run(batch.id, i + 1, job.job.id);
+      });
     })();
   }
 

@@ -33,6 +33,16 @@ export class SqliteDatabase {
     return statement;
   }
 
+  /** Answers while the file is open (an embedded database has no connection to lose). */
+  ping(): void {
+    this.prepare("SELECT 1").get();
+  }
+
+  /** The embedded database has one writer, this process: nothing to hear from. */
+  onUnitsQueued(_listener: () => void): () => void {
+    return () => {};
+  }
+
   close(): void {
     this.db.close();
   }

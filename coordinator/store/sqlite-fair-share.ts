@@ -8,6 +8,7 @@
  */
 import type Database from "better-sqlite3";
 import { charge, pickNext, type ShareCandidate } from "../fair-share.js";
+import type { Synchronous } from "./settled-store.js";
 import type { FairShareStore } from "./store.js";
 
 const SCHEMA = `
@@ -32,7 +33,7 @@ interface CandidateRow {
 }
 
 /** `FairShareStore` on an open better-sqlite3 connection. */
-export class SqliteFairShare implements FairShareStore {
+export class SqliteFairShare implements Synchronous<FairShareStore> {
   private readonly candidates: Database.Statement;
   private readonly time: Database.Statement;
 

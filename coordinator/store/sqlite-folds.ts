@@ -4,10 +4,11 @@
  * @module
  */
 import type Database from "better-sqlite3";
+import type { Synchronous } from "./settled-store.js";
 import type { FoldStore, RankedFold } from "./store.js";
 
 /** `FoldStore` on an open better-sqlite3 connection. */
-export class SqliteFolds implements FoldStore {
+export class SqliteFolds implements Synchronous<FoldStore> {
   private readonly top: Database.Statement;
 
   constructor(db: Database.Database) {

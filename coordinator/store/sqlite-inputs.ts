@@ -6,10 +6,11 @@
  */
 import type Database from "better-sqlite3";
 import type { JobInput } from "../job-spec.js";
+import type { Synchronous } from "./settled-store.js";
 import type { JobInputStore } from "./store.js";
 
 /** `JobInputStore` on an open better-sqlite3 connection. */
-export class SqliteInputs implements JobInputStore {
+export class SqliteInputs implements Synchronous<JobInputStore> {
   constructor(private readonly db: Database.Database) {
     db.exec(
       "CREATE TABLE IF NOT EXISTS job_inputs (job_id TEXT PRIMARY KEY, amino_acids TEXT NOT NULL, scale TEXT NOT NULL)",

@@ -53,11 +53,15 @@ export class SqliteLedgerStore extends SqliteDatabase {
 
   head(): ChainHead | undefined {
     const row = this.prepare(
-      "SELECT height, hash FROM ledger_blocks ORDER BY height DESC LIMIT 1",
+      "SELECT height, hash, timestamp FROM ledger_blocks ORDER BY height DESC LIMIT 1",
     ).get() as Row | undefined;
     return row === undefined
       ? undefined
-      : { height: row.height as number, hash: new Uint8Array(row.hash as Buffer) };
+      : {
+          height: row.height as number,
+          hash: new Uint8Array(row.hash as Buffer),
+          timestamp: row.timestamp as number,
+        };
   }
 
   sealPending(

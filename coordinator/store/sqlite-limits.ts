@@ -7,6 +7,7 @@
  * @module
  */
 import type Database from "better-sqlite3";
+import type { Synchronous } from "./settled-store.js";
 import type { LimitStore, OwnerLoad } from "./store.js";
 
 const SCHEMA = `
@@ -16,7 +17,7 @@ CREATE INDEX IF NOT EXISTS job_owners_owner ON job_owners (owner);
 `;
 
 /** `LimitStore` on an open better-sqlite3 connection. */
-export class SqliteLimits implements LimitStore {
+export class SqliteLimits implements Synchronous<LimitStore> {
   private readonly getQuota: Database.Statement;
   private readonly putQuota: Database.Statement;
   private readonly putOwner: Database.Statement;

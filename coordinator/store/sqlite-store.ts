@@ -10,6 +10,7 @@
 import { randomBytes } from "node:crypto";
 import { improvementOf } from "../../ledger/rewards.js";
 import { EscrowStore } from "./escrow-store.js";
+import type { SynchronousStore } from "./settled-store.js";
 import { SqliteAccess } from "./sqlite-access.js";
 import { SqliteBatches } from "./sqlite-batches.js";
 import { SqliteFairShare } from "./sqlite-fair-share.js";
@@ -36,14 +37,14 @@ import type {
   ExpiredLease,
   JobRecord,
   Lease,
+  NewJob,
   Page,
   ResultRecord,
-  Store,
   UnitRecord,
 } from "./store.js";
 
-/** SQLite implementation of `Store`. */
-export class SqliteStore extends SqliteWorkerStore implements Store {
+/** SQLite implementation of `Store`, synchronous (`settledStore` gives the async `Store`). */
+export class SqliteStore extends SqliteWorkerStore implements SynchronousStore {
   readonly escrows: EscrowStore;
   readonly stats: StatsStore;
   readonly limits: SqliteLimits;
@@ -66,7 +67,8 @@ export class SqliteStore extends SqliteWorkerStore implements Store {
       appendPending: (entry) =>
         this.prepare("INSERT INTO ledger_pending (entry) VALUES (?)").run(Buffer.from(entry)),
     });
-    this.batches = new SqliteBatches(this.db); // before limits, which count a batch as one job
+    // before limits, which count a batch as one job
+    this.batches = new SqliteBatches(this.db, (job) => this.insertJob(job));
     this.limits = new SqliteLimits(this.db);
     this.inputs = new SqliteInputs(this.db);
     this.folds = new SqliteFolds(this.db);
@@ -75,17 +77,24 @@ export class SqliteStore extends SqliteWorkerStore implements Store {
     this.shares = new SqliteFairShare(this.db);
   }
 
-  createJob(job: JobRecord, units: readonly UnitRecord[]): void {
-    const insertJob = this.prepare(
+  createJob(job: NewJob): void {
+    this.db.transaction(() => this.insertJob(job))();
+  }
+
+  /** Inserts a job, its units and what was asked with it (inside the caller's transaction). */
+  private insertJob({ job, units, owner, ...asked }: NewJob): void {
+    this.prepare(
       `INSERT INTO jobs (id, name, sequence, lattice, steps, trajectories, generations, unit_steps,
         checkpoint_interval, replicas, target_energy, status, created_at)
        VALUES (@id, @name, @sequence, @lattice, @steps, @trajectories, @generations, @unitSteps,
         @checkpointInterval, @replicas, @targetEnergy, @status, @createdAt)`,
-    );
-    this.db.transaction(() => {
-      insertJob.run(job);
-      for (const unit of units) this.insertUnit(unit);
-    })();
+    ).run(job);
+    for (const unit of units) this.insertUnit(unit);
+    if (owner !== undefined) this.limits.ownJob(job.id, owner);
+    if (asked.private === true) this.access.setPrivate(job.id);
+    if (asked.priority !== undefined) this.shares.setPriority(job.id, asked.priority);
+    if (asked.input !== undefined) this.inputs.setInput(job.id, asked.input);
+    if (asked.notify !== undefined) this.webhooks.setWebhook(job.id, asked.notify);
   }
 
   private insertUnit(unit: UnitRecord): void {

@@ -6,10 +6,11 @@
  * @module
  */
 import type Database from "better-sqlite3";
+import type { Synchronous } from "./settled-store.js";
 import type { DueWebhook, WebhookStore } from "./store.js";
 
 /** `WebhookStore` on an open better-sqlite3 connection. */
-export class SqliteWebhooks implements WebhookStore {
+export class SqliteWebhooks implements Synchronous<WebhookStore> {
   private readonly due: Database.Statement;
 
   constructor(private readonly db: Database.Database) {

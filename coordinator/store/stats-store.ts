@@ -7,6 +7,7 @@
  */
 import type Database from "better-sqlite3";
 import { keyId } from "../../protocol/identity.js";
+import type { Synchronous } from "./settled-store.js";
 import type { KeyStats, StatsLedger, TeamStats } from "./store.js";
 
 const STATS_SCHEMA = `
@@ -16,7 +17,7 @@ CREATE TABLE IF NOT EXISTS teams (worker_key TEXT PRIMARY KEY, team TEXT NOT NUL
 type Row = Record<string, unknown>;
 
 /** Teams and standings in SQLite. */
-export class StatsStore implements StatsLedger {
+export class StatsStore implements Synchronous<StatsLedger> {
   constructor(private readonly db: Database.Database) {
     db.exec(STATS_SCHEMA);
   }

@@ -10,6 +10,7 @@
 import type { EscrowEntry, EscrowKindEntry } from "../../ledger/escrow-entries.js";
 import type { EscrowAccount, Problem } from "../../ledger/escrow-rules.js";
 import type { LatticeName } from "../../sim/lattice.js";
+import type { JobInput } from "../job-spec.js";
 
 export type * from "./research-store.js";
 
@@ -56,6 +57,18 @@ export interface JobRecord {
   readonly unitsDone: number;
   readonly createdAt: number;
   readonly finishedAt: number | null;
+}
+
+/** A job to create: its record, its generation-0 units and what its submitter asked with it. */
+export interface NewJob {
+  readonly job: JobRecord;
+  readonly units: readonly UnitRecord[];
+  /** The submitting account (quotas and ownership); none for jobs made outside the API. */
+  readonly owner?: string;
+  readonly private?: boolean;
+  readonly priority?: number;
+  readonly input?: JobInput;
+  readonly notify?: string;
 }
 
 /** A work unit: generation g of trajectory t of a job. */
@@ -154,6 +167,8 @@ export interface StoredBlock {
 export interface ChainHead {
   readonly height: number;
   readonly hash: Uint8Array;
+  /** Its timestamp: the next block's is never earlier. */
+  readonly timestamp: number;
 }
 
 /** Outcome of `Store.acceptResult`. */
@@ -205,13 +220,13 @@ export interface OwnerLoad {
 /** What bounds a key's or an account's take (store/sqlite-limits.ts). */
 export interface LimitStore {
   /** The key's lease quota, if one was ever set. */
-  leaseQuota(workerKey: string): number | undefined;
-  setLeaseQuota(workerKey: string, quota: number): void;
+  leaseQuota(workerKey: string): Promise<number | undefined>;
+  setLeaseQuota(workerKey: string, quota: number): Promise<void>;
   /** Records the account a job was submitted by. */
-  ownJob(jobId: string, owner: string): void;
-  ownerLoad(owner: string): OwnerLoad;
+  ownJob(jobId: string, owner: string): Promise<void>;
+  ownerLoad(owner: string): Promise<OwnerLoad>;
   /** Revokes an active lease of `workerKey` and queues its unit again; true if it was requeued. */
-  revokeLease(assignmentId: string, workerKey: string): boolean;
+  revokeLease(assignmentId: string, workerKey: string): Promise<boolean>;
 }
 
 /** A lease the sweep ended. */
@@ -231,11 +246,15 @@ export interface StoreCounts {
 /** The contract layer's storage: job escrows, bounties and refunds (escrow-store.ts). */
 export interface EscrowLedger {
   /** The escrow of a job, if it has one. */
-  escrow(jobId: string): EscrowAccount | undefined;
+  escrow(jobId: string): Promise<EscrowAccount | undefined>;
   /** Funds a running job whose budget is the escrow's; the refusal or problem instead. */
-  fund(entry: EscrowEntry, network: Uint8Array): Problem<string> | undefined;
+  fund(entry: EscrowEntry, network: Uint8Array): Promise<Problem<string> | undefined>;
   /** The gate of every escrow-kind entry: appends it if the ledger's rules allow it. */
-  append(entry: EscrowKindEntry, network: Uint8Array, improvement?: number): Problem | undefined;
+  append(
+    entry: EscrowKindEntry,
+    network: Uint8Array,
+    improvement?: number,
+  ): Promise<Problem | undefined>;
 }
 
 /** A worker key's standing (coordinator/store/stats-store.ts). */
@@ -267,11 +286,11 @@ export interface TeamStats {
 /** Teams and standings. */
 export interface StatsLedger {
   /** Records the team a key declared in its signed hello ("" leaves its team). */
-  setTeam(key: string, team: string, at: number): void;
+  setTeam(key: string, team: string, at: number): Promise<void>;
   /** Every known key's standing, best first. */
-  keyStats(): KeyStats[];
+  keyStats(): Promise<KeyStats[]>;
   /** Every team's standing, best first. */
-  teamStats(): TeamStats[];
+  teamStats(): Promise<TeamStats[]>;
 }
 
 /** The coordinator's storage. */
@@ -294,39 +313,42 @@ export interface Store {
   readonly folds: FoldStore;
   /** Notifications of ended jobs. */
   readonly webhooks: WebhookStore;
-  /** Inserts a job with its generation-0 units. */
-  createJob(job: JobRecord, units: readonly UnitRecord[]): void;
-  getJob(id: string): JobRecord | undefined;
-  listJobs(limit: number): JobRecord[];
+  /** Inserts a job with its generation-0 units and what was asked with it, in one transaction. */
+  createJob(job: NewJob): Promise<void>;
+  getJob(id: string): Promise<JobRecord | undefined>;
+  listJobs(limit: number): Promise<JobRecord[]>;
   /** Cancels a running job: queued and leased units are cancelled. False if not running. */
-  cancelJob(id: string, at: number): boolean;
+  cancelJob(id: string, at: number): Promise<boolean>;
   /** A job's units with their results, by trajectory and generation; a page of them when given. */
-  listUnits(jobId: string, page?: Page): (UnitRecord & { result: ResultRecord | null })[];
+  listUnits(jobId: string, page?: Page): Promise<(UnitRecord & { result: ResultRecord | null })[]>;
   /**
    * The accepted results of a job that improved on every earlier one (acceptance order), the
    * most recent `limit` of them: a job's best-energy history without reading its units.
    */
-  energyHistory(jobId: string, limit: number): { acceptedAt: number; bestEnergy: number }[];
+  energyHistory(
+    jobId: string,
+    limit: number,
+  ): Promise<{ acceptedAt: number; bestEnergy: number }[]>;
   /** Leases up to `slots` queued units to a worker, by fair share among accounts and jobs. */
   leaseUnits(
     workerKey: string,
     slots: number,
     at: number,
     leaseMs: (steps: number) => number,
-  ): Lease[];
+  ): Promise<Lease[]>;
   /** The assignment with its unit and job. */
-  getLease(assignmentId: string): Lease | undefined;
+  getLease(assignmentId: string): Promise<Lease | undefined>;
   /** Puts units whose lease passed its deadline back in the queue; returns those leases. */
-  expireLeases(at: number): ExpiredLease[];
+  expireLeases(at: number): Promise<ExpiredLease[]>;
   /** Shortens these assignments, where still active, to end by `deadline` (their session closed). */
-  shortenLeases(assignmentIds: readonly string[], deadline: number): void;
+  shortenLeases(assignmentIds: readonly string[], deadline: number): Promise<void>;
   /**
    * Moves the deadline of the worker's active lease `assignmentId` to `deadline` if that is
    * later; false when the lease is not the worker's, not active, or already ends later.
    */
-  extendLease(assignmentId: string, workerKey: string, deadline: number): boolean;
+  extendLease(assignmentId: string, workerKey: string, deadline: number): Promise<boolean>;
   /** Leases of the worker still active (running, or committed and awaiting their verdict). */
-  activeLeaseCount(workerKey: string): number;
+  activeLeaseCount(workerKey: string): Promise<number>;
   /**
    * Records a verified result, its unit's end and its job's progress, in one transaction.
    * `plan` decides what follows from the job and unit as they are inside the transaction.
@@ -334,26 +356,30 @@ export interface Store {
   acceptResult(
     result: AcceptedResult,
     plan: (ctx: AcceptanceContext) => AcceptancePlan,
-  ): AcceptOutcome;
+  ): Promise<AcceptOutcome>;
   /**
    * Binds an assignment to the first Merkle root committed for it and the number m of random
    * segments its challenge opens; returns the binding as stored (the first one wins, also
    * across restarts).
    */
-  bindCommit(assignmentId: string, merkleRoot: Uint8Array, segments: number): CommitBinding;
+  bindCommit(
+    assignmentId: string,
+    merkleRoot: Uint8Array,
+    segments: number,
+  ): Promise<CommitBinding>;
   /** The accepted result of an assignment, if any. */
-  getResultByAssignment(assignmentId: string): ResultRecord | undefined;
+  getResultByAssignment(assignmentId: string): Promise<ResultRecord | undefined>;
   /** Marks a worker as seen (creating it); returns its record. */
-  touchWorker(key: string, keyId: string, at: number): WorkerRecord;
-  getWorker(key: string): WorkerRecord | undefined;
-  listWorkers(limit: number): WorkerRecord[];
+  touchWorker(key: string, keyId: string, at: number): Promise<WorkerRecord>;
+  getWorker(key: string): Promise<WorkerRecord | undefined>;
+  listWorkers(limit: number): Promise<WorkerRecord[]>;
   /** Counts a rejected result; a strike when `strike`; bans the key at `banAfter` strikes. */
-  recordRejection(key: string, strike: boolean, banAfter: number): WorkerRecord;
-  counts(): StoreCounts;
+  recordRejection(key: string, strike: boolean, banAfter: number): Promise<WorkerRecord>;
+  counts(): Promise<StoreCounts>;
   /** A key's account (zero if unknown). */
-  account(key: string): Account;
+  account(key: string): Promise<Account>;
   /** Accounts, richest first. */
-  accounts(limit: number): Account[];
+  accounts(limit: number): Promise<Account[]>;
   /**
    * Appends a transfer entry moving `amount` from `from` to `to` with `nonce`, if `check` of
    * the sender's account inside the transaction finds no problem (returned instead).
@@ -362,16 +388,24 @@ export interface Store {
     entry: Uint8Array,
     transfer: { from: string; to: string; amount: bigint; nonce: bigint },
     check: (sender: Account) => P | undefined,
-  ): P | undefined;
+  ): Promise<P | undefined>;
   /** Entries waiting for a block. */
-  pendingEntries(): number;
+  pendingEntries(): Promise<number>;
   /** Seals up to `max` pending entries into the next block built by `seal`; none if nothing is pending. */
   sealPending(
     max: number,
     seal: (entries: Uint8Array[], prev: ChainHead | undefined) => StoredBlock,
-  ): StoredBlock | undefined;
+  ): Promise<StoredBlock | undefined>;
   /** Blocks from `fromHeight` on, oldest first. */
-  listBlocks(fromHeight: number, limit: number): StoredBlock[];
-  head(): ChainHead | undefined;
-  close(): void;
+  listBlocks(fromHeight: number, limit: number): Promise<StoredBlock[]>;
+  head(): Promise<ChainHead | undefined>;
+  /** Resolves when the database answers; rejects (STORE_ERROR_UNAVAILABLE) when it does not. */
+  ping(): Promise<void>;
+  /**
+   * Calls `listener` when units become queued by any coordinator sharing the database (a
+   * shared backend's notification; the embedded one has no other writer and never calls it).
+   * Returns the unsubscribe.
+   */
+  onUnitsQueued(listener: () => void): () => void;
+  close(): Promise<void>;
 }

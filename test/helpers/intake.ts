@@ -11,6 +11,7 @@ import { parseJobSpec } from "../../coordinator/job-spec.js";
 import { DEFAULT_INTAKE_OPTIONS, ResultIntake } from "../../coordinator/result-intake.js";
 import { DEFAULT_SCHEDULER_OPTIONS, Scheduler } from "../../coordinator/scheduler.js";
 import { DEFAULT_SPOT_CHECK_POLICY, verifyOpenings } from "../../coordinator/spot-check.js";
+import { settledStore } from "../../coordinator/store/settled-store.js";
 import { SqliteStore } from "../../coordinator/store/sqlite-store.js";
 import type { ChallengeVerifier } from "../../coordinator/verify-pool.js";
 import { assignmentFrame } from "../../coordinator/worker-session.js";
@@ -48,12 +49,16 @@ export function coordinatorSide(
   key: Identity,
   verify: ChallengeVerifier = async (ctx, o) => verifyOpenings(ctx, o),
 ) {
+  // synchronous, so tests read it directly; the scheduler and intake take its async view
   const store = new SqliteStore(file);
-  const scheduler = new Scheduler(DEFAULT_SCHEDULER_OPTIONS, { store, now: Date.now });
+  const scheduler = new Scheduler(DEFAULT_SCHEDULER_OPTIONS, {
+    store: settledStore(store),
+    now: Date.now,
+  });
   const intake = new ResultIntake(
     { spotCheck: DEFAULT_SPOT_CHECK_POLICY, ...DEFAULT_INTAKE_OPTIONS, busyRetryMs: 1 },
     {
-      store,
+      store: settledStore(store),
       scheduler,
       verify,
       challengeKey: challengeKey(key.secretKey),
@@ -65,21 +70,21 @@ export function coordinatorSide(
 }
 
 /** A coordinator side with one job, a worker key and its first unit leased and run honestly. */
-export function setup(verify?: ChallengeVerifier, file = ":memory:") {
+export async function setup(verify?: ChallengeVerifier, file = ":memory:") {
   const coordinatorKey = generateIdentity();
   const side = coordinatorSide(file, coordinatorKey, verify);
   const worker = generateIdentity();
   const workerHex = Buffer.from(worker.publicKey).toString("hex");
   side.store.touchWorker(workerHex, keyId(worker.publicKey), Date.now());
-  side.scheduler.submitJob(
+  await side.scheduler.submitJob(
     parseJobSpec({ sequence: "HPHPPHHPHPPH", steps: 4096, trajectories: 1 }),
   );
-  const [lease] = side.scheduler.lease(workerHex, 1);
+  const [lease] = await side.scheduler.lease(workerHex, 1);
   const assignment = assignmentFrame(lease!);
   const result = sealResult(assignment, runUnit(assignment), worker.secretKey, Date.now());
   return { ...side, coordinatorKey, worker, workerHex, assignment, result, job: lease!.job };
 }
-export type World = ReturnType<typeof setup>;
+export type World = Awaited<ReturnType<typeof setup>>;
 
 /** Commits `result` on `session`; returns the challenged segments. */
 export async function commitOn(

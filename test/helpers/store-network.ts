@@ -1,17 +1,21 @@
 /**
  * A coordinator's store without the network around it, for ledger tests: a SqliteStore in
- * memory with its scheduler and a sealer (blocks of at most 3 entries) on a fake clock, and
+ * memory with the scheduler's job planning and sealing (blocks of at most 3 entries) on a fake clock, and
  * the moves a test makes: submit a job of the 20-mer, run the next unit (a result with a
  * given fold, accepted as the intake would after its checks), transfer and fund a job.
  * @module
  */
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { expect } from "vitest";
-import { silentLogger } from "../../common/log.js";
 import { parseJobSpec } from "../../coordinator/job-spec.js";
 import { creditFor } from "../../coordinator/ledger-credit.js";
-import { LedgerSealer } from "../../coordinator/ledger-sealer.js";
-import { DEFAULT_SCHEDULER_OPTIONS, Scheduler } from "../../coordinator/scheduler.js";
+import { storedBlock } from "../../coordinator/ledger-sealer.js";
+import {
+  DEFAULT_SCHEDULER_OPTIONS,
+  planAcceptance,
+  Scheduler,
+} from "../../coordinator/scheduler.js";
+import { settledStore } from "../../coordinator/store/settled-store.js";
 import { SqliteStore } from "../../coordinator/store/sqlite-store.js";
 import type { JobRecord } from "../../coordinator/store/store.js";
 import { encodeEntry } from "../../ledger/entries.js";
@@ -26,29 +30,34 @@ const hex = (who: Identity) => bytesToHex(who.publicKey);
 export function storeNetwork(producer: Identity) {
   const network = networkId(producer.publicKey);
   let now = 1_000_000;
+  // synchronous, so the tests read it directly (the scheduler only plans jobs here)
   const store = new SqliteStore(":memory:");
-  const scheduler = new Scheduler(DEFAULT_SCHEDULER_OPTIONS, { store, now: () => now });
-  const sealer = new LedgerSealer(
-    { intervalMs: 1_000, maxPending: 3 },
-    { store, identity: producer, now: () => now, log: silentLogger },
-  );
+  const scheduler = new Scheduler(DEFAULT_SCHEDULER_OPTIONS, {
+    store: settledStore(store),
+    now: () => now,
+  });
+
   const jobs: JobRecord[] = [];
   return {
     store,
-    sealer,
     jobs,
+    /** Seals every pending entry as the sealer does, in blocks of at most 3 entries. */
+    seal(): void {
+      while (store.sealPending(3, (entries, prev) => storedBlock(entries, prev, now, producer)));
+    },
     submit(trajectories: number, generations: number, unitSteps = 1024): JobRecord {
       const steps = trajectories * generations * unitSteps;
       const spec = { sequence: SEQ, trajectories, unitSteps, steps };
       now += 1; // of equal jobs in fair share, the older is leased first
-      const job = scheduler.submitJob(parseJobSpec(spec));
-      jobs.push(job);
-      return job;
+      const planned = scheduler.planJob(parseJobSpec(spec));
+      store.createJob(planned);
+      jobs.push(planned.job);
+      return planned.job;
     },
     /** Leases the next unit to `worker` and accepts a result of `fold`; false when none is queued. */
     unit(worker: Identity, fold: string): boolean {
       now += 1_000;
-      const [lease] = scheduler.lease(hex(worker), 1);
+      const [lease] = store.leaseUnits(hex(worker), 1, now, () => 60_000);
       if (lease === undefined) return false;
       const result = {
         assignmentId: lease.assignment.id,
@@ -62,7 +71,11 @@ export function storeNetwork(producer: Identity) {
         segments: [0, 1023],
         at: now,
       };
-      expect(scheduler.accept(result, (ctx) => creditFor(ctx, result)).kind).toBe("accepted");
+      const outcome = store.acceptResult(result, (ctx) => ({
+        ...planAcceptance(ctx.job, ctx.unit, result),
+        credit: creditFor(ctx, result),
+      }));
+      expect(outcome.kind).toBe("accepted");
       return true;
     },
     /** A transfer through the same check the HTTP API runs. */

@@ -11,8 +11,10 @@ import { silentLogger } from "../../common/log.js";
 import {
   Coordinator,
   type CoordinatorAddress,
+  type CoordinatorDeps,
   type CoordinatorOptions,
 } from "../../coordinator/coordinator.js";
+import { coordinatorFiles, openStore } from "../../coordinator/store/open-store.js";
 
 /** A started coordinator, its address and its folder. */
 export interface TestCoordinator {
@@ -21,12 +23,23 @@ export interface TestCoordinator {
   readonly dir: string;
 }
 
+/** A coordinator (not started) on the database `dbFile` (SQLite or PostgreSQL), files beside it as the CLI puts them. */
+export async function createCoordinator(
+  { dbFile, ...options }: CoordinatorOptions & { readonly dbFile: string },
+  deps: Omit<CoordinatorDeps, "store">,
+): Promise<Coordinator> {
+  return new Coordinator(
+    { ...coordinatorFiles(dbFile, options.identityFile), ...options },
+    { ...deps, ...(await openStore(dbFile)) },
+  );
+}
+
 /** Starts a coordinator; `options` override the test defaults. */
 export async function startTestCoordinator(
-  options: Partial<CoordinatorOptions> & Pick<CoordinatorOptions, "apiKeys">,
+  options: Partial<CoordinatorOptions> & Pick<CoordinatorOptions, "apiKeys"> & { dbFile?: string },
 ): Promise<TestCoordinator> {
   const dir = mkdtempSync(join(tmpdir(), "foldnet-test-coordinator-"));
-  const coordinator = new Coordinator(
+  const coordinator = await createCoordinator(
     { host: "127.0.0.1", port: 0, dbFile: join(dir, "c.db"), verifyThreads: 0, ...options },
     { log: silentLogger },
   );

@@ -9,7 +9,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../../common/log.js";
-import { Coordinator } from "../../coordinator/coordinator.js";
 import { parseJobSpec } from "../../coordinator/job-spec.js";
 import { resultCommitPayload } from "../../protocol/canonical.js";
 import { generateIdentity, sign } from "../../protocol/identity.js";
@@ -17,6 +16,7 @@ import { commitFields } from "../../worker/result.js";
 import { API_KEY, useJobApiCoordinator } from "../helpers/job-api.js";
 import { waitFor } from "../helpers/network.js";
 import { ScriptedWorker } from "../helpers/scripted-worker.js";
+import { createCoordinator } from "../helpers/test-coordinator.js";
 
 const served = useJobApiCoordinator();
 const { api, submitJob } = served;
@@ -187,7 +187,7 @@ describe("coordinator: results over a real socket", () => {
 describe("coordinator: heartbeat", () => {
   it("terminates a connection whose peer stopped answering pings, and gives its lease back", async () => {
     const dir = mkdtempSync(join(tmpdir(), "foldnet-heartbeat-"));
-    const c = new Coordinator(
+    const c = await createCoordinator(
       {
         host: "127.0.0.1",
         port: 0,
@@ -201,7 +201,7 @@ describe("coordinator: heartbeat", () => {
     );
     const at = await c.start();
     try {
-      const job = c.scheduler.submitJob(
+      const job = await c.scheduler.submitJob(
         parseJobSpec({ sequence: "HPHPPHHPHPPH", steps: 4096, trajectories: 1 }),
       );
       const worker = await ScriptedWorker.connect(at.wsUrl);
@@ -212,7 +212,7 @@ describe("coordinator: heartbeat", () => {
         const status = (await (await fetch(`${at.url}/api/status`)).json()) as {
           connections: number;
         };
-        const units = c.store.listUnits(job.id);
+        const units = await c.store.listUnits(job.id);
         return status.connections === 0 && units[0]?.status === "queued" ? true : undefined;
       });
     } finally {

@@ -4,10 +4,11 @@ import { join } from "node:path";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../common/log.js";
-import { Coordinator, type CoordinatorAddress } from "../../coordinator/coordinator.js";
+import type { Coordinator, CoordinatorAddress } from "../../coordinator/coordinator.js";
 import { parseJobSpec } from "../../coordinator/job-spec.js";
 import { waitFor } from "../helpers/network.js";
 import { ScriptedWorker } from "../helpers/scripted-worker.js";
+import { createCoordinator } from "../helpers/test-coordinator.js";
 
 // A real coordinator on 127.0.0.1 with an injected clock: leases are sized at 4,096 steps/s
 // (a 4,096-step unit gets one second), reports extend them to 2 s past now, and the test sweeps
@@ -20,7 +21,7 @@ let address: CoordinatorAddress;
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), "foldnet-progress-"));
-  coordinator = new Coordinator(
+  coordinator = await createCoordinator(
     {
       host: "127.0.0.1",
       port: 0,
@@ -43,12 +44,12 @@ afterAll(async () => {
   await coordinator.stop();
 });
 
-const deadlineOf = (assignmentId: Uint8Array) =>
-  coordinator.store.getLease(bytesToHex(assignmentId))!.assignment;
+const deadlineOf = async (assignmentId: Uint8Array) =>
+  (await coordinator.store.getLease(bytesToHex(assignmentId)))!.assignment;
 
 describe("progress-based leases (real coordinator, real sockets)", () => {
   it("a worker at a quarter of the assumed speed keeps its lease; a silent one's unit is reissued", async () => {
-    coordinator.scheduler.submitJob(
+    await coordinator.scheduler.submitJob(
       parseJobSpec({
         sequence: "HPHPPHHPHPPH",
         steps: 2 * UNIT_STEPS,
@@ -73,12 +74,12 @@ describe("progress-based leases (real coordinator, real sockets)", () => {
       });
       const now = clock;
       await waitFor("the report to extend the lease", async () =>
-        deadlineOf(unit.assignmentId).deadline === now + 2_000 ? true : undefined,
+        (await deadlineOf(unit.assignmentId)).deadline === now + 2_000 ? true : undefined,
       );
-      coordinator.scheduler.sweep();
-      expect(deadlineOf(unit.assignmentId).status).toBe("active");
+      await coordinator.scheduler.sweep();
+      expect((await deadlineOf(unit.assignmentId)).status).toBe("active");
     }
-    expect(deadlineOf(other.assignmentId).status).toBe("revoked");
+    expect((await deadlineOf(other.assignmentId)).status).toBe("revoked");
     const verdict = await slow.submit(slow.run(unit));
     expect(verdict).toMatchObject({ accepted: true });
     // the silent worker's unit went back to the queue: the next request gets it

@@ -21,7 +21,7 @@ function attempt(pinned: Uint8Array): Promise<string> {
     let connection: WorkerConnection;
     const log = createLineLogger((line) => {
       if (line.includes(" error ")) {
-        connection.stop();
+        void connection.stop();
         resolve(line);
       }
     });
@@ -36,7 +36,7 @@ function attempt(pinned: Uint8Array): Promise<string> {
       { log },
     );
     connection.on("connected", () => {
-      connection.stop();
+      void connection.stop();
       resolve("connected");
     });
     connection.start();
@@ -51,6 +51,6 @@ describe("a worker that pins the coordinator's key", () => {
   it("refuses to answer the challenge of any other key", async () => {
     const line = await attempt(generateIdentity().publicKey);
     expect(line).toContain("not the pinned one");
-    expect(coordinator.store.listWorkers(10)).toHaveLength(1); // only the first test's worker
+    expect(await coordinator.store.listWorkers(10)).toHaveLength(1); // only the first test's worker
   });
 });

@@ -15,14 +15,14 @@ const honestAccepted: Assertion = ({ volunteers }) => {
 };
 
 /** Cheaters never earn, and each was refused with its own code until its key was banned. */
-const cheatersCaught: Assertion = ({ volunteers, coordinator }) => {
+const cheatersCaught: Assertion = async ({ volunteers, coordinator }) => {
   const codes = {
     skipper: "RESULT_ERROR_WORK_MISMATCH",
     liar: "RESULT_ERROR_ENERGY_MISMATCH",
     forger: "RESULT_ERROR_BAD_SIGNATURE",
   } as const;
   for (const v of volunteers.filter((x) => x.behaviour !== "honest")) {
-    expect(coordinator.store.account(v.key).balance).toBe(0n);
+    expect((await coordinator.store.account(v.key)).balance).toBe(0n);
     expect(v.verdicts.some((x) => x.code === codes[v.behaviour as keyof typeof codes])).toBe(true);
     for (const verdict of v.verdicts) {
       expect(verdict.accepted).toBe(false);
@@ -43,14 +43,16 @@ const ledgerAgrees: Assertion = async ({ address, coordinator, volunteers }) => 
   const accepted = volunteers.flatMap((v) => v.verdicts.filter((x) => x.accepted));
   expect(summary.workEntries).toBe(accepted.length);
   for (const v of volunteers)
-    expect(summary.balances.get(v.key) ?? 0n).toBe(coordinator.store.account(v.key).balance);
+    expect(summary.balances.get(v.key) ?? 0n).toBe(
+      (await coordinator.store.account(v.key)).balance,
+    );
   expect(summary.issued).toBe(accepted.reduce((sum, x) => sum + x.reward, 0n));
 };
 
 /** The job's best is a real fold and the best of what was accepted. */
-const jobBestIsReal: Assertion = ({ coordinator, job }) => {
-  const units = coordinator.store.listUnits(job.id).filter((u) => u.result !== null);
-  const current = coordinator.store.getJob(job.id)!;
+const jobBestIsReal: Assertion = async ({ coordinator, job }) => {
+  const units = (await coordinator.store.listUnits(job.id)).filter((u) => u.result !== null);
+  const current = (await coordinator.store.getJob(job.id))!;
   expect(current.bestFold).not.toBeNull();
   expect(foldEnergy(job.sequence, current.bestFold!, job.lattice)).toBe(current.bestEnergy);
   expect(Math.min(...units.map((u) => u.result!.bestEnergy))).toBe(current.bestEnergy);

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { silentLogger } from "../../common/log.js";
-import { Coordinator, type CoordinatorAddress } from "../../coordinator/coordinator.js";
+import type { Coordinator, CoordinatorAddress } from "../../coordinator/coordinator.js";
 import { parseJobSpec } from "../../coordinator/job-spec.js";
 import type { JobRecord } from "../../coordinator/store/store.js";
 import type { FrameOf } from "../../protocol/frames.js";
@@ -18,6 +18,7 @@ import { generateIdentity } from "../../protocol/identity.js";
 import { runSkipping } from "../../testkit/cheats.js";
 import type { SpooledResult } from "../../worker/spool.js";
 import { ScriptedWorker } from "../helpers/scripted-worker.js";
+import { createCoordinator } from "../helpers/test-coordinator.js";
 
 /** What a volunteer does with each unit it leases. */
 export type Behaviour = "honest" | "skipper" | "liar" | "forger";
@@ -107,7 +108,7 @@ export async function runScenario(
   assertions: readonly Assertion[],
 ): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), "foldnet-sim-"));
-  const coordinator = new Coordinator(
+  const coordinator = await createCoordinator(
     {
       host: "127.0.0.1",
       port: 0,
@@ -120,7 +121,7 @@ export async function runScenario(
   );
   const address = await coordinator.start();
   try {
-    const job = coordinator.scheduler.submitJob(parseJobSpec(options.job));
+    const job = await coordinator.scheduler.submitJob(parseJobSpec(options.job));
     const workers: [Volunteer, ScriptedWorker][] = [];
     for (const [behaviour, count] of Object.entries(options.population) as [Behaviour, number][]) {
       for (let i = 0; i < count; i++) {
@@ -139,11 +140,11 @@ export async function runScenario(
     }
     await Promise.all(workers.map(([v, w]) => volunteer(v, w, options.maxUnitsEach)));
     for (const [, w] of workers) w.close();
-    coordinator.sealer.sealAll();
+    await coordinator.sealer.sealAll();
     const world: World = {
       coordinator,
       address,
-      job: coordinator.store.getJob(job.id)!,
+      job: (await coordinator.store.getJob(job.id))!,
       volunteers: workers.map(([v]) => v),
     };
     for (const assertion of assertions) await assertion(world);

@@ -2,10 +2,11 @@ import { bytesToHex } from "@noble/hashes/utils.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../../common/log.js";
 import { ApiClient } from "../../../coordinator/api-client.js";
-import { Coordinator, type CoordinatorAddress } from "../../../coordinator/coordinator.js";
+import type { Coordinator, CoordinatorAddress } from "../../../coordinator/coordinator.js";
 import { generateIdentity } from "../../../protocol/identity.js";
 import { expectFoldnetError } from "../../helpers/errors.js";
 import { ScriptedWorker } from "../../helpers/scripted-worker.js";
+import { createCoordinator } from "../../helpers/test-coordinator.js";
 
 const ADMIN = "fn_accounts_admin";
 let coordinator: Coordinator;
@@ -13,7 +14,7 @@ let address: CoordinatorAddress;
 let admin: ApiClient;
 
 beforeAll(async () => {
-  coordinator = new Coordinator(
+  coordinator = await createCoordinator(
     { host: "127.0.0.1", port: 0, dbFile: ":memory:", apiKeys: [ADMIN], verifyThreads: 0 },
     { log: silentLogger },
   );

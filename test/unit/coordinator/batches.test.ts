@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../../common/log.js";
 import { ApiClient } from "../../../coordinator/api-client.js";
-import { Coordinator, type CoordinatorAddress } from "../../../coordinator/coordinator.js";
+import type { Coordinator, CoordinatorAddress } from "../../../coordinator/coordinator.js";
 import { expectFoldnetError } from "../../helpers/errors.js";
+import { createCoordinator } from "../../helpers/test-coordinator.js";
 
 const KEY = "fn_batches";
 let coordinator: Coordinator;
@@ -10,7 +11,7 @@ let address: CoordinatorAddress;
 let client: ApiClient;
 
 beforeAll(async () => {
-  coordinator = new Coordinator(
+  coordinator = await createCoordinator(
     {
       host: "127.0.0.1",
       port: 0,

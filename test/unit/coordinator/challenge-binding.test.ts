@@ -10,7 +10,7 @@ import { tempDir } from "../../helpers/network.js";
 describe("challenges bound to (assignment, committed root)", () => {
   it("draw the same segments for the same commit: sent twice, after a reconnect, across a restart", async () => {
     const file = join(tempDir("bind"), "c.db");
-    const world = setup(undefined, file);
+    const world = await setup(undefined, file);
     const { intake, worker, result } = world;
     const session = sink();
     const first = await commitOn(intake, worker, result, session);
@@ -26,7 +26,7 @@ describe("challenges bound to (assignment, committed root)", () => {
   });
 
   it("refuse a different root for a challenged assignment as a strike", async () => {
-    const world = setup();
+    const world = await setup();
     const { intake, worker, result, assignment } = world;
     await commitOn(intake, worker, result);
     // the same assignment, re-sealed with one segment skipped: another root, validly signed
@@ -49,7 +49,7 @@ describe("challenges bound to (assignment, committed root)", () => {
 
 describe("one key, two sessions", () => {
   it("gives no strike for honest openings when a second session commits the same assignment", async () => {
-    const world = setup();
+    const world = await setup();
     const { intake, worker, result } = world;
     const a = sink();
     const b = sink();
@@ -61,15 +61,17 @@ describe("one key, two sessions", () => {
     expect(world.store.getWorker(world.workerHex)?.strikes).toBe(0);
   });
 
-  it("keeps the other session's leases when one session closes", () => {
-    const world = setup();
+  it("keeps the other session's leases when one session closes", async () => {
+    const world = await setup();
     const { scheduler, store, workerHex } = world;
     // a second job, so the second session gets a lease of its own
-    scheduler.submitJob(parseJobSpec({ sequence: "HPHPPHHPHPPH", steps: 4096, trajectories: 1 }));
-    const [other] = scheduler.lease(workerHex, 1);
+    await scheduler.submitJob(
+      parseJobSpec({ sequence: "HPHPPHHPHPPH", steps: 4096, trajectories: 1 }),
+    );
+    const [other] = await scheduler.lease(workerHex, 1);
     const before = store.getLease(other!.assignment.id)!.assignment.deadline;
     const first = Buffer.from(world.result.assignmentId).toString("hex");
-    scheduler.sessionClosed([first]);
+    await scheduler.sessionClosed([first]);
     expect(store.getLease(other!.assignment.id)!.assignment.deadline).toBe(before);
     const closed = store.getLease(first)!;
     expect(closed.assignment.deadline).toBeLessThan(before);

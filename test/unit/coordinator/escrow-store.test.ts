@@ -1,7 +1,7 @@
 import { bytesToHex } from "@noble/hashes/utils.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { exportChain } from "../../../coordinator/ledger-api.js";
+import { chainFile } from "../../../coordinator/ledger-api.js";
 import type { JobRecord } from "../../../coordinator/store/store.js";
 import { verifyChain } from "../../../ledger/verify-chain.js";
 import { networkId } from "../../../protocol/canonical.js";
@@ -81,7 +81,7 @@ describe("escrow store: funding, bounties, refunds", () => {
           if (o.kind === "submit") net.submit(o.trajectories, o.generations);
           else if (o.kind === "unit") net.unit(people[o.worker]!, o.improves ? FOLD : STRAIGHT);
           else if (o.kind === "cancel") store.cancelJob(pick(o.job).id, 0);
-          else if (o.kind === "seal") net.sealer.sealAll();
+          else if (o.kind === "seal") net.seal();
           else if (o.kind === "transfer") {
             const from = people[o.from]!;
             const balance = store.account(hex(from)).balance;
@@ -100,8 +100,11 @@ describe("escrow store: funding, bounties, refunds", () => {
             expect(net.fund(funder, job, amount) === undefined).toBe(ok);
           }
         }
-        net.sealer.sealAll();
-        const summary = verifyChain(exportChain(store, producer.publicKey), producer.publicKey);
+        net.seal();
+        const summary = verifyChain(
+          chainFile(store.listBlocks(0, 1_000_000), producer.publicKey),
+          producer.publicKey,
+        );
         const accounts = store.accounts(100);
         for (const a of accounts) expect(summary.balances.get(a.key) ?? 0n).toBe(a.balance);
         for (const [key, balance] of summary.balances)

@@ -3,11 +3,13 @@ import { describe, expect, it } from "vitest";
 import { parseJobSpec } from "../../../coordinator/job-spec.js";
 import { LeaseProgress } from "../../../coordinator/lease-progress.js";
 import { DEFAULT_SCHEDULER_OPTIONS, Scheduler } from "../../../coordinator/scheduler.js";
+import { settledStore } from "../../../coordinator/store/settled-store.js";
 import { SqliteStore } from "../../../coordinator/store/sqlite-store.js";
 
-function setup() {
+async function setup() {
   let now = 1_000_000;
-  const store = new SqliteStore(":memory:");
+  const sync = new SqliteStore(":memory:");
+  const store = settledStore(sync);
   const scheduler = new Scheduler(
     {
       ...DEFAULT_SCHEDULER_OPTIONS,
@@ -19,17 +21,18 @@ function setup() {
     },
     { store, now: () => now },
   );
-  scheduler.submitJob(
+  await scheduler.submitJob(
     parseJobSpec({ sequence: "HPHPPHHPHPPH", steps: 4096, unitSteps: 4096, trajectories: 1 }),
   );
   const key = "ab".repeat(32);
-  const [lease] = scheduler.lease(key, 1);
+  const [lease] = await scheduler.lease(key, 1);
   const id = hexToBytes(lease!.assignment.id);
   const tracker = new LeaseProgress(key, { store, scheduler, now: () => now });
   const report = (stepsDone: number) =>
     tracker.report({ kind: "progress", assignmentId: id, stepsDone, bestEnergy: 0 });
-  const deadline = () => store.getLease(lease!.assignment.id)!.assignment.deadline;
+  const deadline = () => sync.getLease(lease!.assignment.id)!.assignment.deadline;
   return {
+    sync,
     store,
     scheduler,
     key,
@@ -43,76 +46,76 @@ function setup() {
 }
 
 describe("progress-based leases", () => {
-  it("extend to now + grace when the deadline is near, and not before", () => {
-    const t = setup();
+  it("extend to now + grace when the deadline is near, and not before", async () => {
+    const t = await setup();
     expect(t.deadline()).toBe(t.at() + 1_000);
-    expect(t.report(100)).toBeUndefined();
+    expect(await t.report(100)).toBeUndefined();
     expect(t.deadline()).toBe(t.at() + 10_000);
     t.advance(4_000); // 6 s left: more than half a grace, no store write
-    expect(t.report(200)).toBeUndefined();
+    expect(await t.report(200)).toBeUndefined();
     expect(t.deadline()).toBe(t.at() + 6_000);
     t.advance(2_000); // 4 s left
-    t.report(300);
+    await t.report(300);
     expect(t.deadline()).toBe(t.at() + 10_000);
   });
 
-  it("ignore reports that do not advance, exceed the unit, or name another key's lease", () => {
-    const t = setup();
-    t.report(100);
-    expect(t.report(100)).toBe("not-advancing");
-    expect(t.report(50)).toBe("not-advancing");
+  it("ignore reports that do not advance, exceed the unit, or name another key's lease", async () => {
+    const t = await setup();
+    await t.report(100);
+    expect(await t.report(100)).toBe("not-advancing");
+    expect(await t.report(50)).toBe("not-advancing");
     const foreign = new LeaseProgress("cd".repeat(32), {
       store: t.store,
       scheduler: t.scheduler,
       now: t.at,
     });
     expect(
-      foreign.report({ kind: "progress", assignmentId: t.id, stepsDone: 1, bestEnergy: 0 }),
+      await foreign.report({ kind: "progress", assignmentId: t.id, stepsDone: 1, bestEnergy: 0 }),
     ).toBe("unknown-lease");
     const fresh = new LeaseProgress(t.key, { store: t.store, scheduler: t.scheduler, now: t.at });
     expect(
-      fresh.report({ kind: "progress", assignmentId: t.id, stepsDone: 4097, bestEnergy: 0 }),
+      await fresh.report({ kind: "progress", assignmentId: t.id, stepsDone: 4097, bestEnergy: 0 }),
     ).toBe("unknown-lease");
   });
 
-  it("keep a lease while it progresses, up to the slowest speed kept", () => {
-    const t = setup();
+  it("keep a lease while it progresses, up to the slowest speed kept", async () => {
+    const t = await setup();
     const issuedAt = t.at();
     for (let s = 1; s <= 15; s++) {
       t.advance(1_000);
-      t.report(s * 10);
-      expect(t.scheduler.sweep()).toEqual([]);
+      await t.report(s * 10);
+      expect(await t.scheduler.sweep()).toEqual([]);
     }
     expect(t.deadline()).toBe(issuedAt + 16_000); // the cap: 4,096 steps at 256 steps/s
     t.advance(1_000);
-    t.report(1_000);
-    expect(t.scheduler.sweep()).toHaveLength(1);
-    expect(t.store.getLease(bytesToHex(t.id))!.assignment.status).toBe("revoked");
+    await t.report(1_000);
+    expect(await t.scheduler.sweep()).toHaveLength(1);
+    expect(t.sync.getLease(bytesToHex(t.id))!.assignment.status).toBe("revoked");
   });
 
-  it("let silence expire a lease one grace after the last report", () => {
-    const t = setup();
+  it("let silence expire a lease one grace after the last report", async () => {
+    const t = await setup();
     t.advance(500);
-    t.report(10);
+    await t.report(10);
     t.advance(9_999);
-    expect(t.scheduler.sweep()).toEqual([]);
+    expect(await t.scheduler.sweep()).toEqual([]);
     t.advance(1);
-    expect(t.scheduler.sweep()).toHaveLength(1);
+    expect(await t.scheduler.sweep()).toHaveLength(1);
   });
 
-  it("let a new session of the key extend a lease its closed session shortened (resume)", () => {
-    const t = setup();
-    t.report(100);
-    t.scheduler.sessionClosed([bytesToHex(t.id)]); // the worker was killed: 2 s of grace
+  it("let a new session of the key extend a lease its closed session shortened (resume)", async () => {
+    const t = await setup();
+    await t.report(100);
+    await t.scheduler.sessionClosed([bytesToHex(t.id)]); // the worker was killed: 2 s of grace
     expect(t.deadline()).toBe(t.at() + 2_000);
     t.advance(1_500);
     // the restarted worker resumes the unit from its checkpoint on a new connection
     const resumed = new LeaseProgress(t.key, { store: t.store, scheduler: t.scheduler, now: t.at });
     expect(
-      resumed.report({ kind: "progress", assignmentId: t.id, stepsDone: 120, bestEnergy: 0 }),
+      await resumed.report({ kind: "progress", assignmentId: t.id, stepsDone: 120, bestEnergy: 0 }),
     ).toBeUndefined();
     expect(t.deadline()).toBe(t.at() + 10_000);
     t.advance(1_000);
-    expect(t.scheduler.sweep()).toEqual([]);
+    expect(await t.scheduler.sweep()).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import { commitOn, setup, sink, submit } from "../../helpers/intake.js";
 const policy = DEFAULT_LEASE_QUOTA_POLICY;
 
 describe("per-key lease quotas", () => {
-  it("start low, double with accepted results, halve on a missed deadline, drop to the floor on a rejection", () => {
+  it("start low, double with accepted results, halve on a missed deadline, drop to the floor on a rejection", async () => {
     expect(policy.initial).toBe(2);
     expect(nextQuota(policy, 2, "accepted")).toBe(4);
     expect(nextQuota(policy, policy.ceiling, "accepted")).toBe(policy.ceiling);
@@ -16,14 +16,14 @@ describe("per-key lease quotas", () => {
   });
 
   it("grow a key's quota with an accepted result, through the intake", async () => {
-    const world = setup();
-    expect(world.scheduler.leaseQuota(world.workerHex)).toBe(2);
+    const world = await setup();
+    expect(await world.scheduler.leaseQuota(world.workerHex)).toBe(2);
     expect(await submit(world)).toMatchObject({ kind: "verdict", accepted: true });
-    expect(world.scheduler.leaseQuota(world.workerHex)).toBe(4);
+    expect(await world.scheduler.leaseQuota(world.workerHex)).toBe(4);
   });
 
   it("revoke a rejected result's lease at once and requeue its unit", async () => {
-    const world = setup();
+    const world = await setup();
     const { intake, worker, result, store, workerHex } = world;
     const session = sink();
     const segments = await commitOn(intake, worker, result, session);
@@ -39,16 +39,16 @@ describe("per-key lease quotas", () => {
     const lease = store.getLease(Buffer.from(result.assignmentId).toString("hex"))!;
     expect(lease.assignment.status).toBe("revoked");
     expect(store.getLease(lease.assignment.id)!.unit.status).toBe("queued");
-    expect(world.scheduler.leaseQuota(workerHex)).toBe(policy.floor);
+    expect(await world.scheduler.leaseQuota(workerHex)).toBe(policy.floor);
     expect(store.activeLeaseCount(workerHex)).toBe(0);
   });
 
-  it("halve the quota of a key whose lease expired, and requeue the unit", () => {
-    const world = setup();
+  it("halve the quota of a key whose lease expired, and requeue the unit", async () => {
+    const world = await setup();
     const { store, scheduler, workerHex, assignment } = world;
     store.limits.setLeaseQuota(workerHex, 16);
     store.shortenLeases([Buffer.from(assignment.assignmentId).toString("hex")], 0); // deadline passed
-    expect(scheduler.sweep()).toEqual([assignment.unitId]);
-    expect(scheduler.leaseQuota(workerHex)).toBe(8);
+    expect(await scheduler.sweep()).toEqual([assignment.unitId]);
+    expect(await scheduler.leaseQuota(workerHex)).toBe(8);
   });
 });

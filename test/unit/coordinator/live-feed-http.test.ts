@@ -5,15 +5,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../../common/log.js";
-import { Coordinator, type CoordinatorAddress } from "../../../coordinator/coordinator.js";
+import type { Coordinator, CoordinatorAddress } from "../../../coordinator/coordinator.js";
 import type { Snapshot } from "../../../coordinator/live-feed.js";
+import { createCoordinator } from "../../helpers/test-coordinator.js";
 
 const API_KEY = "fn_feed_test";
 let coordinator: Coordinator;
 let address: CoordinatorAddress;
 
 beforeAll(async () => {
-  coordinator = new Coordinator(
+  coordinator = await createCoordinator(
     { host: "127.0.0.1", port: 0, dbFile: ":memory:", apiKeys: [API_KEY], verifyThreads: 0 },
     { log: silentLogger },
   );

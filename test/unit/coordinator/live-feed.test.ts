@@ -126,13 +126,13 @@ function setup(opts: Partial<LiveFeedOptions> = {}) {
     { ...DEFAULT_LIVE_FEED_OPTIONS, ...opts },
     {
       store: {
-        listJobs: () => state.jobs,
-        listWorkers: () => state.workers,
-        energyHistory: () => {
+        listJobs: async () => state.jobs,
+        listWorkers: async () => state.workers,
+        energyHistory: async () => {
           state.historyReads++;
           return state.results;
         },
-        counts: () => counts,
+        counts: async () => counts,
       },
       status: () => ({
         coordinatorKeyId: "ck",
@@ -153,7 +153,7 @@ afterEach(() => {
 });
 
 describe("bestEnergyHistory", () => {
-  it("keeps one point per improvement, in acceptance order", () => {
+  it("keeps one point per improvement, in acceptance order", async () => {
     expect(
       bestEnergyHistory([result(30, -5), result(10, -3), result(20, -3), result(40, -7)]),
     ).toEqual([
@@ -166,10 +166,11 @@ describe("bestEnergyHistory", () => {
 });
 
 describe("LiveFeed", () => {
-  it("opens an event stream with a snapshot of jobs, workers and counts", () => {
+  it("opens an event stream with a snapshot of jobs, workers and counts", async () => {
     const { feed } = setup();
     const res = new FakeResponse();
     feed.handle(get, asRes(res));
+    await vi.advanceTimersByTimeAsync(0); // the first snapshot is read from the store
     expect(res.status).toBe(200);
     expect(res.headers["content-type"]).toContain("text/event-stream");
     const [first] = res.snapshots();
@@ -194,6 +195,7 @@ describe("LiveFeed", () => {
     const { feed, state } = setup({ minIntervalMs: 500 });
     const res = new FakeResponse();
     feed.handle(get, asRes(res));
+    await vi.advanceTimersByTimeAsync(0);
     expect(res.snapshots()).toHaveLength(1);
     for (let i = 0; i < 10; i++) feed.changed();
     await vi.advanceTimersByTimeAsync(0);
@@ -229,7 +231,7 @@ describe("LiveFeed", () => {
     expect(late.snapshots()).toHaveLength(1);
   });
 
-  it("refuses streams beyond its limit with 503 and other methods with 405", () => {
+  it("refuses streams beyond its limit with 503 and other methods with 405", async () => {
     const { feed } = setup({ maxClients: 1 });
     feed.handle(get, asRes(new FakeResponse()));
     const second = new FakeResponse();
@@ -240,7 +242,7 @@ describe("LiveFeed", () => {
     expect(post.status).toBe(405);
   });
 
-  it("refuses one address's streams beyond its share with 429, not another address's", () => {
+  it("refuses one address's streams beyond its share with 429, not another address's", async () => {
     const { feed } = setup({ maxClientsPerAddress: 2 });
     const mine = [new FakeResponse(), new FakeResponse(), new FakeResponse()];
     for (const res of mine) feed.handle(getFrom("10.0.0.1"), asRes(res));
@@ -264,38 +266,42 @@ describe("LiveFeed", () => {
 
   it("measures each worker's verified steps per second over its window", async () => {
     const { feed, state } = setup({ throughputWindowMs: 60_000 });
-    expect(feed.snapshot().workers.map((w) => w.stepsPerSecond)).toEqual([0, 0]);
+    expect((await feed.snapshot()).workers.map((w) => w.stepsPerSecond)).toEqual([0, 0]);
     await vi.advanceTimersByTimeAsync(2_000);
     state.workers = [worker("k1", 0), worker("k2", 1_000_000)];
     // One unit verified 2 s after the first sample: divided by the 10 s floor, not 2 s.
-    expect(feed.snapshot().workers.find((w) => w.keyId === "id-k2")?.stepsPerSecond).toBe(100_000);
+    expect((await feed.snapshot()).workers.find((w) => w.keyId === "id-k2")?.stepsPerSecond).toBe(
+      100_000,
+    );
     await vi.advanceTimersByTimeAsync(18_000);
     state.workers = [worker("k1", 0), worker("k2", 2_000_000)];
-    const snap = feed.snapshot();
+    const snap = await feed.snapshot();
     expect(snap.workers.find((w) => w.keyId === "id-k2")?.stepsPerSecond).toBe(100_000); // 2 M / 20 s
     expect(snap.stepsPerSecond).toBe(100_000);
     // Two minutes on without new work: the window has moved past every verified step.
     for (let i = 0; i < 12; i++) {
       await vi.advanceTimersByTimeAsync(10_000);
-      feed.snapshot();
+      await feed.snapshot();
     }
-    expect(feed.snapshot().workers.find((w) => w.keyId === "id-k2")?.stepsPerSecond).toBe(0);
+    expect((await feed.snapshot()).workers.find((w) => w.keyId === "id-k2")?.stepsPerSecond).toBe(
+      0,
+    );
   });
 
-  it("rebuilds a job's history from its results only when its best energy changes", () => {
+  it("rebuilds a job's history from its results only when its best energy changes", async () => {
     const { feed, state } = setup();
-    expect(feed.snapshot().jobs[0]?.history).toEqual([]);
+    expect((await feed.snapshot()).jobs[0]?.history).toEqual([]);
     expect(state.historyReads).toBe(0); // nothing verified yet: nothing to read
     state.results = [result(1_000, -4)];
     state.jobs = [job({ bestEnergy: -4, unitsDone: 1 })];
-    expect(feed.snapshot().jobs[0]?.history).toEqual([[1_000, -4]]);
+    expect((await feed.snapshot()).jobs[0]?.history).toEqual([[1_000, -4]]);
     state.results.push(result(2_000, -4));
     state.jobs = [job({ bestEnergy: -4, unitsDone: 2 })];
-    feed.snapshot();
+    await feed.snapshot();
     expect(state.historyReads).toBe(1);
     state.results.push(result(3_000, -6));
     state.jobs = [job({ bestEnergy: -6, unitsDone: 3 })];
-    expect(feed.snapshot().jobs[0]?.history).toEqual([
+    expect((await feed.snapshot()).jobs[0]?.history).toEqual([
       [1_000, -4],
       [3_000, -6],
     ]);

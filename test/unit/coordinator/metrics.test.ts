@@ -9,6 +9,7 @@ import {
   JOB_SERIES_RETENTION_MS,
 } from "../../../coordinator/metrics.js";
 import { DEFAULT_SCHEDULER_OPTIONS, Scheduler } from "../../../coordinator/scheduler.js";
+import { settledStore } from "../../../coordinator/store/settled-store.js";
 import { SqliteStore } from "../../../coordinator/store/sqlite-store.js";
 import { createWorkerMetrics, serveMetrics } from "../../../worker/metrics.js";
 import type { WorkerStatus } from "../../../worker/status.js";
@@ -30,8 +31,9 @@ afterEach(() => {
 });
 
 function network(now: { t: number }) {
-  const store = new SqliteStore(":memory:");
-  stores.push(store);
+  const sync = new SqliteStore(":memory:");
+  stores.push(sync);
+  const store = settledStore(sync);
   const metrics = createCoordinatorMetrics(new Registry());
   const scheduler = new Scheduler(
     { ...DEFAULT_SCHEDULER_OPTIONS, minLeaseMs: 1_000 },
@@ -123,7 +125,7 @@ describe("scheduler and scrape-time gauges", () => {
   it("count leases, reissues and completions, time store transactions, and fill job gauges", async () => {
     const now = { t: 1_000_000 };
     const { store, metrics, scheduler } = network(now);
-    const job = scheduler.submitJob(spec(3));
+    const job = await scheduler.submitJob(spec(3));
     let connected = ["k1", "k2", "k1"];
     collectCoordinatorState(metrics, {
       store,
@@ -141,14 +143,14 @@ describe("scheduler and scrape-time gauges", () => {
     expect(await value(r, "foldnet_endpoint_connections")).toBe(4);
     expect(await value(r, "foldnet_endpoint_parked_requests")).toBe(1);
 
-    const leases = scheduler.lease("k1", 2);
+    const leases = await scheduler.lease("k1", 2);
     expect(leases).toHaveLength(2);
     expect(await value(r, "foldnet_scheduler_units_leased_total")).toBe(2);
     expect(await value(r, 'foldnet_scheduler_units{status="leased"}')).toBe(2);
     expect(await value(r, 'foldnet_store_transaction_seconds_count{op="lease_units"}')).toBe(1);
 
     now.t += 60_000; // past the 1 s minimum lease (65 536 steps at 200 k steps/s ≈ 0.33 s)
-    expect(scheduler.sweep()).toHaveLength(2);
+    expect(await scheduler.sweep()).toHaveLength(2);
     expect(await value(r, "foldnet_scheduler_units_reissued_total")).toBe(2);
     expect(await value(r, 'foldnet_store_transaction_seconds_count{op="expire_leases"}')).toBe(1);
 
@@ -159,7 +161,7 @@ describe("scheduler and scrape-time gauges", () => {
   it("keeps per-job series for running jobs and for an hour after a job ends", async () => {
     const now = { t: 5_000_000 };
     const { store, metrics, scheduler } = network(now);
-    const job = scheduler.submitJob(spec(1));
+    const job = await scheduler.submitJob(spec(1));
     collectCoordinatorState(metrics, {
       store,
       connectedWorkers: () => [],
@@ -167,7 +169,7 @@ describe("scheduler and scrape-time gauges", () => {
       parkedRequests: () => 0,
       now: () => now.t,
     });
-    store.cancelJob(job.id, now.t);
+    await store.cancelJob(job.id, now.t);
     const series = `foldnet_job_progress_ratio{job_id="${job.id}"}`;
     expect(await value(metrics.register, series)).toBe(0);
     now.t += JOB_SERIES_RETENTION_MS;

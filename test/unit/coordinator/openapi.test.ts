@@ -1,10 +1,11 @@
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../../common/log.js";
-import { Coordinator, type CoordinatorAddress } from "../../../coordinator/coordinator.js";
+import type { Coordinator, CoordinatorAddress } from "../../../coordinator/coordinator.js";
 import { OPENAPI } from "../../../coordinator/openapi.js";
 import { generateIdentity } from "../../../protocol/identity.js";
 import { validate } from "../../helpers/json-schema.js";
+import { createCoordinator } from "../../helpers/test-coordinator.js";
 
 const ADMIN = "fn_openapi";
 let coordinator: Coordinator;
@@ -15,7 +16,7 @@ const paths = OPENAPI.paths as Record<string, Record<string, Record<string, unkn
 const exercised = new Set<string>();
 
 beforeAll(async () => {
-  coordinator = new Coordinator(
+  coordinator = await createCoordinator(
     { host: "127.0.0.1", port: 0, dbFile: ":memory:", apiKeys: [ADMIN], verifyThreads: 0 },
     { log: silentLogger },
   );
@@ -110,7 +111,7 @@ describe("the OpenAPI document", () => {
     await call("POST", "/api/admin/accounts/eve/weight", { weight: 2 });
     await call("GET", "/api/admin/accounts");
     const worker = bytesToHex(generateIdentity().publicKey);
-    coordinator.store.touchWorker(worker, worker.slice(0, 16), Date.now());
+    await coordinator.store.touchWorker(worker, worker.slice(0, 16), Date.now());
     await call("POST", `/api/admin/workers/${worker}/ban`);
     await call("POST", `/api/admin/workers/${worker}/unban`);
     await call("GET", "/api/audit");

@@ -9,7 +9,7 @@ const busy = () => new FoldnetError({ code: "VERIFY_ERROR_BUSY" }, "full");
 describe("result intake", () => {
   it("waits for a full verification pool instead of dropping the result", async () => {
     let calls = 0;
-    const world = setup(async (ctx, openings) => {
+    const world = await setup(async (ctx, openings) => {
       if (++calls <= 2) throw busy();
       verifyOpenings(ctx, openings);
     });
@@ -20,7 +20,7 @@ describe("result intake", () => {
   });
 
   it("tells the worker, without a strike, when the pool stays full", async () => {
-    const world = setup(async () => {
+    const world = await setup(async () => {
       throw busy();
     });
     const answer = await submit(world);

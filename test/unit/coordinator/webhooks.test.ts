@@ -4,10 +4,11 @@ import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../../common/log.js";
 import { ApiClient } from "../../../coordinator/api-client.js";
-import { Coordinator, type CoordinatorAddress } from "../../../coordinator/coordinator.js";
+import type { Coordinator, CoordinatorAddress } from "../../../coordinator/coordinator.js";
 import { webhookMessage } from "../../../coordinator/webhooks.js";
 import { verifySignature } from "../../../protocol/identity.js";
 import { expectFoldnetError } from "../../helpers/errors.js";
+import { createCoordinator } from "../../helpers/test-coordinator.js";
 
 const KEY = "fn_webhooks";
 let now = 1_000_000;
@@ -21,7 +22,7 @@ const received: { signed: boolean; event: string; jobId: string }[] = [];
 const answers: number[] = [];
 
 beforeAll(async () => {
-  coordinator = new Coordinator(
+  coordinator = await createCoordinator(
     { host: "127.0.0.1", port: 0, dbFile: ":memory:", apiKeys: [KEY], verifyThreads: 0 },
     { log: silentLogger, now: () => now },
   );
@@ -62,7 +63,7 @@ describe("job webhooks", () => {
     answers.push(500, 503);
     await client.cancel(job.id);
     await coordinator.webhooks.tick();
-    expect(coordinator.store.webhooks.webhookState(job.id)).toEqual({
+    expect(await coordinator.store.webhooks.webhookState(job.id)).toEqual({
       state: "pending",
       attempts: 1,
     });
@@ -78,7 +79,7 @@ describe("job webhooks", () => {
     expect(received).toEqual(
       Array(3).fill({ signed: true, event: "job.cancelled", jobId: job.id }),
     );
-    expect(coordinator.store.webhooks.webhookState(job.id)).toEqual({
+    expect(await coordinator.store.webhooks.webhookState(job.id)).toEqual({
       state: "delivered",
       attempts: 3,
     });

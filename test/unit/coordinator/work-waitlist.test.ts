@@ -15,7 +15,7 @@ function request(slots: number, queue: { available: number }) {
     got,
     parked: {
       slots,
-      serve: (n: number) => {
+      serve: async (n: number) => {
         const sent = Math.min(n, queue.available);
         queue.available -= sent;
         got.served += sent;
@@ -29,7 +29,7 @@ function request(slots: number, queue: { available: number }) {
 }
 
 describe("long-polled work requests", () => {
-  it("serves parked requests in arrival order when units are queued", () => {
+  it("serves parked requests in arrival order when units are queued", async () => {
     const queue = { available: 0 };
     const list = new WorkWaitlist(5_000);
     const a = request(2, queue);
@@ -39,14 +39,55 @@ describe("long-polled work requests", () => {
     list.park(ownerB, b.parked);
     queue.available = 2;
     list.notify();
+    await list.settled();
     expect([a.got.served, b.got.served]).toEqual([2, 0]);
     queue.available = 1;
     list.notify();
+    await list.settled();
     expect(b.got.served).toBe(1);
     expect(list.size).toBe(0);
   });
 
-  it("adds a second request of the same owner to the parked one instead of dropping it", () => {
+  it("runs one pass at a time and another for units queued during it", async () => {
+    const queue = { available: 0 };
+    const list = new WorkWaitlist(5_000);
+    const a = request(1, queue);
+    const b = request(1, queue);
+    list.park({}, a.parked);
+    list.park({}, b.parked);
+    queue.available = 1;
+    list.notify(); // a pass starts: it serves a
+    queue.available = 1;
+    list.notify(); // during the pass: runs again after it, serving b
+    await list.settled();
+    expect([a.got.served, b.got.served]).toEqual([1, 1]);
+  });
+
+  it("keeps requests parked when a pass fails, and tells why", async () => {
+    const errors: unknown[] = [];
+    const list = new WorkWaitlist(5_000, (e) => errors.push(e));
+    let gaveUp = 0;
+    list.park(
+      {},
+      {
+        slots: 1,
+        serve: async () => {
+          throw new Error("store away");
+        },
+        giveUp: () => {
+          gaveUp++;
+        },
+      },
+    );
+    list.notify();
+    await list.settled();
+    expect(errors).toHaveLength(1);
+    expect(list.size).toBe(1);
+    vi.advanceTimersByTime(5_000);
+    expect(gaveUp).toBe(1);
+  });
+
+  it("adds a second request of the same owner to the parked one instead of dropping it", async () => {
     const queue = { available: 0 };
     const list = new WorkWaitlist(5_000);
     const first = request(1, queue);
@@ -55,10 +96,11 @@ describe("long-polled work requests", () => {
     list.park(owner, request(1, queue).parked);
     queue.available = 5;
     list.notify();
+    await list.settled();
     expect(first.got.served).toBe(2);
   });
 
-  it("answers noWork after parkMs, and drops a cancelled request silently", () => {
+  it("answers noWork after parkMs, and drops a cancelled request silently", async () => {
     const queue = { available: 0 };
     const list = new WorkWaitlist(5_000);
     const waiting = request(1, queue);

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../../common/log.js";
-import { Coordinator, type CoordinatorAddress } from "../../../coordinator/coordinator.js";
+import type { Coordinator, CoordinatorAddress } from "../../../coordinator/coordinator.js";
+import { createCoordinator } from "../../helpers/test-coordinator.js";
 
 const DASHBOARD = new URL("../../../ops/grafana/foldnet.json", import.meta.url);
 
@@ -36,7 +37,7 @@ function metricNames(expr: string): string[] {
 let coordinator: Coordinator;
 let address: CoordinatorAddress;
 beforeAll(async () => {
-  coordinator = new Coordinator(
+  coordinator = await createCoordinator(
     { host: "127.0.0.1", port: 0, dbFile: ":memory:", apiKeys: ["fn_grafana"], verifyThreads: 0 },
     { log: silentLogger },
   );
