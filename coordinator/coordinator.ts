@@ -1,6 +1,7 @@
 /**
  * The coordinator process, wired: one HTTP server on one port serving the job API (`/api`),
- * the workers' WebSocket endpoint (`/ws`) and the dashboard; the store, the scheduler, the
+ * the workers' WebSocket endpoint (`/ws`), the dashboard and the health probes (`/healthz`,
+ * `/readyz`); the store, the scheduler, the
  * result intake with its verification pool, and the coordinator's signing identity. Built
  * from `(opts, deps)` with `start()`/`stop()`.
  * @module
@@ -21,6 +22,7 @@ import { challengeKey } from "./challenge-draw.js";
 import { Dashboard } from "./dashboard.js";
 import { DEFAULT_VERIFY_THREADS } from "./defaults.js";
 import { ApiError } from "./errors.js";
+import { HEALTH_PATHS, type ReadinessCheck, serveHealth } from "./health.js";
 import { JobApi } from "./http-api.js";
 import { abandon, answerError, notFound, requestUrl } from "./http-util.js";
 import { DEFAULT_JOB_QUOTA, type JobQuota } from "./job-submit.js";
@@ -72,6 +74,8 @@ export interface CoordinatorOptions {
 export interface CoordinatorDeps {
   readonly log: Logger;
   readonly now?: () => number;
+  /** `/readyz`'s check; default: read the chain head, the cheapest query of the store. */
+  readonly ready?: ReadinessCheck;
 }
 
 /** Where a started coordinator listens. */
@@ -104,12 +108,18 @@ export class Coordinator {
   readonly webhooks: WebhookSender;
   private readonly ledgerApi: LedgerApi;
   private readonly now: () => number;
+  private readonly ready: ReadinessCheck;
 
   constructor(
     private readonly opts: CoordinatorOptions,
     private readonly deps: CoordinatorDeps,
   ) {
     this.now = deps.now ?? Date.now;
+    this.ready =
+      deps.ready ??
+      (async () => {
+        this.store.head();
+      });
     const memory = opts.dbFile === ":memory:";
     this.store = new SqliteStore(opts.dbFile);
     this.metrics = createCoordinatorMetrics(new Registry());
@@ -237,6 +247,7 @@ export class Coordinator {
     try {
       const url = requestUrl(req.url);
       path = url.pathname;
+      if (HEALTH_PATHS.has(path)) return await serveHealth(req, res, path, this.ready);
       if (path === "/metrics") return await this.serveMetrics(req, res);
       if (path === "/api/events") return this.feed.handle(req, res);
       if (path.startsWith("/api/ledger/")) return await this.ledgerApi.handle(req, res, url);
