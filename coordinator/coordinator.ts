@@ -19,6 +19,7 @@ import {
 } from "../protocol/identity.js";
 import { ensureApiKeys } from "./api-keys.js";
 import { challengeKey } from "./challenge-draw.js";
+import { clientAddress } from "./client-address.js";
 import { Dashboard } from "./dashboard.js";
 import { DEFAULT_VERIFY_THREADS } from "./defaults.js";
 import { ApiError } from "./errors.js";
@@ -68,6 +69,11 @@ export interface CoordinatorOptions {
   readonly sealer?: Partial<SealerOptions>;
   /** Per-API-key bounds on running jobs. */
   readonly jobQuota?: Partial<JobQuota>;
+  /**
+   * Load balancers whose X-Forwarded-For names the client (IP addresses), for the
+   * per-address limits; nobody else's is believed.
+   */
+  readonly trustedProxies?: readonly string[];
 }
 
 /** What the coordinator takes from its surroundings. */
@@ -124,6 +130,7 @@ export class Coordinator {
     this.store = new SqliteStore(opts.dbFile);
     this.metrics = createCoordinatorMetrics(new Registry());
     const store = this.store;
+    const addressOf = clientAddress(opts.trustedProxies ?? []);
     this.feed = new LiveFeed(DEFAULT_LIVE_FEED_OPTIONS, {
       store: {
         // the public dashboard shows no private job
@@ -133,6 +140,7 @@ export class Coordinator {
         counts: () => store.counts(),
       },
       now: this.now,
+      addressOf,
       status: () => this.status(),
     });
     const endpointOptions = { ...DEFAULT_ENDPOINT_OPTIONS, ...opts.endpoint };
@@ -205,6 +213,7 @@ export class Coordinator {
       log: deps.log,
       now: this.now,
       metrics: this.metrics,
+      addressOf,
       onWorkerConnected: () => this.feed.changed(),
       onDisconnect: (session) => {
         this.feed.changed();

@@ -3,7 +3,8 @@
  * shipped file, with a free loopback port and two coordinator processes as its servers — and
  * shows: the API answers through it from both coordinators (nothing sticky), /readyz is its
  * health check, a worker connected through it gets work, and when the coordinator the worker
- * is on is killed, new requests and the worker's reconnection go to the other. The two
+ * is on is killed, new requests and the worker's reconnection go to the other. The
+ * coordinators trust HAProxy's X-Forwarded-For (`--trusted-proxy 127.0.0.1`). The two
  * coordinators have a database each here (SQLite), so each gets a job of its own.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
@@ -12,6 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { ApiClient } from "../../coordinator/api-client.js";
+import { runFoldnet } from "../helpers/cli.js";
 import {
   type CoordinatorProc,
   freePort,
@@ -65,11 +67,20 @@ describe("HAProxy in front of several coordinators (ops/haproxy/foldnet.cfg)", (
     expect(check.status, check.stderr + check.stdout).toBe(0);
   });
 
+  it("trusts only an IP address as a proxy", async () => {
+    const run = await runFoldnet(["coordinator", "--trusted-proxy", "balancer.internal"]);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain("--trusted-proxy must be an IP address");
+  });
+
   it("serves the API and a worker through it, and routes around a killed coordinator", async () => {
     const dir = tempDir("haproxy");
     const coordinators = await Promise.all(
       ["c1", "c2"].map(async (name) => {
-        const c = await startCoordinator(join(dir, `${name}.db`), 0, KEY);
+        const c = await startCoordinator(join(dir, `${name}.db`), 0, KEY, [
+          "--trusted-proxy",
+          "127.0.0.1",
+        ]);
         running.push(c);
         const job = await new ApiClient(c.url, KEY).submit({
           sequence: SEQ,
