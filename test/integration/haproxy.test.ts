@@ -30,10 +30,9 @@ const KEY = "fn_haproxy_test";
 const SEQ = "PPPHHPPHHPPPPPHHHHHHHPPHHPPPPHHPPHPP";
 
 const running: Proc[] = [];
-let haproxy: ChildProcess | undefined;
-let haproxyLog = "";
+const balancers: ChildProcess[] = [];
 afterAll(async () => {
-  haproxy?.kill("SIGKILL");
+  for (const b of balancers) b.kill("SIGKILL");
   await Promise.all(running.splice(0).map((p) => p.kill("SIGKILL")));
 });
 
@@ -74,79 +73,9 @@ describe("HAProxy in front of several coordinators (ops/haproxy/foldnet.cfg)", (
   });
 
   it("serves the API and a worker through it, and routes around a killed coordinator", async () => {
-    const dir = tempDir("haproxy");
-    const coordinators = await Promise.all(
-      ["c1", "c2"].map(async (name) => {
-        const c = await startCoordinator(join(dir, `${name}.db`), 0, KEY, [
-          "--trusted-proxy",
-          "127.0.0.1",
-        ]);
-        running.push(c);
-        const job = await new ApiClient(c.url, KEY).submit({
-          sequence: SEQ,
-          steps: 64 * 1_048_576,
-          trajectories: 4,
-          unitSteps: 1_048_576,
-        });
-        return { proc: c, name, job: job.id, key: (await status(c.url)).coordinatorKey };
-      }),
-    );
-    const port = await freePort();
-    const configFile = join(dir, "haproxy.cfg");
-    writeFileSync(
-      configFile,
-      testConfig(
-        port,
-        coordinators.map((c) => c.proc),
-      ),
-    );
-    haproxy = spawn(HAPROXY, ["-db", "-f", configFile], { stdio: ["ignore", "pipe", "pipe"] });
-    for (const stream of [haproxy.stdout, haproxy.stderr])
-      stream?.on("data", (d: Buffer) => {
-        haproxyLog += d.toString();
-      });
-    const exited = new Promise<never>((_, reject) =>
-      haproxy?.once("exit", (code) =>
-        reject(new Error(`haproxy exited (${code}):\n${haproxyLog}`)),
-      ),
-    );
-    exited.catch(() => {});
-    const front = `http://127.0.0.1:${port}`;
-
-    // the API answers through it, from both coordinators (no stickiness), and so does /readyz
-    const seen = new Set<string>();
-    await Promise.race([
-      exited,
-      waitFor(
-        "both coordinators to answer through haproxy",
-        async () => {
-          seen.add((await status(front)).coordinatorKey);
-          return seen.size === 2 ? true : undefined;
-        },
-        15_000,
-        20,
-      ),
-    ]);
+    const net = await balancedNetwork();
+    const { front, first, other, worker } = net;
     expect((await fetch(`${front}/readyz`)).status).toBe(200);
-
-    // a worker connected through it gets work
-    const worker = startWorker(`ws://127.0.0.1:${port}`, join(dir, "w"));
-    running.push(worker);
-    const first = await waitFor(
-      "the worker to connect through haproxy",
-      async () => {
-        for (const c of coordinators)
-          if ((await status(c.proc.url)).connectedWorkers.length === 1) return c;
-        return undefined;
-      },
-      20_000,
-    );
-    await waitFor(
-      "a unit of that coordinator's job",
-      async () => (worker.log().includes(`"jobId":"${first.job}"`) ? true : undefined),
-      20_000,
-    );
-    const other = coordinators.find((c) => c !== first)!;
 
     // kill the coordinator the worker is on
     const logBefore = worker.log().length;
@@ -154,23 +83,131 @@ describe("HAProxy in front of several coordinators (ops/haproxy/foldnet.cfg)", (
     // new requests go to the other at once: a refused connection is sent on (redispatch)
     for (let i = 0; i < 10; i++) expect((await status(front)).coordinatorKey).toBe(other.key);
     // the worker's reconnection lands on the other, which gives it work
-    await waitFor(
-      "the worker to reconnect through haproxy to the other coordinator",
-      async () => ((await status(other.proc.url)).connectedWorkers.length === 1 ? true : undefined),
-      20_000,
-    );
-    await waitFor(
-      "a unit of the other coordinator's job",
-      async () =>
-        worker.log().slice(logBefore).includes(`"jobId":"${other.job}"`) ? true : undefined,
-      20_000,
-    );
+    await net.movedTo(other, logBefore);
     // and the health check on /readyz takes the dead one out
-    await waitFor(
-      "haproxy to mark the killed coordinator down",
-      async () => (haproxyLog.includes(`coordinators/${first.name} is DOWN`) ? true : undefined),
-      15_000,
-    );
+    await net.markedDown(first);
     expect((await fetch(`${front}/readyz`)).status).toBe(200);
   });
+
+  it("takes out a coordinator that stops answering /readyz and cuts its workers' tunnels", async () => {
+    const net = await balancedNetwork();
+    const { first, other, worker } = net;
+    const logBefore = worker.log().length;
+    const started = Date.now();
+    first.proc.child.kill("SIGSTOP"); // hung: connections are accepted, nothing answers
+    try {
+      await net.markedDown(first);
+      // the tunnel is cut by the balancer (on-marked-down shutdown-sessions), long before the
+      // worker's own 30 s heartbeat timeout would notice the silence
+      await net.movedTo(other, logBefore);
+      expect(Date.now() - started).toBeLessThan(20_000);
+    } finally {
+      first.proc.child.kill("SIGCONT");
+    }
+  });
 });
+
+/**
+ * Two coordinator processes (a job each) behind HAProxy on a free port, the API answering
+ * from both through it, and a worker connected through it that got work from one (`first`).
+ */
+async function balancedNetwork() {
+  const dir = tempDir("haproxy");
+  const coordinators = await Promise.all(
+    ["c1", "c2"].map(async (name) => {
+      const c = await startCoordinator(join(dir, `${name}.db`), 0, KEY, [
+        "--trusted-proxy",
+        "127.0.0.1",
+      ]);
+      running.push(c);
+      const job = await new ApiClient(c.url, KEY).submit({
+        sequence: SEQ,
+        steps: 64 * 1_048_576,
+        trajectories: 4,
+        unitSteps: 1_048_576,
+      });
+      return { proc: c, name, job: job.id, key: (await status(c.url)).coordinatorKey };
+    }),
+  );
+  type Member = (typeof coordinators)[number];
+  const port = await freePort();
+  const configFile = join(dir, "haproxy.cfg");
+  writeFileSync(
+    configFile,
+    testConfig(
+      port,
+      coordinators.map((c) => c.proc),
+    ),
+  );
+  const haproxy = spawn(HAPROXY, ["-db", "-f", configFile], { stdio: ["ignore", "pipe", "pipe"] });
+  balancers.push(haproxy);
+  let log = "";
+  for (const stream of [haproxy.stdout, haproxy.stderr])
+    stream.on("data", (d: Buffer) => {
+      log += d.toString();
+    });
+  const exited = new Promise<never>((_, reject) =>
+    haproxy.once("exit", (code) => reject(new Error(`haproxy exited (${code}):\n${log}`))),
+  );
+  exited.catch(() => {});
+  const front = `http://127.0.0.1:${port}`;
+
+  // the API answers through it, from both coordinators (no stickiness)
+  const seen = new Set<string>();
+  await Promise.race([
+    exited,
+    waitFor(
+      "both coordinators to answer through haproxy",
+      async () => {
+        seen.add((await status(front)).coordinatorKey);
+        return seen.size === 2 ? true : undefined;
+      },
+      15_000,
+      20,
+    ),
+  ]);
+
+  // a worker connected through it gets work
+  const worker = startWorker(`ws://127.0.0.1:${port}`, join(dir, "w"));
+  running.push(worker);
+  const first = await waitFor(
+    "the worker to connect through haproxy",
+    async () => {
+      for (const c of coordinators)
+        if ((await status(c.proc.url)).connectedWorkers.length === 1) return c;
+      return undefined;
+    },
+    20_000,
+  );
+  await waitFor(
+    "a unit of that coordinator's job",
+    async () => (worker.log().includes(`"jobId":"${first.job}"`) ? true : undefined),
+    20_000,
+  );
+  return {
+    front,
+    first,
+    other: coordinators.find((c) => c !== first)!,
+    worker,
+    /** Waits for the worker on `c` (through haproxy) with a unit of its job logged after `from`. */
+    async movedTo(c: Member, from: number) {
+      await waitFor(
+        `the worker to reconnect through haproxy to ${c.name}`,
+        async () => ((await status(c.proc.url)).connectedWorkers.length === 1 ? true : undefined),
+        20_000,
+      );
+      await waitFor(
+        `a unit of ${c.name}'s job`,
+        async () => (worker.log().slice(from).includes(`"jobId":"${c.job}"`) ? true : undefined),
+        20_000,
+      );
+    },
+    /** Waits for haproxy's health check to take `c` out. */
+    markedDown: (c: Member) =>
+      waitFor(
+        `haproxy to mark ${c.name} down`,
+        async () => (log.includes(`coordinators/${c.name} is DOWN`) ? true : undefined),
+        15_000,
+      ),
+  };
+}
