@@ -92,7 +92,10 @@ export class WorkerSession {
   private team = "";
   private tokens: number;
   private refilledAt: number;
-  /** Assignments (hex ids) handed out on this connection and not yet answered by a verdict. */
+  /**
+   * Assignments (hex ids) handed out on this connection, or taken over by it (a progress report
+   * or a commit of the key's own lease), and not yet answered by a verdict.
+   */
   private readonly leased = new Set<string>();
 
   constructor(
@@ -178,8 +181,9 @@ export class WorkerSession {
       case "ready":
         if (frame.kind === "workRequest") return this.onWorkRequest(frame);
         if (frame.kind === "progress") {
-          // A unit resumed after a restart was leased on an earlier session: once its progress
-          // counts here, this session's close shortens it like its own.
+          // A unit resumed after a restart or a failover was leased on an earlier session, maybe
+          // of another coordinator: once its progress counts here, this session's close
+          // shortens it like its own.
           if ((await this.progress?.report(frame)) === undefined)
             this.leased.add(bytesToHex(frame.assignmentId));
           return;
@@ -308,6 +312,14 @@ export class WorkerSession {
       return;
     }
     this.send(errorFrame(code, message));
+  }
+
+  /**
+   * Takes over a lease committed on this session that was handed out elsewhere (an earlier
+   * session, or another coordinator on the same store): its close now shortens it too.
+   */
+  adopt(assignmentId: string): void {
+    this.leased.add(assignmentId);
   }
 
   /** Ends the connection of a key that was just banned. */

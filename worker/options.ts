@@ -27,7 +27,10 @@ export const MIN_RETRY_MS = 250;
 
 /** Options of a VolunteerWorker (the `foldnet worker` flags). */
 export interface VolunteerWorkerOptions {
-  /** `ws://HOST:PORT` with or without the `/ws` path. */
+  /**
+   * `ws://HOST:PORT` with or without the `/ws` path, or several separated by commas (the
+   * coordinators of one network, tried in turn: worker/failover.ts).
+   */
   readonly coordinator: string;
   /** Simulation threads, 1…MAX_WORKER_THREADS. */
   readonly threads: number;

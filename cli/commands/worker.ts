@@ -1,6 +1,6 @@
 /**
  * `foldnet worker`: a volunteer's process (docs/design.md "Command line"). Connects to a
- * coordinator, folds work units on `--threads` threads, spools finished results so none is
+ * coordinator (or the next of a list, on failure), folds work units on `--threads` threads, spools finished results so none is
  * lost, and shows progress: a redrawn status block on a TTY, log lines otherwise (stderr).
  * SIGINT/SIGTERM stop it gracefully (exit 0); a second signal forces the exit.
  * @module
@@ -23,13 +23,16 @@ const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 export const workerCommand: Command = {
   name: "worker",
   summary: "volunteer: fold work units for a coordinator and earn tokens",
-  help: `Usage: foldnet worker --coordinator ws://HOST:PORT [options]
+  help: `Usage: foldnet worker --coordinator ws://HOST:PORT[,ws://HOST2:PORT…] [options]
 
 Connects to a foldnet coordinator, authenticates with this machine's ed25519 identity, and
 folds the work units it assigns on a pool of threads. Every finished result is written to a
 local spool before it is sent, so a crash or a coordinator outage loses nothing: spooled
-results are re-sent on the next connection. The worker reconnects by itself (backoff from
-0.5 s to 30 s) and keeps folding while disconnected.
+results are re-sent on the next connection, to whichever coordinator of the network it is.
+The worker keeps folding while disconnected and reconnects by itself: given several
+coordinators, it starts with one drawn at random and, when the connection is lost or cannot
+be made, moves to the next at once; only after every one failed in a row does it wait
+(backoff from 0.5 s to 30 s).
 
 On a terminal it shows a status block (per thread: unit, % done, steps/s, best energy; and
 results accepted, tokens earned); otherwise it writes log lines to stderr. Ctrl-C (SIGINT) or
@@ -38,8 +41,9 @@ every --checkpoint-seconds; the next start resumes them), the socket is closed c
 spool kept. A second signal exits at once.
 
 Options:
-  --coordinator URL  the coordinator's WebSocket URL, ws://HOST:PORT or wss://… (the path
-                     defaults to /ws)
+  --coordinator URLS the coordinator's WebSocket URL, ws://HOST:PORT or wss://… (the path
+                     defaults to /ws), or the URLs of several coordinators of one network
+                     separated by commas
   --threads N        folding threads, 1…${MAX_WORKER_THREADS} (default: this machine's available
                      parallelism, here ${Math.max(1, availableParallelism())})
   --identity FILE    ed25519 identity file, created on first start with mode 0600
