@@ -161,6 +161,9 @@ describe("two coordinators on one PostgreSQL database", () => {
       code: "STORE_ERROR_UNAVAILABLE",
       server: "127.0.0.1:1/none",
     });
+    await expectFoldnetError(openPgStore(cluster.url.replace(/\/[^/]+$/, "/missing")), {
+      code: "STORE_ERROR_UNAVAILABLE",
+    });
     const [a, b] = await twoCoordinators();
     await createJob(a, "j1");
     let heard = 0;

@@ -4,8 +4,11 @@
  * so a result arriving at two coordinators at once is recorded and paid once (the second sees
  * the first's row: a duplicate). The ledger lock (pg-ledger.ts) is taken before the total
  * work is read, so the reward the plan computes is the one `ledger verify` recomputes from
- * the chain's order. Then the result, the unit's end, the job's progress, the worker's count,
- * the escrow's bounty, the next generation (with a notification) or the job's end.
+ * the chain's order; the writes that do not depend on the plan (the unit's end, the job's
+ * progress, the worker's count) come before it, and the result, its entry, the total work
+ * and the reward are one statement, so the lock that orders every acceptance of the network
+ * is held for few round trips. Then the escrow's bounty, the next generation (with a
+ * notification) or the job's end.
  * @module
  */
 import { improvementOf } from "../../../ledger/rewards.js";
@@ -14,11 +17,12 @@ import type {
   AcceptancePlan,
   AcceptedResult,
   AcceptOutcome,
+  LedgerCredit,
 } from "./async-store-shape.js";
 import type { PgDatabase, Sql } from "./pg-database.js";
 import type { PgEscrows } from "./pg-escrows.js";
 import { endOpenUnits, insertUnitsIn, leaseIn } from "./pg-jobs.js";
-import { adjustAccount, appendPending, lockLedger } from "./pg-ledger.js";
+import { lockLedger } from "./pg-ledger.js";
 import { num } from "./pg-rows.js";
 
 async function previousReward(sql: Sql, assignmentId: string): Promise<bigint | undefined> {
@@ -27,6 +31,41 @@ async function previousReward(sql: Sql, assignmentId: string): Promise<bigint | 
     [assignmentId],
   );
   return row === undefined ? undefined : BigInt(row.reward);
+}
+
+/** The result's row, its ledger entry, the total work and the worker's reward: one statement. */
+async function recordCredit(
+  sql: Sql,
+  result: AcceptedResult,
+  unitId: string,
+  credit: LedgerCredit,
+  workBefore: bigint,
+): Promise<void> {
+  await sql.run(
+    `WITH entry AS (INSERT INTO ledger_pending (entry) VALUES ($13)),
+          work AS (UPDATE ledger_work SET work = $14 WHERE id = 1),
+          paid AS (INSERT INTO accounts (key, balance, nonce) VALUES ($3, $11, 0)
+                     ON CONFLICT (key) DO UPDATE SET balance = accounts.balance + excluded.balance)
+     INSERT INTO results (unit_id, assignment_id, worker_key, best_energy, best_fold, steps, final_state,
+        final_state_hash, merkle_root, segments_checked, reward, accepted_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+    [
+      unitId,
+      result.assignmentId,
+      result.workerKey,
+      result.bestEnergy,
+      result.bestFold,
+      result.steps,
+      Buffer.from(result.finalState),
+      Buffer.from(result.finalStateHash),
+      Buffer.from(result.merkleRoot),
+      result.segments.length,
+      credit.reward.toString(),
+      result.at,
+      Buffer.from(credit.entry),
+      (workBefore + credit.work).toString(),
+    ],
+  );
 }
 
 /** `Store.acceptResult` on PostgreSQL. */
@@ -63,33 +102,7 @@ export class PgAcceptance {
       return { kind: "stale" };
     }
     const { unit, job, assignment } = lease;
-    const workBefore = await lockLedger(sql);
-    const decision = plan({ job, unit, assignment, workBefore });
-    const { credit } = decision;
-    await appendPending(sql, credit.entry);
-    await sql.run("UPDATE ledger_work SET work = $1 WHERE id = 1", [
-      (workBefore + credit.work).toString(),
-    ]);
-    await adjustAccount(sql, result.workerKey, credit.reward, undefined);
-    await sql.run(
-      `INSERT INTO results (unit_id, assignment_id, worker_key, best_energy, best_fold, steps, final_state,
-          final_state_hash, merkle_root, segments_checked, reward, accepted_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-      [
-        unit.id,
-        result.assignmentId,
-        result.workerKey,
-        result.bestEnergy,
-        result.bestFold,
-        result.steps,
-        Buffer.from(result.finalState),
-        Buffer.from(result.finalStateHash),
-        Buffer.from(result.merkleRoot),
-        result.segments.length,
-        credit.reward.toString(),
-        result.at,
-      ],
-    );
+    // what does not depend on the plan is written before the ledger lock, to hold it briefly
     await sql.run("UPDATE units SET status = 'done' WHERE id = $1", [unit.id]);
     // completes this lease even if it had been revoked: the first valid result wins
     await sql.run(
@@ -109,6 +122,11 @@ export class PgAcceptance {
       "UPDATE workers SET accepted = accepted + 1, steps_verified = steps_verified + $1, last_seen = GREATEST(last_seen, $2) WHERE key = $3",
       [result.steps, result.at, result.workerKey],
     );
+    const workBefore = await lockLedger(sql);
+    // the plan sees the job and unit as they were before this result, as on SQLite
+    const decision = plan({ job, unit, assignment, workBefore });
+    const { credit } = decision;
+    await recordCredit(sql, result, unit.id, credit, workBefore);
     await this.escrows.payUnit(
       sql,
       job.id,

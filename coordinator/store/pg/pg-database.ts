@@ -18,6 +18,9 @@ export const UNITS_QUEUED_CHANNEL = "foldnet_units_queued";
 const RETRY_CODES = new Set(["40001", "40P01"]);
 const MAX_ATTEMPTS = 8;
 
+/** How long the server keeps a transaction that waits on its client (then ends its session). */
+const IDLE_IN_TRANSACTION_MS = 10_000;
+
 /** Queries on a pool or, inside a transaction, on its one connection. */
 export class Sql {
   constructor(private readonly on: pg.Pool | pg.PoolClient) {}
@@ -67,6 +70,10 @@ export class PgDatabase {
       connectionString,
       max: maxConnections,
       connectionTimeoutMillis: 5_000,
+      keepAlive: true,
+      // a coordinator that stops mid-transaction (frozen, cut off) must not hold the ledger
+      // lock, and with it every coordinator's acceptances, for longer than this
+      idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
     });
     // An idle connection that dies (server restart, network cut) is reported here; without a
     // handler the pool's EventEmitter would throw and end the process.

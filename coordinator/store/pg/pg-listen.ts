@@ -25,6 +25,7 @@ export class QueuedListener {
     const client = new pg.Client({
       connectionString: this.connectionString,
       connectionTimeoutMillis: 5_000,
+      keepAlive: true,
     });
     client.on("error", () => this.lost(client));
     client.on("end", () => this.lost(client));

@@ -1,6 +1,7 @@
 /**
  * Typed errors of the PostgreSQL store: the database could not be reached (at start, or
- * during a call: connection refused or cut, server shutting down or starting) becomes
+ * during a call: connection refused or cut, server shutting down or starting, no such
+ * database, credentials refused) becomes
  * STORE_ERROR_UNAVAILABLE with a readable message naming the server (never its password);
  * any other error (a bug, a broken constraint) passes through unchanged.
  * @module
@@ -22,8 +23,11 @@ const SOCKET_CODES = new Set([
   "EAI_AGAIN",
 ]);
 
-/** PostgreSQL SQLSTATEs that mean the server is going away or not yet there. */
-const SERVER_CODES = new Set(["57P01", "57P02", "57P03", "53300"]);
+/**
+ * PostgreSQL SQLSTATEs that mean the server is going away or not yet there, refuses more
+ * connections, has no such database, or refuses the credentials.
+ */
+const SERVER_CODES = new Set(["57P01", "57P02", "57P03", "53300", "3D000", "28000", "28P01"]);
 
 /** True when `err` says the database cannot be reached (rather than that a query is wrong). */
 export function isUnavailable(err: unknown): boolean {
