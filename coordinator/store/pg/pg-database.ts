@@ -11,9 +11,6 @@ import { isUnavailable, storeError } from "./store-errors.js";
 
 export type Row = Record<string, unknown>;
 
-/** The channel a transaction that queues units notifies (pg-listen.ts listens to it). */
-export const UNITS_QUEUED_CHANNEL = "foldnet_units_queued";
-
 /** SQLSTATEs after which a transaction is run again: serialization failure, deadlock. */
 const RETRY_CODES = new Set(["40001", "40P01"]);
 const MAX_ATTEMPTS = 8;
@@ -40,11 +37,6 @@ export class Sql {
   async run(text: string, values: readonly unknown[] = []): Promise<number> {
     const r = await this.on.query(text, values as unknown[]);
     return r.rowCount ?? 0;
-  }
-
-  /** Tells every listening coordinator that units became queued (sent when this commits). */
-  async notifyQueued(): Promise<void> {
-    await this.on.query("SELECT pg_notify($1, '')", [UNITS_QUEUED_CHANNEL]);
   }
 }
 

@@ -1,6 +1,6 @@
 /**
- * Jobs and their units in the PostgreSQL store: creating a job with its generation-0 units
- * (and telling every coordinator that units are queued), reading jobs, units, results and a
+ * Jobs and their units in the PostgreSQL store: creating a job with its generation-0 units,
+ * reading jobs, units, results and a
  * job's energy history, and cancelling. Lock order, kept by every transaction of the store so
  * that coordinators do not deadlock: a job's row, then its units' rows (by id), then
  * assignments, then the ledger (pg-ledger.ts).
@@ -24,13 +24,12 @@ import {
 /** Units per INSERT (PostgreSQL takes at most 65,535 parameters a statement). */
 const UNITS_PER_INSERT = 1_000;
 
-/** Inserts units, notifying when any is queued. */
+/** Inserts units (the schema's trigger announces the queued ones). */
 export async function insertUnitsIn(sql: Sql, units: readonly UnitRecord[]): Promise<void> {
   for (let i = 0; i < units.length; i += UNITS_PER_INSERT) {
     const chunk = units.slice(i, i + UNITS_PER_INSERT);
     await sql.run(insertUnits(chunk.length), chunk.flatMap(unitValues));
   }
-  if (units.some((u) => u.status === "queued")) await sql.notifyQueued();
 }
 
 export async function jobIn(sql: Sql, id: string, lock = false): Promise<JobRecord | undefined> {

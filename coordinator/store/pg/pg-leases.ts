@@ -3,7 +3,7 @@
  * takes each with `FOR UPDATE SKIP LOCKED`, marking it leased in the same statement: a unit
  * another coordinator is taking is skipped, never waited for and never leased twice. The
  * sweep re-reads each expired lease under its unit's lock, so two sweeping coordinators
- * requeue a unit once, and tells every coordinator that units are queued again.
+ * requeue a unit once.
  * @module
  */
 import { randomBytes } from "node:crypto";
@@ -107,7 +107,6 @@ export class PgLeases {
           )
         ).map((u) => u.id),
       );
-      if (requeued.size > 0) await sql.notifyQueued();
       const expired: ExpiredLease[] = [];
       for (const a of revoked) {
         if (!requeued.delete(a.unit_id)) continue;

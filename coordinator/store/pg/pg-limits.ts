@@ -1,7 +1,7 @@
 /**
  * The PostgreSQL side of abuse limits, as sqlite-limits.ts: per-key lease quotas, which
  * account owns which job (a batch's running jobs count as one job), and revoking the lease of
- * a rejected result at once (its unit queued again, and every coordinator told).
+ * a rejected result at once (its unit queued again).
  * @module
  */
 import type { Async, LimitStore, OwnerLoad } from "./async-store-shape.js";
@@ -71,7 +71,6 @@ export class PgLimits implements Async<LimitStore> {
       );
       if (revoked === 0 || unit.status !== "leased") return false;
       await sql.run("UPDATE units SET status = 'queued' WHERE id = $1", [unit.id]);
-      await sql.notifyQueued();
       return true;
     });
   }

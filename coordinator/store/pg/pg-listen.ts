@@ -1,12 +1,12 @@
 /**
- * Hears, on one dedicated connection, the notifications every coordinator's store sends when
- * units become queued (pg-database.ts `notifyQueued`), and calls the local listeners. A lost
+ * Hears, on one dedicated connection, the notifications the schema's trigger sends when units
+ * become queued by any coordinator (pg-schema.ts), and calls the local listeners. A lost
  * connection is opened again every `retryMs`; once back, the listeners are called once, as
  * units may have been queued while it was down.
  * @module
  */
 import pg from "pg";
-import { UNITS_QUEUED_CHANNEL } from "./pg-database.js";
+import { UNITS_QUEUED_CHANNEL } from "./pg-schema.js";
 
 /** LISTEN on its own connection, reconnecting. */
 export class QueuedListener {

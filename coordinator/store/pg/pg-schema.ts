@@ -3,10 +3,16 @@
  * every table of the SQLite store (sqlite-schema.ts and the concern stores' own tables) in
  * PostgreSQL types: BIGINT for times in ms, steps and micro-token amounts, BYTEA for bytes,
  * NUMERIC for the ledger's total work, BOOLEAN for flags, identity columns for sequences.
+ * A trigger notifies UNITS_QUEUED_CHANNEL whenever a unit becomes queued (a job created, a
+ * next generation, a lease expired or revoked), whoever queues it; PostgreSQL sends it when
+ * the transaction commits, once per transaction.
  * A later change is a new migration appended to the list, never an edit of an applied one.
  * @module
  */
 import type { Migration } from "./migrate.js";
+
+/** The channel notified when units become queued (pg-listen.ts listens to it). */
+export const UNITS_QUEUED_CHANNEL = "foldnet_units_queued";
 
 const CORE = `
 CREATE TABLE jobs (
@@ -23,6 +29,10 @@ CREATE TABLE units (
   UNIQUE (job_id, trajectory, generation));
 CREATE INDEX units_queue ON units (job_id, generation, trajectory) WHERE status = 'queued';
 CREATE INDEX units_status ON units (status);
+CREATE FUNCTION units_queued_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN PERFORM pg_notify('${UNITS_QUEUED_CHANNEL}', ''); RETURN NULL; END $$;
+CREATE TRIGGER units_queued AFTER INSERT OR UPDATE OF status ON units
+  FOR EACH ROW WHEN (NEW.status = 'queued') EXECUTE FUNCTION units_queued_notify();
 CREATE TABLE assignments (
   id TEXT PRIMARY KEY, unit_id TEXT NOT NULL REFERENCES units(id), worker_key TEXT NOT NULL,
   issued_at BIGINT NOT NULL, deadline BIGINT NOT NULL, status TEXT NOT NULL);
