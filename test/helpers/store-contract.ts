@@ -80,6 +80,13 @@ export function storeContract(
       expect([counts.results, counts.workers]).toEqual([0, 0]);
     });
 
+    it("creates a job of thousands of units at once", async () => {
+      await createJob(store, "big", { trajectories: 2_500, generations: 1 });
+      expect((await store.counts()).units.queued).toBe(2_500);
+      const page = await store.listUnits("big", { offset: 2_499, limit: 10 });
+      expect(page.map((u) => u.id)).toEqual(["big-2499-0"]);
+    });
+
     it("leases queued units by generation and trajectory, each once", async () => {
       const job = await createJob(store, "j1", { trajectories: 3 });
       const leases = await store.leaseUnits(W1, 2, 100, leaseMs);
