@@ -26,6 +26,10 @@ afterAll(async () => {
   await cluster?.destroy();
 });
 
+const urls = new WeakMap<PgStore, string>();
+/** The connection string a store of `twoCoordinators` was opened on. */
+const connectionOf = (store: PgStore) => urls.get(store)!;
+
 /** Two stores, as two coordinators, on one fresh database. */
 async function twoCoordinators(): Promise<[PgStore, PgStore]> {
   const name = `race_${++databases}`;
@@ -34,10 +38,12 @@ async function twoCoordinators(): Promise<[PgStore, PgStore]> {
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
   const url = cluster.url.replace(/\/[^/]+$/, `/${name}`);
-  return [
+  const pair: [PgStore, PgStore] = [
     await openPgStore(url, { maxConnections: 6 }),
     await openPgStore(url, { maxConnections: 6 }),
   ];
+  for (const store of pair) urls.set(store, url);
+  return pair;
 }
 
 /** Leases from both stores at once (`calls` each) until nothing is queued; the unit ids. */
@@ -152,6 +158,39 @@ describe("two coordinators on one PostgreSQL database", () => {
     const [l3] = await a.leaseUnits(workerKey(1), 1, 20, leaseMs);
     await hears(() => a.acceptResult({ ...resultOf(l3!) }, continuePlan()));
     expect(l2).toBeDefined();
+    await a.close();
+    await b.close();
+  });
+
+  it("acknowledge no acceptance whose connection was cut: nothing of it is kept", async () => {
+    const [a, b] = await twoCoordinators();
+    await createJob(a, "j1", { trajectories: 1, generations: 2 });
+    const [lease] = await a.leaseUnits(workerKey(1), 1, 0, leaseMs);
+    // another session holds the ledger lock, so the acceptance waits inside its transaction
+    const holder = new pg.Client({ connectionString: connectionOf(a) });
+    await holder.connect();
+    await holder.query("BEGIN");
+    await holder.query("SELECT work FROM ledger_work FOR UPDATE");
+    const accepting = acceptLease(a, lease!);
+    const waiting = async () =>
+      (
+        await holder.query(
+          "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+        )
+      ).rows as { pid: number }[];
+    await expect.poll(async () => (await waiting()).length).toBe(1);
+    const [victim] = await waiting();
+    await holder.query("SELECT pg_terminate_backend($1)", [victim!.pid]);
+    await expectFoldnetError(accepting, { code: "STORE_ERROR_UNAVAILABLE" });
+    await holder.query("COMMIT");
+    await holder.end();
+    expect(await b.getResultByAssignment(lease!.assignment.id)).toBeUndefined();
+    expect(await b.getJob("j1")).toMatchObject({ unitsDone: 0, stepsDone: 0 });
+    expect((await b.counts()).units).toMatchObject({ leased: 1, queued: 0, done: 0 });
+    expect(await b.pendingEntries()).toBe(0);
+    // the worker sends it again (here to the other coordinator): recorded once
+    expect(await acceptLease(b, lease!)).toMatchObject({ kind: "accepted" });
+    expect(await acceptLease(a, lease!)).toMatchObject({ kind: "duplicate" });
     await a.close();
     await b.close();
   });
