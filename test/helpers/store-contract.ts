@@ -8,11 +8,12 @@
  * @module
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { AsyncStore, StoredBlock } from "../../coordinator/store/pg/async-store-shape.js";
+import type { AsyncStore } from "../../coordinator/store/pg/async-store-shape.js";
 import { concernContract } from "./store-contract-concerns.js";
 import {
   acceptLease,
   createJob,
+  fakeSeal,
   leaseMs,
   REWARD,
   unitRecord,
@@ -28,17 +29,6 @@ export interface StoreContractOptions {
 
 const W1 = workerKey(1);
 const W2 = workerKey(2);
-
-/** A block "sealed" without signing: the store only keeps what `seal` returns. */
-const fakeSeal = (entries: Uint8Array[], prev: { height: number; hash: Uint8Array } | undefined) =>
-  ({
-    height: prev === undefined ? 0 : prev.height + 1,
-    hash: new Uint8Array(32).fill((prev?.height ?? -1) + 2),
-    headerBytes: Uint8Array.of(1, 2, 3),
-    signature: new Uint8Array(64).fill(7),
-    timestamp: 10_000,
-    entries,
-  }) satisfies StoredBlock;
 
 /** Declares the contract's tests for the store `open` creates. */
 export function storeContract(

@@ -10,6 +10,7 @@ import type {
   AsyncStore,
   JobRecord,
   Lease,
+  StoredBlock,
   UnitRecord,
 } from "../../coordinator/store/pg/async-store-shape.js";
 import { SEQ } from "./ledger.js";
@@ -116,3 +117,17 @@ export const leaseMs = (steps: number) => steps * 10;
 
 /** A worker key (64 hex characters) from a small number. */
 export const workerKey = (n: number) => n.toString(16).padStart(64, "0");
+
+/** A block "sealed" without signing: the store only keeps what `seal` returns. */
+export const fakeSeal = (
+  entries: Uint8Array[],
+  prev: { height: number; hash: Uint8Array } | undefined,
+) =>
+  ({
+    height: prev === undefined ? 0 : prev.height + 1,
+    hash: new Uint8Array(32).fill((prev?.height ?? -1) + 2),
+    headerBytes: Uint8Array.of(1, 2, 3),
+    signature: new Uint8Array(64).fill(7),
+    timestamp: 10_000,
+    entries,
+  }) satisfies StoredBlock;
