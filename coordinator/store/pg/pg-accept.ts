@@ -122,17 +122,16 @@ export class PgAcceptance {
       "UPDATE workers SET accepted = accepted + 1, steps_verified = steps_verified + $1, last_seen = GREATEST(last_seen, $2) WHERE key = $3",
       [result.steps, result.at, result.workerKey],
     );
+    const escrow = await this.escrows.escrowOf(sql, job.id);
     const workBefore = await lockLedger(sql);
     // the plan sees the job and unit as they were before this result, as on SQLite
     const decision = plan({ job, unit, assignment, workBefore });
     const { credit } = decision;
     await recordCredit(sql, result, unit.id, credit, workBefore);
-    await this.escrows.payUnit(
-      sql,
-      job.id,
-      unit.id,
-      improvementOf(job.bestEnergy, result.bestEnergy),
-    );
+    if (escrow !== undefined) {
+      const improvement = improvementOf(job.bestEnergy, result.bestEnergy);
+      await this.escrows.payUnit(sql, escrow, job.id, unit.id, improvement);
+    }
     if (decision.nextUnit !== null) await insertUnitsIn(sql, [decision.nextUnit]);
     let jobFinished = decision.finishJob;
     if (!jobFinished && decision.nextUnit === null) {

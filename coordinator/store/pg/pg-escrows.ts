@@ -2,8 +2,10 @@
  * The contract layer on PostgreSQL, by the same rules as escrow-store.ts: job escrows, the
  * bounty of each accepted unit of an escrowed job and the refund when it ends, each entry
  * checked by ledger/escrow-rules.ts against the store's accounts, escrow and verified unit
- * before it joins `ledger_pending`. Every check runs under the ledger lock (pg-ledger.ts), so
- * a funder's nonce and balance cannot be spent twice by two coordinators.
+ * before it joins `ledger_pending`. Every change of a job's escrow holds the job's row lock
+ * (so a transaction that locked the job may read its escrow once), and every check runs under
+ * the ledger lock (pg-ledger.ts), so a funder's nonce and balance cannot be spent twice by two
+ * coordinators.
  * @module
  */
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils.js";
@@ -70,6 +72,7 @@ export class PgEscrows implements Async<EscrowLedger> {
     improvement = 0,
   ): Promise<Problem | undefined> {
     return this.db.tx(async (sql) => {
+      await sql.run("SELECT 1 FROM jobs WHERE id = $1 FOR UPDATE", [entry.jobId]);
       await lockLedger(sql);
       return this.appendIn(sql, entry, network, improvement);
     });
@@ -151,10 +154,23 @@ export class PgEscrows implements Async<EscrowLedger> {
     return undefined;
   }
 
-  /** Pays the bounty of a unit just accepted in the caller's transaction (ledger locked). */
-  async payUnit(sql: Sql, jobId: string, unitId: string, improvement: number): Promise<void> {
-    const escrow = await escrowIn(sql, jobId);
-    if (escrow === undefined || escrow.refunded !== null) return;
+  /** The escrow of a job whose row the caller's transaction has locked. */
+  escrowOf(sql: Sql, jobId: string): Promise<EscrowAccount | undefined> {
+    return escrowIn(sql, jobId);
+  }
+
+  /**
+   * Pays the bounty of a unit just accepted from its job's `escrow` (as `escrowOf` read it)
+   * in the caller's transaction (job and ledger locked).
+   */
+  async payUnit(
+    sql: Sql,
+    escrow: EscrowAccount,
+    jobId: string,
+    unitId: string,
+    improvement: number,
+  ): Promise<void> {
+    if (escrow.refunded !== null) return;
     const unit = await unitFacts(sql, unitId, improvement);
     if (unit === undefined) throw new Error(`escrow store: unit ${unitId} has no result`);
     const worker = hexToBytes(unit.worker);
@@ -167,10 +183,9 @@ export class PgEscrows implements Async<EscrowLedger> {
 
   /** Refunds an ended job's open escrow in the caller's transaction (which holds the job's lock). */
   async close(sql: Sql, jobId: string): Promise<void> {
-    if ((await escrowIn(sql, jobId)) === undefined) return;
-    await lockLedger(sql);
     const escrow = await escrowIn(sql, jobId);
     if (escrow === undefined || escrow.refunded !== null) return;
+    await lockLedger(sql);
     await this.mustAppend(sql, {
       kind: "refund",
       jobId,
