@@ -117,7 +117,7 @@ Options:
           ),
         },
       },
-      { log, ...(await openStore(values.db)) },
+      { log, ...(await openStore(values.db, log)) },
     );
     const address = await coordinator.start();
     if (address.mintedApiKey !== undefined) {

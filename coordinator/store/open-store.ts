@@ -4,6 +4,9 @@
  * several coordinators of one network share. Also where a coordinator's files go by default.
  * @module
  */
+import { type Logger, silentLogger } from "../../common/log.js";
+import { LeaderLock } from "./pg/leader-lock.js";
+import { openPgStore } from "./pg/pg-store.js";
 import { settledStore } from "./settled-store.js";
 import { SqliteStore } from "./sqlite-store.js";
 import type { Store } from "./store.js";
@@ -25,9 +28,26 @@ export interface OpenedStore {
   readonly leadership?: Leadership;
 }
 
-/** Opens the store `db` names. */
-export async function openStore(db: string): Promise<OpenedStore> {
-  return { store: settledStore(new SqliteStore(db)) };
+/** The advisory lock of the network's one sealer ("foldnet" ‖ 2). */
+const SEALER_LOCK = 0x666f_6c64_6e65_7402n;
+
+/** How often a coordinator that is not the sealer tries to become it (takeover within this). */
+export const SEALER_RETRY_MS = 2_000;
+
+/**
+ * Opens the store `db` names; `log` hears a shared database's lost connections and who seals.
+ * @throws {StoreError} STORE_ERROR_UNAVAILABLE when a PostgreSQL database cannot be reached.
+ */
+export async function openStore(db: string, log: Logger = silentLogger): Promise<OpenedStore> {
+  if (!isSharedDatabase(db)) return { store: settledStore(new SqliteStore(db)) };
+  const store = await openPgStore(db, {
+    onPoolError: (err) => log.warn("database connection lost", { error: err.message }),
+  });
+  const leadership = new LeaderLock(
+    { connectionString: db, key: SEALER_LOCK, retryMs: SEALER_RETRY_MS },
+    (held) => log.info(held ? "this coordinator seals the ledger" : "no longer the sealer"),
+  );
+  return { store, leadership };
 }
 
 /** The key and minted-API-key files of a coordinator on `db`. */
