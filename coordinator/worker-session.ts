@@ -77,6 +77,8 @@ export function assignmentFrame({ assignment, unit, job }: Lease): FrameOf<"assi
 
 /** Close code for policy violations (RFC 6455 §7.4.1). */
 const POLICY_VIOLATION = 1008;
+/** WebSocket close code "try again later" (RFC 6455 registry). */
+const TRY_AGAIN_LATER = 1013;
 
 /** The server side of one worker connection. */
 export class WorkerSession {
@@ -152,9 +154,10 @@ export class WorkerSession {
       await this.dispatch(frame);
     } catch (err) {
       if (err instanceof StoreError) {
-        // the database is away: nothing was recorded, the worker sends the frame again later
-        this.deps.log.warn("store unavailable", { code: err.code, kind: frame.kind });
-        this.send(errorFrame(err.code, err.message));
+        // The database is away: nothing of this frame was recorded or acknowledged. Closing
+        // makes the worker reconnect (here or elsewhere) and re-send its spooled results.
+        this.deps.log.warn("store unavailable; closing the session", { kind: frame.kind });
+        this.close(err.code, err.message, TRY_AGAIN_LATER);
         return;
       }
       this.deps.log.error("session handler failed", { err, kind: frame.kind });
@@ -327,9 +330,9 @@ export class WorkerSession {
     this.close(code, message);
   }
 
-  private close(code: string, message: string): void {
+  private close(code: string, message: string, closeCode = POLICY_VIOLATION): void {
     this.send(errorFrame(code, message));
     this.phase = "closed";
-    this.socket.close(POLICY_VIOLATION, code);
+    this.socket.close(closeCode, code);
   }
 }

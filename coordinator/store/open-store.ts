@@ -6,6 +6,7 @@
  */
 import { type Logger, silentLogger } from "../../common/log.js";
 import { LeaderLock } from "./pg/leader-lock.js";
+import { SEALER_ROLE_LOCK } from "./pg/lock-keys.js";
 import { openPgStore } from "./pg/pg-store.js";
 import { settledStore } from "./settled-store.js";
 import { SqliteStore } from "./sqlite-store.js";
@@ -28,9 +29,6 @@ export interface OpenedStore {
   readonly leadership?: Leadership;
 }
 
-/** The advisory lock of the network's one sealer ("foldnet" ‖ 2). */
-const SEALER_LOCK = 0x666f_6c64_6e65_7402n;
-
 /** How often a coordinator that is not the sealer tries to become it (takeover within this). */
 export const SEALER_RETRY_MS = 2_000;
 
@@ -44,7 +42,7 @@ export async function openStore(db: string, log: Logger = silentLogger): Promise
     onPoolError: (err) => log.warn("database connection lost", { error: err.message }),
   });
   const leadership = new LeaderLock(
-    { connectionString: db, key: SEALER_LOCK, retryMs: SEALER_RETRY_MS },
+    { connectionString: db, key: SEALER_ROLE_LOCK, retryMs: SEALER_RETRY_MS },
     (held) => log.info(held ? "this coordinator seals the ledger" : "no longer the sealer"),
   );
   return { store, leadership };
