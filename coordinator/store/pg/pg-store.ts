@@ -256,8 +256,11 @@ export class PgStore implements AsyncStore {
     return this.ledger.head();
   }
 
-  async close(): Promise<void> {
-    await this.listener.close();
-    await this.db.end();
+  private closing: Promise<void> | undefined;
+
+  /** Stops listening and ends the pool's connections (once, however often it is called). */
+  close(): Promise<void> {
+    this.closing ??= this.listener.close().then(() => this.db.end());
+    return this.closing;
   }
 }
