@@ -8,6 +8,7 @@
  */
 import type { Store } from "../store.js";
 
+export type { FundRefusal } from "../escrow-store.js";
 export type * from "../store.js";
 
 /** `T` with every method returning a promise of its result, nested objects likewise. */

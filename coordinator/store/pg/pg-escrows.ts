@@ -19,8 +19,7 @@ import {
   type UnitFacts,
 } from "../../../ledger/escrow-rules.js";
 import { LedgerState } from "../../../ledger/verify-chain.js";
-import type { FundRefusal } from "../escrow-store.js";
-import type { Async, EscrowLedger } from "./async-store-shape.js";
+import type { Async, EscrowLedger, FundRefusal } from "./async-store-shape.js";
 import type { PgDatabase, Sql } from "./pg-database.js";
 import { accountIn, adjustAccount, appendPending, lockLedger } from "./pg-ledger.js";
 import { num } from "./pg-rows.js";
