@@ -65,7 +65,7 @@ export class PgDatabase {
   private readonly sql: Sql;
 
   constructor(
-    readonly connectionString: string,
+    connectionString: string,
     /** `host:port/database`, for messages. */
     readonly server: string,
     maxConnections: number,
