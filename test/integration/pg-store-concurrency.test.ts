@@ -227,7 +227,8 @@ describe("two coordinators on one PostgreSQL database", () => {
     await createJob(a, "j2");
     await expect.poll(() => heard, { timeout: 5_000 }).toBeGreaterThan(before);
     await a.close();
-    await b.close();
+    await Promise.all([b.close(), b.close()]);
+    await expectFoldnetError(b.ping(), { code: "STORE_ERROR_UNAVAILABLE" });
   });
 });
 

@@ -4,11 +4,11 @@
  * so a result arriving at two coordinators at once is recorded and paid once (the second sees
  * the first's row: a duplicate). The ledger lock (pg-ledger.ts) is taken before the total
  * work is read, so the reward the plan computes is the one `ledger verify` recomputes from
- * the chain's order; the writes that do not depend on the plan (the unit's end, the job's
- * progress, the worker's count) come before it, and the result, its entry, the total work
- * and the reward are one statement, so the lock that orders every acceptance of the network
- * is held for few round trips. Then the escrow's bounty, the next generation (with a
- * notification) or the job's end.
+ * the chain's order. The writes that do not depend on the plan (the unit's end, its leases,
+ * the job's progress, the worker's count) are one statement before it, and the result, its
+ * entry, the total work and the reward one statement after it, so the lock that orders every
+ * acceptance of the network is held for few round trips. Then the escrow's bounty, the next
+ * generation or the job's end.
  * @module
  */
 import { improvementOf } from "../../../ledger/rewards.js";
@@ -17,20 +17,59 @@ import type {
   AcceptancePlan,
   AcceptedResult,
   AcceptOutcome,
+  JobRecord,
   LedgerCredit,
 } from "../store.js";
-import type { PgDatabase, Sql } from "./pg-database.js";
+import type { PgDatabase, Row, Sql } from "./pg-database.js";
 import type { PgEscrows } from "./pg-escrows.js";
-import { endOpenUnits, insertUnitsIn, leaseIn } from "./pg-jobs.js";
+import { endOpenUnits, insertUnitsIn, jobIn } from "./pg-jobs.js";
 import { lockLedger } from "./pg-ledger.js";
-import { num } from "./pg-rows.js";
+import { assignmentFromRow, num, unitFromRow } from "./pg-rows.js";
 
-async function previousReward(sql: Sql, assignmentId: string): Promise<bigint | undefined> {
-  const row = await sql.row<{ reward: string }>(
-    "SELECT reward FROM results WHERE assignment_id = $1",
+/**
+ * What does not depend on the plan, in one statement before the ledger lock: the unit done,
+ * its lease completed (even if it had been revoked: the first valid result wins) and any
+ * other active lease of it revoked, the job's progress and best, the worker's count.
+ */
+async function recordProgress(
+  sql: Sql,
+  result: AcceptedResult,
+  job: JobRecord,
+  unitId: string,
+): Promise<void> {
+  const improves = job.bestEnergy === null || result.bestEnergy < job.bestEnergy;
+  await sql.run(
+    `WITH unit AS (UPDATE units SET status = 'done' WHERE id = $1),
+          leases AS (UPDATE assignments SET status = CASE WHEN id = $2 THEN 'completed' ELSE 'revoked' END
+                      WHERE id = $2 OR (unit_id = $1 AND status = 'active')),
+          worker AS (UPDATE workers SET accepted = accepted + 1, steps_verified = steps_verified + $3,
+                       last_seen = GREATEST(last_seen, $8) WHERE key = $9)
+     UPDATE jobs SET steps_done = steps_done + $3, units_done = units_done + 1,
+         best_energy = CASE WHEN $4 THEN $5 ELSE best_energy END,
+         best_fold = CASE WHEN $4 THEN $6 ELSE best_fold END,
+         best_unit = CASE WHEN $4 THEN $1 ELSE best_unit END WHERE id = $7`,
+    [
+      unitId,
+      result.assignmentId,
+      result.steps,
+      improves,
+      result.bestEnergy,
+      result.bestFold,
+      job.id,
+      result.at,
+      result.workerKey,
+    ],
+  );
+}
+
+/** An assignment with its unit's job and the reward of its result (null before one). */
+function assignmentIn(sql: Sql, assignmentId: string): Promise<Row | undefined> {
+  return sql.row(
+    `SELECT a.*, u.job_id, r.reward AS previous FROM assignments a
+       JOIN units u ON u.id = a.unit_id LEFT JOIN results r ON r.assignment_id = a.id
+      WHERE a.id = $1`,
     [assignmentId],
   );
-  return row === undefined ? undefined : BigInt(row.reward);
 }
 
 /** The result's row, its ledger entry, the total work and the worker's reward: one statement. */
@@ -87,41 +126,23 @@ export class PgAcceptance {
     result: AcceptedResult,
     plan: (ctx: AcceptanceContext) => AcceptancePlan,
   ): Promise<AcceptOutcome> {
-    const early = await previousReward(sql, result.assignmentId);
-    if (early !== undefined) return { kind: "duplicate", reward: early };
-    const lease = await leaseIn(sql, result.assignmentId, true);
-    // under the locks: another coordinator may have recorded it while this one waited
-    const previous = await previousReward(sql, result.assignmentId);
-    if (previous !== undefined) return { kind: "duplicate", reward: previous };
-    if (
-      lease === undefined ||
-      lease.unit.status === "done" ||
-      lease.unit.status === "cancelled" ||
-      lease.job.status !== "running"
-    ) {
+    const head = await assignmentIn(sql, result.assignmentId);
+    if (head === undefined) return { kind: "stale" };
+    if (head.previous !== null)
+      return { kind: "duplicate", reward: BigInt(head.previous as string) };
+    // the job's row, then the unit's (the store's lock order)
+    const job = (await jobIn(sql, head.job_id as string, true))!;
+    const unit = unitFromRow(
+      (await sql.row("SELECT * FROM units WHERE id = $1 FOR UPDATE", [head.unit_id]))!,
+    );
+    // read again under the locks: another coordinator may have recorded it while this one
+    // waited, or ended or moved its lease
+    const now = (await assignmentIn(sql, result.assignmentId))!;
+    if (now.previous !== null) return { kind: "duplicate", reward: BigInt(now.previous as string) };
+    if (unit.status === "done" || unit.status === "cancelled" || job.status !== "running")
       return { kind: "stale" };
-    }
-    const { unit, job, assignment } = lease;
-    // what does not depend on the plan is written before the ledger lock, to hold it briefly
-    await sql.run("UPDATE units SET status = 'done' WHERE id = $1", [unit.id]);
-    // completes this lease even if it had been revoked: the first valid result wins
-    await sql.run(
-      `UPDATE assignments SET status = CASE WHEN id = $2 THEN 'completed' ELSE 'revoked' END
-        WHERE id = $2 OR (unit_id = $1 AND status = 'active')`,
-      [unit.id, result.assignmentId],
-    );
-    const improves = job.bestEnergy === null || result.bestEnergy < job.bestEnergy;
-    await sql.run(
-      `UPDATE jobs SET steps_done = steps_done + $1, units_done = units_done + 1,
-          best_energy = CASE WHEN $2 THEN $3 ELSE best_energy END,
-          best_fold = CASE WHEN $2 THEN $4 ELSE best_fold END,
-          best_unit = CASE WHEN $2 THEN $5 ELSE best_unit END WHERE id = $6`,
-      [result.steps, improves, result.bestEnergy, result.bestFold, unit.id, job.id],
-    );
-    await sql.run(
-      "UPDATE workers SET accepted = accepted + 1, steps_verified = steps_verified + $1, last_seen = GREATEST(last_seen, $2) WHERE key = $3",
-      [result.steps, result.at, result.workerKey],
-    );
+    const assignment = assignmentFromRow(now);
+    await recordProgress(sql, result, job, unit.id);
     const escrow = await this.escrows.escrowOf(sql, job.id);
     const workBefore = await lockLedger(sql);
     // the plan sees the job and unit as they were before this result, as on SQLite

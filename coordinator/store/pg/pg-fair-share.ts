@@ -12,12 +12,13 @@ import type { FairShareStore } from "../store.js";
 import type { PgDatabase, Row, Sql } from "./pg-database.js";
 import { num } from "./pg-rows.js";
 
-/** Running jobs with queued units: the job row and its share columns. */
+/** Running jobs with queued units: the job row, its share columns and the virtual time. */
 const CANDIDATES = `
 SELECT j.*, COALESCE(o.owner, '') AS account,
        COALESCE(w.weight, 1) AS weight, COALESCE(p.priority, 1) AS priority,
        COALESCE(a.pass, 0) AS account_pass, COALESCE(a.job_time, 0) AS job_time,
-       COALESCE(s.pass, 0) AS job_pass
+       COALESCE(s.pass, 0) AS job_pass,
+       COALESCE((SELECT time FROM share_time WHERE id = 0), 0) AS share_time
   FROM jobs j
   LEFT JOIN job_owners o ON o.job_id = j.id
   LEFT JOIN account_weights w ON w.account = o.owner
@@ -82,10 +83,11 @@ export class PgFairShare implements FairShareStore {
     slots: number,
     next: (jobId: string, skip: number) => R | undefined | Promise<R | undefined>,
   ): Promise<Planned<R>> {
-    const time = num((await sql.row("SELECT time FROM share_time WHERE id = 0"))?.time ?? 0);
+    const rows = await sql.rows(CANDIDATES);
+    const time = (rows[0]?.share_time as number | undefined) ?? 0;
     const jobTimes = new Map<string, number>();
     const jobs = new Map<string, Row>();
-    const all: ShareCandidate[] = (await sql.rows(CANDIDATES)).map((r) => {
+    const all: ShareCandidate[] = rows.map((r) => {
       const account = r.account as string;
       jobs.set(r.id as string, r);
       jobTimes.set(account, r.job_time as number);

@@ -35,24 +35,11 @@ export async function jobIn(sql: Sql, id: string, lock = false): Promise<JobReco
   return row === undefined ? undefined : jobFromRow(row);
 }
 
-/** The assignment with its unit and job (the unit's row locked when `lock`). */
-export async function leaseIn(
-  sql: Sql,
-  assignmentId: string,
-  lock = false,
-): Promise<Lease | undefined> {
+/** The assignment with its unit and job. */
+export async function leaseIn(sql: Sql, assignmentId: string): Promise<Lease | undefined> {
   const a = await sql.row("SELECT * FROM assignments WHERE id = $1", [assignmentId]);
   if (a === undefined) return undefined;
   const assignment = assignmentFromRow(a);
-  if (lock) {
-    // the job's row before the unit's (the store's lock order)
-    const jobId = await sql.row<{ job_id: string }>("SELECT job_id FROM units WHERE id = $1", [
-      assignment.unitId,
-    ]);
-    const job = await jobIn(sql, jobId!.job_id, true);
-    const unit = await sql.row("SELECT * FROM units WHERE id = $1 FOR UPDATE", [assignment.unitId]);
-    return { assignment, unit: unitFromRow(unit!), job: job! };
-  }
   const unit = unitFromRow(
     (await sql.row("SELECT * FROM units WHERE id = $1", [assignment.unitId]))!,
   );

@@ -28,7 +28,7 @@ CREATE TABLE units (
   generation INTEGER NOT NULL, start_state BYTEA NOT NULL, steps BIGINT NOT NULL, status TEXT NOT NULL,
   UNIQUE (job_id, trajectory, generation));
 CREATE INDEX units_queue ON units (job_id, generation, trajectory) WHERE status = 'queued';
-CREATE INDEX units_status ON units (status);
+CREATE INDEX units_open ON units (job_id) WHERE status IN ('queued', 'leased');
 CREATE FUNCTION units_queued_notify() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN PERFORM pg_notify('${UNITS_QUEUED_CHANNEL}', ''); RETURN NULL; END $$;
 CREATE TRIGGER units_queued AFTER INSERT OR UPDATE OF status ON units

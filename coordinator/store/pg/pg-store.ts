@@ -1,5 +1,5 @@
 /**
- * The PostgreSQL store: `Store` (as async-store-shape.ts gives it) on a `pg.Pool`, for
+ * The PostgreSQL store: `Store` (store.ts) on a `pg.Pool`, for
  * several coordinators sharing one network. `openPgStore` connects, applies the versioned
  * migrations (pg-schema.ts) and starts listening for queued units; this module wires the
  * concern modules: jobs and units (pg-jobs.ts), leases (pg-leases.ts), acceptance
@@ -258,8 +258,11 @@ export class PgStore implements Store {
     return this.ledger.head();
   }
 
-  async close(): Promise<void> {
-    await this.listener.close();
-    await this.db.end();
+  private closing: Promise<void> | undefined;
+
+  /** Stops listening and ends the pool's connections (once, however often it is called). */
+  close(): Promise<void> {
+    this.closing ??= this.listener.close().then(() => this.db.end());
+    return this.closing;
   }
 }
