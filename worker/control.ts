@@ -159,8 +159,7 @@ export class WorkerControl extends EventEmitter<{ changed: [] }> {
     this.schedule = rules.schedule === undefined ? undefined : parseSchedule(rules.schedule);
     if (this.opts.configFile !== undefined) saveRulesFile(this.opts.configFile, rules);
     this.opts.log.info("rules changed", { ...rules });
-    this.evaluate();
-    this.emit("changed");
+    this.evaluate(true);
     return rules;
   }
 
@@ -186,8 +185,8 @@ export class WorkerControl extends EventEmitter<{ changed: [] }> {
     };
   }
 
-  /** Evaluates the rules and updates the control blocks. */
-  evaluate(): void {
+  /** Evaluates the rules and updates the control blocks; emits `changed` when the holds change. */
+  evaluate(changedAnyway = false): void {
     const { opts } = this;
     const rules = this.rulesNow;
     const holding: PauseReason[] = [];
@@ -204,10 +203,9 @@ export class WorkerControl extends EventEmitter<{ changed: [] }> {
     const changed = holding.join() !== this.holding.join();
     this.holding = holding;
     this.apply();
-    if (changed) {
+    if (changed)
       opts.log.info(holding.length === 0 ? "folding" : "holding the threads", { reasons: holding });
-      this.emit("changed");
-    }
+    if (changed || changedAnyway) this.emit("changed");
   }
 
   /** Writes hold and duty cycle into every block: the oldest `threads` units run. */
@@ -222,12 +220,10 @@ export class WorkerControl extends EventEmitter<{ changed: [] }> {
   }
 
   private setPaused(paused: boolean): void {
-    if (paused !== this.paused) {
-      this.paused = paused;
-      this.savePaused();
-    }
+    if (paused === this.paused) return;
+    this.paused = paused;
+    this.savePaused();
     this.evaluate();
-    this.emit("changed");
   }
 
   private loadPaused(): boolean {
