@@ -8,9 +8,14 @@ const REASONS = {
   battery: "on battery",
 };
 
-const fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
-if (fromHash) sessionStorage.setItem("foldnet-token", fromHash);
 let token = sessionStorage.getItem("foldnet-token") ?? "";
+function tokenFromAddress() {
+  const given = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (!given) return;
+  token = given;
+  sessionStorage.setItem("foldnet-token", token);
+}
+tokenFromAddress();
 let rulesShown = false;
 
 function tokens(micro) {
@@ -156,6 +161,11 @@ $("rules").addEventListener("submit", async (event) => {
 $("token-save").addEventListener("click", () => {
   token = $("token-input").value.trim();
   sessionStorage.setItem("foldnet-token", token);
+  void refresh();
+});
+
+addEventListener("hashchange", () => {
+  tokenFromAddress();
   void refresh();
 });
 
