@@ -90,7 +90,8 @@ export function checkRules(
 }
 
 /**
- * The object in a config file.
+ * The object in a config file; none yet (a missing file, which the page's first change
+ * creates) is an empty one.
  * @throws {WorkerError} WORKER_ERROR_BAD_RULES (field `config`) when it cannot be read or parsed.
  */
 export function readRulesFile(file: string): Record<string, unknown> {
@@ -99,6 +100,7 @@ export function readRulesFile(file: string): Record<string, unknown> {
     if (typeof value === "object" && value !== null && !Array.isArray(value))
       return value as Record<string, unknown>;
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return {};
     throw bad("config", `cannot read the config file ${file}: ${(err as Error).message}`);
   }
   throw bad("config", `the config file ${file} must hold a JSON object`);

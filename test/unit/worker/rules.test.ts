@@ -210,6 +210,7 @@ describe("rules", () => {
   it("saves rules into the config file and reads them back", async () => {
     const dir = mkdtempSync(join(tmpdir(), "foldnet-rules-"));
     const file = join(dir, "worker.json");
+    expect(readRulesFile(file)).toEqual({}); // not written yet
     const rules = checkRules({ maxCpu: 30, schedule: "Mon-Fri 18:00-08:00" }, base, 4);
     saveRulesFile(file, rules);
     expect(checkRules(readRulesFile(file), base, 4)).toEqual(rules);
