@@ -1,7 +1,8 @@
 /**
  * A volunteer's controls end to end, with a real coordinator and worker process, the worker's
  * CPU measured from outside through /proc: `--max-cpu 50` on one thread keeps it at 40–60 %
- * of a core; `foldnet worker pause` brings it under 5 % within 2 s and `resume` back; a
+ * of a core; `foldnet worker pause` brings it under 5 % within 2 s (and a restarted paused
+ * worker comes back paused, its unit resumed and held) and `resume` back; a
  * rule is changed through the control API (a wrong token is refused); `finish` delivers the unit in hand
  * (accepted by the coordinator), takes no other, and exits 0.
  *
@@ -68,14 +69,18 @@ describe("volunteer controls on a real worker process", () => {
     });
     const uiPort = await freePort();
     const wdir = join(dir, "w");
-    const worker = startWorker(coordinator.wsUrl, wdir, 1, [
-      "--max-cpu",
-      "50",
-      "--ui-port",
-      String(uiPort),
-    ]);
-    running.push(worker);
-    const pid = worker.child.pid as number;
+    const start = () => {
+      const proc = startWorker(coordinator.wsUrl, wdir, 1, [
+        "--max-cpu",
+        "50",
+        "--ui-port",
+        String(uiPort),
+      ]);
+      running.push(proc);
+      return proc;
+    };
+    let worker = start();
+    let pid = worker.child.pid as number;
     const control = (action: string) =>
       runFoldnet([
         "worker",
@@ -107,6 +112,21 @@ describe("volunteer controls on a real worker process", () => {
     const status = await control("status");
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout).worker.units).toHaveLength(1); // kept, not dropped
+
+    // a paused worker comes back paused: stopped and started again, it holds its resumed unit
+    expect(await worker.kill("SIGTERM")).toBe(0);
+    worker = start();
+    pid = worker.child.pid as number;
+    await waitFor("the unit resumed", async () =>
+      worker.log().includes("unit resumed from its checkpoint") ? true : undefined,
+    );
+    await sleep(1_000);
+    const restarted = await measureCpu(pid, 2_000);
+    process.stderr.write(`restarted paused: ${restarted.cpuPct.toFixed(1)} %\n`);
+    expect(restarted.cpuPct).toBeLessThan(5);
+    const after = JSON.parse((await control("status")).stdout);
+    expect(after.control).toMatchObject({ paused: true, holding: ["paused"] });
+    expect(after.worker.units).toHaveLength(1);
 
     expect((await control("resume")).code).toBe(0);
     await sleep(1_000);
