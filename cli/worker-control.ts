@@ -107,7 +107,7 @@ export function describeStatus(s: ControlStatus, pageUrl: string): string {
     `worker ${w.keyId}  ${w.connection} to ${w.coordinator}`,
     `state    ${state}`,
     `threads  ${r.threads} of ${c.maxThreads}, max CPU ${r.maxCpu} % each`,
-    `rules    idle-only ${r.idleOnly ? `(under ${r.idleThreshold} %)` : "off"}, schedule ${r.schedule ?? "always"}, pause on battery ${r.pauseOnBattery ? "on" : "off"}`,
+    `rules    idle-only ${r.idleOnly ? `(under ${r.idleThreshold} %, others now ${c.otherCpuPct === undefined ? "?" : c.otherCpuPct.toFixed(0)} %)` : "off"}, schedule ${r.schedule ?? "always"}, pause on battery ${r.pauseOnBattery ? "on" : "off"}`,
     ...w.units.map(
       (u) =>
         `unit     ${u.unitId} (job ${u.jobId})  ${((100 * u.stepsDone) / u.steps).toFixed(1)} %  ${Math.round(u.stepsPerSecond)} steps/s`,
