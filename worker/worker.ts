@@ -79,14 +79,19 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
     this.clock = deps.clock ?? systemClock;
     this.urls = coordinatorUrls(opts.coordinator);
     this.stats = new WorkerStats(deps.metrics);
+    const { control } = deps;
     this.requests = new WorkRequests({
-      threads: opts.threads,
+      get threads() {
+        return control?.threads ?? opts.threads;
+      },
       clock: this.clock,
       log: this.log,
-      active: () => !this.stopping && this.connection?.connected === true,
+      active: () =>
+        !this.stopping && this.connection?.connected === true && control?.mayRequest() !== false,
       running: () => this.runningCount(),
       send: (frame) => this.connection!.send(frame),
     });
+    control?.on("changed", () => this.requests.request());
   }
 
   /** The worker's public key id (after `start`). */
@@ -108,10 +113,11 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
     const outbox = new ResultOutbox(spool, this.log);
     this.outbox = outbox;
     await outbox.open();
-    this.pool = createUnitPool({
+    const pool = createUnitPool({
       threads: this.opts.threads,
       ...(this.deps.taskFilename === undefined ? {} : { filename: this.deps.taskFilename }),
     });
+    this.pool = this.deps.control?.wrap(pool) ?? pool;
     this.units = new UnitRunner({
       pool: this.pool,
       spoolDir: this.opts.spoolDir,
