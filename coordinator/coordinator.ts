@@ -24,6 +24,7 @@ import { ApiError } from "./errors.js";
 import { JobApi } from "./http-api.js";
 import { abandon, answerError, notFound, requestUrl } from "./http-util.js";
 import { DEFAULT_JOB_QUOTA, type JobQuota } from "./job-submit.js";
+import { LeaseHolders } from "./lease-holders.js";
 import { LedgerApi } from "./ledger-api.js";
 import { DEFAULT_SEALER_OPTIONS, LedgerSealer, type SealerOptions } from "./ledger-sealer.js";
 import { DEFAULT_LIVE_FEED_OPTIONS, LiveFeed } from "./live-feed.js";
@@ -94,6 +95,8 @@ export class Coordinator {
   private readonly verifyPool: VerifyPool;
   private readonly api: JobApi;
   private readonly waitlist: WorkWaitlist;
+  /** Which session holds which lease: revocations go through it. */
+  private readonly holders: LeaseHolders;
   /** The process's metrics on their own registry (served at `/metrics`). */
   readonly metrics: CoordinatorMetrics;
   private readonly feed: LiveFeed;
@@ -113,6 +116,9 @@ export class Coordinator {
     const memory = opts.dbFile === ":memory:";
     this.store = new SqliteStore(opts.dbFile);
     this.metrics = createCoordinatorMetrics(new Registry());
+    this.holders = new LeaseHolders((reason) =>
+      this.metrics.scheduler.unitsRevoked.inc({ reason }),
+    );
     const store = this.store;
     this.feed = new LiveFeed(DEFAULT_LIVE_FEED_OPTIONS, {
       store: {
@@ -167,6 +173,10 @@ export class Coordinator {
           this.waitlist.notify();
           this.sealer.poke();
         },
+        onRevoke: (scope) => {
+          const revoked = this.holders.revoke(scope);
+          if (revoked > 0) deps.log.info("leases revoked", { ...scope, revoked });
+        },
       },
     );
     this.verifyPool = createVerifyPool(opts.verifyThreads ?? DEFAULT_VERIFY_THREADS);
@@ -192,13 +202,14 @@ export class Coordinator {
       scheduler: this.scheduler,
       results: this.intake,
       waitlist: this.waitlist,
+      holders: this.holders,
       log: deps.log,
       now: this.now,
       metrics: this.metrics,
       onWorkerConnected: () => this.feed.changed(),
       onDisconnect: (session) => {
         this.feed.changed();
-        this.scheduler.sessionClosed(session.leasedAssignments);
+        this.scheduler.sessionClosed(this.holders.releaseAll(session));
         this.intake.dropSession(session);
       },
     });

@@ -4,7 +4,9 @@
  * committed trajectory, check the openings by replay, and record the result — in one store
  * transaction — before the verdict (the acknowledgement) is sent. A rejected result earns a
  * strike when the sender is at fault, which also ends its lease at once and drops the key's
- * lease quota; enough strikes ban the key.
+ * lease quota; enough strikes ban the key. A stale result (its job ended, its unit was done by
+ * another lease, or its worker reported the unit failed) is answered without being counted
+ * against the key: strikes and the rejected count are for lies only.
  * @module
  */
 import { setTimeout as delay } from "node:timers/promises";
@@ -16,6 +18,7 @@ import type { Frame, FrameOf } from "../protocol/frames.js";
 import { keyId } from "../protocol/identity.js";
 import { challengeSeed, seededRandom } from "./challenge-draw.js";
 import { ResultError } from "./errors.js";
+import { revokeReasonOf } from "./lease-holders.js";
 import { creditFor } from "./ledger-credit.js";
 import { checkResultCommit, staleLease } from "./result-check.js";
 import type { Scheduler } from "./scheduler.js";
@@ -112,11 +115,7 @@ export class ResultIntake {
         );
         return;
       }
-      if (
-        lease.unit.status === "done" ||
-        lease.unit.status === "cancelled" ||
-        lease.job.status !== "running"
-      ) {
+      if (revokeReasonOf(lease) !== undefined || lease.assignment.status === "failed") {
         checkResultCommit(lease, commit, workerKey); // a forged or foreign result is still a lie
         throw staleLease();
       }
@@ -225,7 +224,10 @@ export class ResultIntake {
     sink.send(verdict(commit.assignmentId, true, "", outcome.reward, "accepted"));
   }
 
-  /** Sends a rejection verdict and, when the sender is at fault, records a strike. */
+  /**
+   * Sends a rejection verdict and, when the sender is at fault, counts the rejection and a
+   * strike; a stale result (IGNORE) counts for nothing.
+   */
   private refuse(
     workerKey: Uint8Array,
     assignmentId: Uint8Array,
@@ -235,10 +237,10 @@ export class ResultIntake {
     if (!(err instanceof ResultError)) throw err;
     const strike = err.type.action === ErrorAction.REJECT;
     const worker =
-      this.deps.store.getWorker(bytesToHex(workerKey)) === undefined
+      !strike || this.deps.store.getWorker(bytesToHex(workerKey)) === undefined
         ? undefined
-        : this.deps.store.recordRejection(bytesToHex(workerKey), strike, this.opts.banAfterStrikes);
-    if (strike && worker !== undefined)
+        : this.deps.store.recordRejection(bytesToHex(workerKey), true, this.opts.banAfterStrikes);
+    if (worker !== undefined)
       this.deps.scheduler.rejected(bytesToHex(assignmentId), bytesToHex(workerKey));
     this.deps.onOutcome?.(err.type.action, err.code);
     this.deps.log[strike ? "warn" : "info"]("result rejected", {

@@ -78,8 +78,10 @@ export interface AssignmentRecord {
   /** Worker public key, hex. */
   readonly workerKey: string;
   readonly issuedAt: number;
+  /** When the lease ends; for a `failed` one, when its unit may be leased to this key again. */
   readonly deadline: number;
-  readonly status: "active" | "revoked" | "completed";
+  /** `failed`: the worker reported it could not run the unit (`unitFailed`). */
+  readonly status: "active" | "revoked" | "completed" | "failed";
 }
 
 /** An assignment with its unit and job, as a lease hands it out. */
@@ -179,6 +181,8 @@ export interface ResultRecord {
 export interface WorkerRecord {
   readonly key: string;
   readonly keyId: string;
+  /** The sanitised name of its last hello ("" for none). */
+  readonly name: string;
   readonly firstSeen: number;
   readonly lastSeen: number;
   readonly accepted: number;
@@ -212,6 +216,11 @@ export interface LimitStore {
   ownerLoad(owner: string): OwnerLoad;
   /** Revokes an active lease of `workerKey` and queues its unit again; true if it was requeued. */
   revokeLease(assignmentId: string, workerKey: string): boolean;
+  /**
+   * Ends an active lease of `workerKey` as failed (the worker cannot run its unit) and queues
+   * the unit again; the unit is not leased to this key again before `retryAt`. True if requeued.
+   */
+  failLease(assignmentId: string, workerKey: string, retryAt: number): boolean;
 }
 
 /** A lease the sweep ended. */
@@ -343,8 +352,8 @@ export interface Store {
   bindCommit(assignmentId: string, merkleRoot: Uint8Array, segments: number): CommitBinding;
   /** The accepted result of an assignment, if any. */
   getResultByAssignment(assignmentId: string): ResultRecord | undefined;
-  /** Marks a worker as seen (creating it); returns its record. */
-  touchWorker(key: string, keyId: string, at: number): WorkerRecord;
+  /** Marks a worker as seen (creating it) under the name of its hello; returns its record. */
+  touchWorker(key: string, keyId: string, at: number, name?: string): WorkerRecord;
   getWorker(key: string): WorkerRecord | undefined;
   listWorkers(limit: number): WorkerRecord[];
   /** Counts a rejected result; a strike when `strike`; bans the key at `banAfter` strikes. */
