@@ -40,6 +40,16 @@ export class WorkerStats {
     this.submitted++;
   }
 
+  /** A unit the coordinator revoked. */
+  revoked(): void {
+    this.metrics?.unitsRevoked.inc();
+  }
+
+  /** A unit this worker could not run, reported with `unitFailed`. */
+  failed(reason: string): void {
+    this.metrics?.unitsFailed.inc({ reason });
+  }
+
   /** A handshake after the first. */
   reconnected(): void {
     this.metrics?.reconnects.inc();
