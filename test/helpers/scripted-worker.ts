@@ -52,24 +52,30 @@ export class ScriptedWorker {
     return new ScriptedWorker(socket, identity);
   }
 
-  /** Opens a socket and completes hello → challenge → response → welcome. */
+  /** Opens a socket and completes hello (with `hello`'s fields) → challenge → response → welcome. */
   static async connect(
     wsUrl: string,
     identity: Identity = generateIdentity(),
+    hello: Partial<FrameOf<"hello">> = {},
   ): Promise<ScriptedWorker> {
-    const worker = await ScriptedWorker.authenticate(wsUrl, identity);
+    const worker = await ScriptedWorker.authenticate(wsUrl, identity, hello);
     await worker.next("welcome");
     return worker;
   }
 
   /** Opens a socket and answers the auth challenge; the next frame is welcome or an error. */
-  static async authenticate(wsUrl: string, identity: Identity): Promise<ScriptedWorker> {
+  static async authenticate(
+    wsUrl: string,
+    identity: Identity,
+    hello: Partial<FrameOf<"hello">> = {},
+  ): Promise<ScriptedWorker> {
     const worker = await ScriptedWorker.open(wsUrl, identity);
     worker.send({
       kind: "hello",
       publicKey: identity.publicKey,
       client: "scripted-test/1",
       threads: 1,
+      ...hello,
     });
     const challenge = await worker.next("authChallenge");
     worker.send({
