@@ -16,6 +16,8 @@ import { runUnit } from "../../worker/unit-task.js";
 /** A test's worker connection. */
 export class ScriptedWorker {
   private readonly inbox: Frame[] = [];
+  /** `revoke` frames received while waiting for other kinds (a script may ignore them). */
+  readonly revoked: FrameOf<"revoke">[] = [];
   private waiters: (() => void)[] = [];
   closedWith: { code: number; reason: string } | undefined;
 
@@ -146,10 +148,14 @@ export class ScriptedWorker {
     return this.next("verdict");
   }
 
-  /** The next frame, which must be one of `kinds`. */
+  /** The next frame, which must be one of `kinds` (a `revoke` not asked for is set aside). */
   async nextOf(kinds: Frame["kind"][]): Promise<Frame> {
     for (;;) {
       const frame = this.inbox.shift();
+      if (frame?.kind === "revoke" && !kinds.includes("revoke")) {
+        this.revoked.push(frame);
+        continue;
+      }
       if (frame !== undefined) {
         if (!kinds.includes(frame.kind)) {
           const shown = JSON.stringify(frame, (_k, v) => (typeof v === "bigint" ? String(v) : v));
