@@ -83,6 +83,16 @@ async function worker(name: string): Promise<{ proc: Proc; metrics: string }> {
   return { proc, metrics };
 }
 
+/** Submits a job of two trajectories of one unit each. */
+const submit = (extra: Record<string, unknown>) =>
+  api("/api/jobs", "POST", {
+    sequence: SEQUENCE,
+    steps: 2 * UNIT_STEPS,
+    trajectories: 2,
+    unitSteps: UNIT_STEPS,
+    ...extra,
+  });
+
 const steps = (w: { metrics: string }) => metric(w.metrics, "foldnet_worker_steps_total");
 
 /** Waits until the worker has run at least `atLeast` steps of a unit. */
@@ -116,12 +126,7 @@ describe("revoke: a job that ends stops every worker holding its units (real pro
   it("cancelling a job stops both workers computing its units within 2 s", async () => {
     const a = await worker("revoke-a");
     const b = await worker("revoke-b");
-    const job = await api("/api/jobs", "POST", {
-      sequence: SEQUENCE,
-      steps: 2 * UNIT_STEPS,
-      trajectories: 2,
-      unitSteps: UNIT_STEPS,
-    });
+    const job = await submit({});
     await Promise.all([computing(a, 2 ** 22), computing(b, 2 ** 22)]);
     const cancelledAt = Date.now();
     expect((await api(`/api/jobs/${job.id}/cancel`, "POST")).status).toBe("cancelled");
@@ -142,13 +147,7 @@ describe("revoke: a job that ends stops every worker holding its units (real pro
 
   it("a job reaching its target stops the worker still computing its other unit", async () => {
     const a = await worker("revoke-a2");
-    const job = await api("/api/jobs", "POST", {
-      sequence: SEQUENCE,
-      steps: 2 * UNIT_STEPS,
-      trajectories: 2,
-      unitSteps: UNIT_STEPS,
-      targetEnergy: -9,
-    });
+    const job = await submit({ targetEnergy: -9 });
     // out of phase: the second worker starts its unit when the first is a quarter through
     await computing(a, UNIT_STEPS / 4);
     const late = await worker("revoke-late");
