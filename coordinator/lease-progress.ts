@@ -39,6 +39,8 @@ export class LeaseProgress {
     string,
     { stepsDone: number; deadline: number; unit: ReportedUnit }
   >();
+  /** Leases revoked on this session: their reports are ignored without a store read. */
+  private readonly revoked = new Set<string>();
 
   constructor(
     private readonly workerKeyHex: string,
@@ -48,6 +50,7 @@ export class LeaseProgress {
   /** Handles one report; returns why it was ignored, if it was. */
   report(frame: FrameOf<"progress">): ProgressIgnored | undefined {
     const id = bytesToHex(frame.assignmentId);
+    if (this.revoked.has(id)) return "unknown-lease";
     const last = this.seen.get(id);
     if (last !== undefined && frame.stepsDone <= last.stepsDone) return "not-advancing";
     const now = this.deps.now();
@@ -81,5 +84,14 @@ export class LeaseProgress {
   /** Forgets a unit (its result was committed). */
   forget(assignmentId: Uint8Array): void {
     this.seen.delete(bytesToHex(assignmentId));
+  }
+
+  /**
+   * A `revoke` frame was sent for the lease: later reports on it (an old worker that computes
+   * on) count for nothing and are not answered again.
+   */
+  revokedLease(assignmentId: Uint8Array): void {
+    this.forget(assignmentId);
+    this.revoked.add(bytesToHex(assignmentId));
   }
 }

@@ -129,6 +129,7 @@ export class WorkerSession {
       this.deps.holders.release(id);
       this.deps.metrics?.intake.verdictSent(id, frame.accepted);
     }
+    if (frame.kind === "revoke") this.progress?.revokedLease(frame.assignmentId);
   }
 
   /** Handles one WebSocket message; never throws. */

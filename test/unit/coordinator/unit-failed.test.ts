@@ -159,6 +159,16 @@ describe("revoke frames and stale results", () => {
     back.send({ kind: "progress", assignmentId: b.assignmentId, stepsDone: 8, bestEnergy: 0 });
     expect((await back.next("revoke")).reason).toBe("REVOKE_JOB_CANCELLED");
     expect(await metric("foldnet_units_revoked_total", "REVOKE_JOB_CANCELLED")).toBe(before + 2);
+    // an old worker that computes on is told once: its later reports are ignored
+    for (const [w, x] of [
+      [kept, a],
+      [back, b],
+    ] as const) {
+      w.send({ kind: "progress", assignmentId: x.assignmentId, stepsDone: 16, bestEnergy: 0 });
+      expect(await ask(w)).toBeUndefined(); // answered after the report
+      expect(w.revoked).toEqual([]);
+    }
+    expect(await metric("foldnet_units_revoked_total", "REVOKE_JOB_CANCELLED")).toBe(before + 2);
 
     // a result computed anyway is stale: answered, not counted against the key
     const verdict = await kept.submit(kept.run(a));
