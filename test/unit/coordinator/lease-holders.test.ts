@@ -66,8 +66,9 @@ describe("LeaseHolders", () => {
           for (const [id, s, job, op] of ops) {
             const aid = id.toString(16).padStart(2, "0");
             if (op === 0) {
-              holders.hold(aid, sessions[s]!, `j${job}`, `j${job}.u${id}`);
-              model.set(aid, { s, job });
+              // an assignment always belongs to one unit of one job
+              holders.hold(aid, sessions[s]!, `j${id % 4}`, `j${id % 4}.u${id}`);
+              model.set(aid, { s, job: id % 4 });
             } else if (op === 1) {
               holders.release(aid);
               model.delete(aid);
