@@ -116,11 +116,6 @@ export class WorkerSession {
       : undefined;
   }
 
-  /** Assignments handed out on this connection still awaiting their verdict (hex ids). */
-  get leasedAssignments(): readonly string[] {
-    return this.deps.holders.heldBy(this);
-  }
-
   /** Sends a frame if the socket is open. */
   send(frame: Frame): void {
     if (this.socket.readyState === this.socket.OPEN) this.socket.send(encodeFrame(frame));
