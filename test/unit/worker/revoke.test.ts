@@ -7,8 +7,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLineLogger } from "../../../common/log.js";
 import type { FrameOf } from "../../../protocol/frames.js";
 import { generateIdentity } from "../../../protocol/identity.js";
+import { WorkerError } from "../../../worker/errors.js";
 import { createWorkerMetrics, type WorkerMetrics } from "../../../worker/metrics.js";
 import { LOCK_FILE } from "../../../worker/spool-lock.js";
+import { unitFailureReason } from "../../../worker/units.js";
 import { VolunteerWorker } from "../../../worker/worker.js";
 import { waitFor } from "../../helpers/network.js";
 import { FakeCoordinator, type FakeSession } from "./fixtures/fake-coordinator.js";
@@ -137,5 +139,31 @@ describe("the worker and unitFailed", () => {
     );
     expect(text).toContain('reason="UNIT_FAILED_UNSUPPORTED"} 1');
     expect(text).toContain('reason="UNIT_FAILED_BAD_STATE"} 1');
+  });
+});
+
+describe("unitFailureReason", () => {
+  it("names what the coordinator is told for each way a unit can fail", () => {
+    const failed = (cause: string, field?: string) =>
+      new WorkerError(
+        field === undefined
+          ? { code: "WORKER_ERROR_TASK_FAILED", cause }
+          : { code: "WORKER_ERROR_TASK_FAILED", cause, field },
+      );
+    expect(unitFailureReason(failed("SIM_ERROR_BAD_STATE", "model"))).toBe(
+      "UNIT_FAILED_UNSUPPORTED",
+    );
+    expect(unitFailureReason(failed("SIM_ERROR_UNKNOWN_LATTICE"))).toBe("UNIT_FAILED_UNSUPPORTED");
+    expect(unitFailureReason(failed("SIM_ERROR_BAD_STATE", "replicas"))).toBe(
+      "UNIT_FAILED_BAD_STATE",
+    );
+    expect(unitFailureReason(failed("SIM_ERROR_BAD_PARAMETER", "steps"))).toBe(
+      "UNIT_FAILED_BAD_STATE",
+    );
+    const crash = new WorkerError({ code: "WORKER_ERROR_THREAD_FAILED", reason: "OOM" });
+    expect(unitFailureReason(crash)).toBe("UNIT_FAILED_CRASHED");
+    const full = new WorkerError({ code: "WORKER_ERROR_QUEUE_MAX_LENGTH", maxQueue: 1 });
+    expect(unitFailureReason(full)).toBe("UNIT_FAILED_OTHER");
+    expect(unitFailureReason(new Error("?"))).toBe("UNIT_FAILED_OTHER");
   });
 });
