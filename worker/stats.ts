@@ -55,7 +55,10 @@ export class WorkerStats {
     this.metrics?.reconnects.inc();
   }
 
-  /** Counts a verdict: accepted with its reward, or rejected with its code. */
+  /**
+   * Counts a verdict: accepted with its reward, or rejected with its code (the metric counts
+   * every code; `resultsRejected` leaves out stale results, which are no fault of the worker).
+   */
   verdict(frame: VerdictFrame): void {
     if (frame.accepted) {
       this.accepted++;
@@ -63,7 +66,7 @@ export class WorkerStats {
       this.metrics?.resultsAccepted.inc();
       this.metrics?.tokensEarned.inc(frame.reward);
     } else {
-      this.rejected++;
+      if (frame.code !== "RESULT_ERROR_STALE") this.rejected++;
       this.metrics?.resultsRejected.inc({ reason: frame.code });
     }
   }

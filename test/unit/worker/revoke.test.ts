@@ -118,6 +118,26 @@ describe("the worker and revoke", () => {
   });
 });
 
+describe("the worker and stale verdicts", () => {
+  it("drops a stale result without counting it as rejected", async () => {
+    const { w, session } = await started();
+    const a = assignment(SMALL_UNIT);
+    session.send(a);
+    await session.next("resultCommit");
+    const verdict = new Promise((resolve) => w.once("verdict", resolve));
+    session.send({
+      kind: "verdict",
+      assignmentId: a.assignmentId,
+      accepted: false,
+      code: "RESULT_ERROR_STALE",
+      reward: 0n,
+      message: "the unit is already done or its job has ended",
+    });
+    await verdict;
+    expect(w.status()).toMatchObject({ resultsRejected: 0, spooled: 0 });
+  });
+});
+
 describe("the worker and unitFailed", () => {
   it("reports a state of an unknown lattice as unsupported, a broken one as bad, and asks again", async () => {
     const { session } = await started();
