@@ -17,8 +17,10 @@ describe("sanitizeWorkerName", () => {
     expect(sanitizeWorkerName("\u2028\u2029")).toBe("");
   });
 
-  it("normalises to NFC", () => {
+  it("normalises to NFC, after the characters it drops", () => {
     expect(sanitizeWorkerName("e\u0301")).toBe("\u00e9");
+    expect(sanitizeWorkerName("e\u200b\u0301")).toBe("\u00e9");
+    expect(sanitizeWorkerName("!\t\u0000\t¡")).toBe("! ¡");
   });
 
   it("cuts to MAX_WORKER_NAME_BYTES on a character boundary", () => {
@@ -29,13 +31,23 @@ describe("sanitizeWorkerName", () => {
 
   it("is idempotent and always within the limit, for any string", () => {
     fc.assert(
-      fc.property(fc.string({ unit: "binary", maxLength: 200 }), (raw) => {
-        const once = sanitizeWorkerName(raw);
-        expect(Buffer.byteLength(once)).toBeLessThanOrEqual(MAX_WORKER_NAME_BYTES);
-        expect(/[\p{Cc}\p{Cf}\p{Co}\p{Cs}]/u.test(once)).toBe(false);
-        expect(once).toBe(once.trim());
-        expect(sanitizeWorkerName(once)).toBe(once);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: "binary", maxLength: 200 }),
+          fc.string({
+            unit: fc.constantFrom(" ", "\t", "\u0000", "\u200b", "e", "\u0301", "é"),
+            maxLength: 80,
+          }),
+        ),
+        (raw) => {
+          const once = sanitizeWorkerName(raw);
+          expect(Buffer.byteLength(once)).toBeLessThanOrEqual(MAX_WORKER_NAME_BYTES);
+          expect(/[\p{Cc}\p{Cf}\p{Co}\p{Cs}]/u.test(once)).toBe(false);
+          expect(once).toBe(once.trim());
+          expect(sanitizeWorkerName(once)).toBe(once);
+        },
+      ),
+      { numRuns: 2_000 },
     );
   });
 });
