@@ -178,25 +178,31 @@ describe("revoke frames and stale results", () => {
     back.close();
   });
 
-  it("revokes a superseded lease when another lease's result for its unit is accepted", async () => {
-    const job = submit(1, 2);
-    const slow = await ScriptedWorker.connect(address.wsUrl);
-    const fast = await ScriptedWorker.connect(address.wsUrl);
-    const first = (await ask(slow))!;
-    clock += 10 * 60_000; // past its deadline: the sweep queues the unit again
-    coordinator.scheduler.sweep();
-    const second = (await ask(fast))!;
-    expect(second.unitId).toBe(first.unitId);
-    expect(await fast.submit(fast.run(second))).toMatchObject({ accepted: true });
-    expect(await slow.next("revoke")).toEqual({
-      kind: "revoke",
-      assignmentId: first.assignmentId,
-      reason: "REVOKE_UNIT_DONE",
-    });
-    slow.close();
-    fast.close();
-    coordinator.scheduler.cancelJob(job.id);
-  });
+  it.each([
+    [2, "REVOKE_UNIT_DONE"],
+    [1, "REVOKE_JOB_DONE"], // the accepted unit was the last of the budget
+  ])(
+    "revokes a superseded lease when another lease's result for its unit is accepted (%i generations: %s)",
+    async (generations, reason) => {
+      const job = submit(1, generations);
+      const slow = await ScriptedWorker.connect(address.wsUrl);
+      const fast = await ScriptedWorker.connect(address.wsUrl);
+      const first = (await ask(slow))!;
+      clock += 10 * 60_000; // past its deadline: the sweep queues the unit again
+      coordinator.scheduler.sweep();
+      const second = (await ask(fast))!;
+      expect(second.unitId).toBe(first.unitId);
+      expect(await fast.submit(fast.run(second))).toMatchObject({ accepted: true });
+      expect(await slow.next("revoke")).toEqual({
+        kind: "revoke",
+        assignmentId: first.assignmentId,
+        reason,
+      });
+      slow.close();
+      fast.close();
+      coordinator.scheduler.cancelJob(job.id);
+    },
+  );
 });
 
 describe("worker names", () => {
