@@ -8,9 +8,11 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { equalBytes } from "@noble/curves/utils.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { Registry } from "prom-client";
 import type { Logger } from "../common/log.js";
+import { decodeHeader } from "../ledger/blocks.js";
 import {
   generateIdentity,
   type Identity,
@@ -22,7 +24,7 @@ import { challengeKey } from "./challenge-draw.js";
 import { clientAddress } from "./client-address.js";
 import { Dashboard } from "./dashboard.js";
 import { DEFAULT_VERIFY_THREADS } from "./defaults.js";
-import { ApiError } from "./errors.js";
+import { ApiError, NetworkKeyError } from "./errors.js";
 import { HEALTH_PATHS, type ReadinessCheck, serveHealth } from "./health.js";
 import { JobApi } from "./http-api.js";
 import { abandon, answerError, notFound, requestUrl } from "./http-util.js";
@@ -321,8 +323,21 @@ export class Coordinator {
     res.end(req.method === "HEAD" ? undefined : body);
   }
 
-  /** Opens the port and starts the lease sweep. */
+  /**
+   * Opens the port and starts the lease sweep.
+   * @throws {NetworkKeyError} when the stored chain was signed by another key: coordinators
+   *   sharing a database must share the network's key file (`--key`), or blocks would fork.
+   */
   async start(): Promise<CoordinatorAddress> {
+    const [genesis] = await this.store.listBlocks(0, 1);
+    if (
+      genesis !== undefined &&
+      !equalBytes(decodeHeader(genesis.headerBytes).producer, this.identity.publicKey)
+    )
+      throw new NetworkKeyError(
+        { code: "COORDINATOR_ERROR_WRONG_KEY" },
+        `this database's chain is signed by ${keyId(decodeHeader(genesis.headerBytes).producer)}, not by this coordinator's key ${keyId(this.identity.publicKey)}: give every coordinator of a network the same --key file`,
+      );
     const mintedApiKey = await ensureApiKeys(
       this.store,
       this.opts.apiKeys ?? [],

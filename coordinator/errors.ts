@@ -59,3 +59,6 @@ export class ResultError extends FoldnetError<{ code: ResultErrorCode; action: E
     super({ code, action }, message);
   }
 }
+
+/** A coordinator whose key is not the one that signed the network's chain (it would fork it). */
+export class NetworkKeyError extends FoldnetError<{ code: "COORDINATOR_ERROR_WRONG_KEY" }> {}

@@ -200,7 +200,7 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
       coordinator: this.connection?.url ?? this.urls[0]!,
       keyId: this.keyId,
       workerId: this.workerId,
-      threads: this.opts.threads,
+      threads: this.deps.control?.threads ?? this.opts.threads, // the live count
       units,
       stepsPerSecond: units.reduce((sum, u) => sum + u.stepsPerSecond, 0),
       ...this.stats.totals(),
@@ -262,7 +262,7 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
       case "error":
         this.log.warn("the coordinator reported an error", {
           code: frame.code,
-          message: frame.message,
+          msg: frame.message,
         });
         return;
       default:
@@ -351,10 +351,8 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
     if (!this.connection?.send({ kind: "resultCommit", ...commitFields(result) })) return;
     this.outbox!.committed(id);
     this.stats.submittedOne();
-    this.log.info(resend ? "result re-sent" : "result submitted", {
-      unitId: result.unitId,
-      bestEnergy: result.bestEnergy,
-    });
+    const { unitId, bestEnergy } = result;
+    this.log.info(resend ? "result re-sent" : "result submitted", { unitId, bestEnergy });
     this.emit("committed", { assignmentId: id, unitId: result.unitId, resend });
   }
 
@@ -374,6 +372,8 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
 
   private async onVerdict(frame: VerdictFrame): Promise<void> {
     const id = bytesToHex(frame.assignmentId);
+    // a second verdict for one result (it was sent again before the first came) counts once
+    if (!this.outbox!.has(id)) return;
     const unitId = await this.outbox!.settle(id);
     this.stats.verdict(frame);
     if (frame.accepted) {

@@ -119,7 +119,11 @@ Options:
       },
       { log, ...(await openStore(values.db, log)) },
     );
-    const address = await coordinator.start();
+    // a refused start (another network's chain, a port in use) releases the database too
+    const address = await coordinator.start().catch(async (error: unknown) => {
+      await coordinator.stop();
+      throw error;
+    });
     if (address.mintedApiKey !== undefined) {
       log.info("minted a researcher API key", { file: files.mintedApiKeyFile });
     }

@@ -145,7 +145,8 @@ describe("coordinator: results over a real socket", () => {
       (w: { keyId: string; key: string }) =>
         w.key === Buffer.from(honest.identity.publicKey).toString("hex"),
     );
-    expect(worker).toMatchObject({ accepted: 1, rejected: 5 });
+    // the never-issued assignment is no strike and counts for nothing: 4 lies rejected
+    expect(worker).toMatchObject({ accepted: 1, rejected: 4 });
     honest.close();
     other.close();
   });

@@ -173,6 +173,18 @@ describe("a coordinator whose database goes away", () => {
     const job = await whenDone(client, submitted.id);
     expect(job.unitsVerified).toBe(8);
     expect(verifyChain(await sealedExport(c!)).workEntries).toBe(8);
+    // a coordinator with another key on this database would fork the chain: it refuses to start
+    const stranger = await runFoldnet([
+      "coordinator",
+      "--db",
+      db.url,
+      "--key",
+      join(dir, "other.json"),
+      "--port",
+      "0",
+    ]);
+    expect(stranger.code).not.toBe(0);
+    expect(stranger.stderr).toContain("COORDINATOR_ERROR_WRONG_KEY");
   });
 
   it("refuses to start with a clear error when the database cannot be reached", async () => {

@@ -203,8 +203,8 @@ export class PgStore implements Store {
     return this.acceptance.acceptResult(result, plan);
   }
 
-  touchWorker(key: string, keyId: string, at: number): Promise<WorkerRecord> {
-    return this.workers.touchWorker(key, keyId, at);
+  touchWorker(key: string, keyId: string, at: number, name?: string): Promise<WorkerRecord> {
+    return this.workers.touchWorker(key, keyId, at, name);
   }
 
   getWorker(key: string): Promise<WorkerRecord | undefined> {
