@@ -196,7 +196,8 @@ export class ReplicaExchangeSearch extends ReplicaBoxes {
         const p2 = a + offsets[e]!;
         const b2 = c + offsets[e]!;
         if (grid[p2] !== 0 || grid[b2] !== 0) continue;
-        let dE = 0;
+        // the pair i, i+1 counts each other at p and b but not at p2 and b2 (not yet placed)
+        let dE = -2 * this.bonds[i]!;
         if (interacts[i] === 1) dE += this.contacts(grid, p, i);
         if (interacts[i + 1] === 1) dE += this.contacts(grid, b, i + 1);
         // emptied first: on a non-bipartite lattice (FCC) p2, b2 may neighbour p, b

@@ -18,7 +18,7 @@
 import { boxTables } from "./box-tables.js";
 import { type Coordinates, layOut } from "./fold.js";
 import { latticeSpec } from "./lattice.js";
-import { modelSpec, residueTypes, strongestContact } from "./model.js";
+import { modelSpec, residueTypes, strength, strongestContact } from "./model.js";
 import type { SearchParams } from "./params.js";
 import type { SearchSnapshot } from "./search-snapshot.js";
 
@@ -52,6 +52,8 @@ export class ReplicaBoxes {
   /** Residue types, and each residue's row in `strengths` (type · alphabet size). */
   protected readonly types: Uint8Array;
   protected readonly typeRow: Int32Array;
+  /** Strength of the bonded pair (i, i+1) as if it were a contact (0 when either cannot). */
+  protected readonly bonds: Int32Array;
   protected readonly border: Uint8Array;
   protected readonly positions: Int32Array[];
   protected readonly grids: Int16Array[];
@@ -89,6 +91,9 @@ export class ReplicaBoxes {
     this.types = residueTypes(model, params.sequence);
     this.typeRow = Int32Array.from(this.types, (t) => t * model.alphabet.length);
     this.strengths = params.model === "hp" ? null : model.strengths;
+    this.bonds = Int32Array.from({ length: n }, (_, i) =>
+      i + 1 < n ? strength(model, this.types[i]!, this.types[i + 1]!) : 0,
+    );
     this.interacts = new Uint8Array(n);
     this.cellCode = new Int16Array(n);
     let strongest = 0;
@@ -283,33 +288,31 @@ export class ReplicaBoxes {
   }
 
   /**
-   * Total strength of the contacts residue i would make at `cell` with its non-bonded
-   * neighbours (excluding i−1 and i+1): HP counts the positive (H) neighbours.
+   * Total strength of residue i's contacts at `cell` with every residue in a neighbouring
+   * cell, its chain neighbours included (HP: the number of positive, H, neighbours, counted
+   * without a branch). Bonded pairs are not contacts, but the moves never need them removed:
+   * in a move's "contacts before minus after" each bonded pair is counted as often before as
+   * after (both chains are connected, and the moved residues leave and arrive in chain
+   * order), except for the crankshaft, which subtracts `bonds` (see docs/sim.md).
    */
   protected contacts(grid: Int16Array, cell: number, i: number): number {
     const { offsets, strengths } = this;
-    let total = 0;
     if (strengths === null) {
-      const j = i + 2;
-      let v = grid[cell + offsets[0]!]!;
-      if (v > 0 && v !== i && v !== j) total++;
-      v = grid[cell + offsets[1]!]!;
-      if (v > 0 && v !== i && v !== j) total++;
-      v = grid[cell + offsets[2]!]!;
-      if (v > 0 && v !== i && v !== j) total++;
-      v = grid[cell + offsets[3]!]!;
-      if (v > 0 && v !== i && v !== j) total++;
-      for (let d = 4; d < offsets.length; d++) {
-        v = grid[cell + offsets[d]!]!;
-        if (v > 0 && v !== i && v !== j) total++;
-      }
-    } else {
-      const { types } = this;
-      const row = this.typeRow[i]!;
-      for (let d = 0; d < offsets.length; d++) {
-        const v = grid[cell + offsets[d]!]!;
-        if (v > 0 && v !== i && v !== i + 2) total += strengths[row + types[v - 1]!]!;
-      }
+      // (0 − v) >>> 31 is 1 exactly when v > 0
+      let total =
+        ((0 - grid[cell + offsets[0]!]!) >>> 31) +
+        ((0 - grid[cell + offsets[1]!]!) >>> 31) +
+        ((0 - grid[cell + offsets[2]!]!) >>> 31) +
+        ((0 - grid[cell + offsets[3]!]!) >>> 31);
+      for (let d = 4; d < offsets.length; d++) total += (0 - grid[cell + offsets[d]!]!) >>> 31;
+      return total;
+    }
+    const { types } = this;
+    const row = this.typeRow[i]!;
+    let total = 0;
+    for (let d = 0; d < offsets.length; d++) {
+      const v = grid[cell + offsets[d]!]!;
+      if (v > 0) total += strengths[row + types[v - 1]!]!;
     }
     return total;
   }
