@@ -168,17 +168,15 @@ export class ReplicaExchangeSearch extends ReplicaBoxes {
             ? pos[i === 0 ? 1 : n - 2]! + offsets[(bits >>> 1) % dirCount]!
             : pos[i - 1]! + pos[i + 1]! - p;
         if (q === p || grid[q] !== 0) continue;
-        let dE = 0;
-        if (interacts[i] === 1) {
-          // p is emptied first: on a non-bipartite lattice (FCC) q may neighbour p
-          dE = this.contacts(grid, p, i);
-          grid[p] = 0;
-          dE -= this.contacts(grid, q, i);
-          grid[p] = cellCode[i]!;
-        }
-        if (dE > 0 && nextUint32(rng) >= metropolis[base + Math.min(dE, tableLast)]!) continue;
-        energy += dE;
+        // p is emptied first: contacts are counted at empty cells (and on a non-bipartite
+        // lattice, FCC, q may neighbour p)
         grid[p] = 0;
+        const dE = interacts[i] === 1 ? this.contacts(grid, p, i) - this.contacts(grid, q, i) : 0;
+        if (dE > 0 && nextUint32(rng) >= metropolis[base + Math.min(dE, tableLast)]!) {
+          grid[p] = cellCode[i]!;
+          continue;
+        }
+        energy += dE;
         grid[q] = cellCode[i]!;
         pos[i] = q;
         if (border[q] === 1) this.recenter(k);
@@ -196,15 +194,15 @@ export class ReplicaExchangeSearch extends ReplicaBoxes {
         const p2 = a + offsets[e]!;
         const b2 = c + offsets[e]!;
         if (grid[p2] !== 0 || grid[b2] !== 0) continue;
-        // the pair i, i+1 counts each other at p and b but not at p2 and b2 (not yet placed)
-        let dE = -2 * this.bonds[i]!;
-        if (interacts[i] === 1) dE += this.contacts(grid, p, i);
-        if (interacts[i + 1] === 1) dE += this.contacts(grid, b, i + 1);
-        // emptied first: on a non-bipartite lattice (FCC) p2, b2 may neighbour p, b
+        // emptied first: contacts are counted at empty cells (and on a non-bipartite lattice,
+        // FCC, p2 and b2 may neighbour p and b)
         grid[p] = 0;
         grid[b] = 0;
-        if (interacts[i] === 1) dE -= this.contacts(grid, p2, i);
-        if (interacts[i + 1] === 1) dE -= this.contacts(grid, b2, i + 1);
+        let dE = 0;
+        if (interacts[i] === 1) dE += this.contacts(grid, p, i) - this.contacts(grid, p2, i);
+        if (interacts[i + 1] === 1) {
+          dE += this.contacts(grid, b, i + 1) - this.contacts(grid, b2, i + 1);
+        }
         if (dE > 0 && nextUint32(rng) >= metropolis[base + Math.min(dE, tableLast)]!) {
           grid[p] = cellCode[i]!;
           grid[b] = cellCode[i + 1]!;

@@ -18,7 +18,7 @@
 import { boxTables } from "./box-tables.js";
 import { type Coordinates, layOut } from "./fold.js";
 import { latticeSpec } from "./lattice.js";
-import { modelSpec, residueTypes, strength, strongestContact } from "./model.js";
+import { modelSpec, residueTypes, strongestContact } from "./model.js";
 import type { SearchParams } from "./params.js";
 import type { SearchSnapshot } from "./search-snapshot.js";
 
@@ -32,7 +32,18 @@ export class ReplicaBoxes {
   protected readonly width: number;
   protected readonly dim: 2 | 3;
   protected readonly offsets: Int32Array;
-  /** Direction code of a cell difference d at dirOf[d + dirBias], −1 when not one step. */
+  /**
+   * The first six offsets as plain fields (0, the cell itself, where a lattice has fewer):
+   * contact counts read these rather than the typed array, which every Int32Array store in
+   * the hot loop forces V8 to reload.
+   */
+  private readonly o0: number;
+  private readonly o1: number;
+  private readonly o2: number;
+  private readonly o3: number;
+  private readonly o4: number;
+  private readonly o5: number;
+  /** Direction code of a cell difference d of up to 3 steps at dirOf[d + dirBias], else −1. */
   protected readonly dirOf: Int8Array;
   protected readonly dirBias: number;
   /** Direction codes other than d and its opposite: perp[d·perpCount + j], j < perpCount. */
@@ -52,8 +63,6 @@ export class ReplicaBoxes {
   /** Residue types, and each residue's row in `strengths` (type · alphabet size). */
   protected readonly types: Uint8Array;
   protected readonly typeRow: Int32Array;
-  /** Strength of the bonded pair (i, i+1) as if it were a contact (0 when either cannot). */
-  protected readonly bonds: Int32Array;
   protected readonly border: Uint8Array;
   protected readonly positions: Int32Array[];
   protected readonly grids: Int16Array[];
@@ -79,6 +88,13 @@ export class ReplicaBoxes {
     this.width = tables.width;
     const w = this.width;
     this.offsets = tables.offsets;
+    const near = (d: number): number => (d < dirCount ? tables.offsets[d]! : 0);
+    this.o0 = near(0);
+    this.o1 = near(1);
+    this.o2 = near(2);
+    this.o3 = near(3);
+    this.o4 = near(4);
+    this.o5 = near(5);
     this.dirBias = tables.dirBias;
     this.dirOf = tables.dirOf;
     this.perpCount = tables.perpCount;
@@ -91,9 +107,6 @@ export class ReplicaBoxes {
     this.types = residueTypes(model, params.sequence);
     this.typeRow = Int32Array.from(this.types, (t) => t * model.alphabet.length);
     this.strengths = params.model === "hp" ? null : model.strengths;
-    this.bonds = Int32Array.from({ length: n }, (_, i) =>
-      i + 1 < n ? strength(model, this.types[i]!, this.types[i + 1]!) : 0,
-    );
     this.interacts = new Uint8Array(n);
     this.cellCode = new Int16Array(n);
     let strongest = 0;
@@ -240,19 +253,22 @@ export class ReplicaBoxes {
     dir: number,
     skips: number,
   ): number {
-    const { newCells, n } = this;
+    const { newCells, n, dirOf, dirBias } = this;
     let left = skips;
-    while (j >= 0 && j < n) {
-      if (this.adjacent(pos[j]! - newCells[j - dir]!)) {
+    for (; j >= 0 && j < n; j += dir) {
+      // is j already next to where j − dir goes? (at most three steps apart: no range check)
+      if (dirOf[pos[j]! - newCells[j - dir]! + dirBias]! >= 0) {
         if (left === 0) break;
         left--;
       }
       newCells[j] = pos[j - 2 * dir]!;
-      j += dir;
     }
     if (left > 0 && (j < 0 || j >= n)) return NO_MOVE;
     const last = j - dir;
-    return this.applyRange(pos, grid, Math.min(from, last), Math.max(from, last));
+    // ternaries, not Math.min/max, which would make the range's bounds doubles
+    return from < last
+      ? this.applyRange(pos, grid, from, last)
+      : this.applyRange(pos, grid, last, from);
   }
 
   /** Moves residues lo…hi to newCells, returning ΔE (each pair counted once on each side). */
@@ -262,8 +278,8 @@ export class ReplicaBoxes {
     for (let j = lo; j <= hi; j++) {
       const c = pos[j]!;
       oldCells[j] = c;
-      if (interacts[j] === 1) removed += this.contacts(grid, c, j);
       grid[c] = 0;
+      if (interacts[j] === 1) removed += this.contacts(grid, c, j);
     }
     let added = 0;
     for (let j = lo; j <= hi; j++) {
@@ -288,23 +304,25 @@ export class ReplicaBoxes {
   }
 
   /**
-   * Total strength of residue i's contacts at `cell` with every residue in a neighbouring
-   * cell, its chain neighbours included (HP: the number of positive, H, neighbours, counted
-   * without a branch). Bonded pairs are not contacts, but the moves never need them removed:
-   * in a move's "contacts before minus after" each bonded pair is counted as often before as
-   * after (both chains are connected, and the moved residues leave and arrive in chain
-   * order), except for the crankshaft, which subtracts `bonds` (see docs/sim.md).
+   * Total strength of the contacts residue i would make at the empty `cell` with every
+   * residue in a neighbouring cell, its chain neighbours included (HP: the number of positive,
+   * H, neighbours, counted without a branch). Bonded pairs are not contacts, but a move's ΔE
+   * (contacts before minus after, each cell emptied before it is counted) never needs them
+   * removed: both chains are connected and the moved residues leave and arrive in chain
+   * order, so each bonded pair is counted as often before as after (docs/sim.md).
    */
   protected contacts(grid: Int16Array, cell: number, i: number): number {
     const { offsets, strengths } = this;
     if (strengths === null) {
-      // (0 − v) >>> 31 is 1 exactly when v > 0
+      // (0 − v) >>> 31 is 1 exactly when v > 0; an offset of 0 reads the empty cell itself
       let total =
-        ((0 - grid[cell + offsets[0]!]!) >>> 31) +
-        ((0 - grid[cell + offsets[1]!]!) >>> 31) +
-        ((0 - grid[cell + offsets[2]!]!) >>> 31) +
-        ((0 - grid[cell + offsets[3]!]!) >>> 31);
-      for (let d = 4; d < offsets.length; d++) total += (0 - grid[cell + offsets[d]!]!) >>> 31;
+        ((0 - grid[cell + this.o0]!) >>> 31) +
+        ((0 - grid[cell + this.o1]!) >>> 31) +
+        ((0 - grid[cell + this.o2]!) >>> 31) +
+        ((0 - grid[cell + this.o3]!) >>> 31) +
+        ((0 - grid[cell + this.o4]!) >>> 31) +
+        ((0 - grid[cell + this.o5]!) >>> 31);
+      for (let d = 6; d < offsets.length; d++) total += (0 - grid[cell + offsets[d]!]!) >>> 31;
       return total;
     }
     const { types } = this;
@@ -317,10 +335,9 @@ export class ReplicaBoxes {
     return total;
   }
 
-  /** True when a cell difference is one lattice step. */
+  /** True when a cell difference of at most three steps is one lattice step. */
   protected adjacent(delta: number): boolean {
-    const at = delta + this.dirBias;
-    return at >= 0 && at < this.dirOf.length && this.dirOf[at] !== -1;
+    return this.dirOf[delta + this.dirBias]! >= 0;
   }
 
   /** Direction code of a one-step cell difference. */
