@@ -117,21 +117,40 @@ export class ReplicaExchangeSearch extends ReplicaBoxes {
     }
   }
 
-  /** `count` move attempts on the replica at temperature k: the hot loop. */
+  /**
+   * `count` move attempts on the replica at temperature k: the hot loop. Every move is
+   * applied by the base class, which returns its ΔE; a rejected move is reverted. The PRNG
+   * state lives in four local int32s for the whole loop (written back at the end): each draw
+   * is `nextUint32` of sim/prng.ts, inlined, so the state stays in registers.
+   */
   private attempts(k: number, count: number): void {
     const pos = this.positions[k] as Int32Array;
     const grid = this.grids[k] as Int16Array;
-    const { n, offsets, interacts, cellCode, border, metropolis, rng, tableLast } = this;
+    const { n, offsets, metropolis, rng, tableLast, perp, perpCount } = this;
     const pullShift = this.pullShift;
     const pullMask = (1 << pullShift) - 1;
     const dirCount = offsets.length;
     const base = k * this.tableRow;
     let energy = this.energies[k] as number;
     let best = this.best;
+    let s0 = rng[0]! | 0;
+    let s1 = rng[1]! | 0;
+    let s2 = rng[2]! | 0;
+    let s3 = rng[3]! | 0;
     for (let t = 0; t < count; t++) {
-      const r = nextUint32(rng);
+      // xoshiro128** (nextUint32, inlined): r is the output, as an int32
+      let m = Math.imul(s1, 5);
+      const r = Math.imul((m << 7) | (m >>> 25), 9);
+      let x = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= x;
+      s3 = (s3 << 11) | (s3 >>> 21);
       const i = ((r & 0xffff) * n) >>> 16;
       const bits = r >>> 16;
+      let dE: number;
       if ((bits & 1) === 1) {
         const side = (bits & 2) === 0 ? 1 : -1;
         const rest = bits >>> 2;
@@ -147,80 +166,56 @@ export class ReplicaExchangeSearch extends ReplicaBoxes {
           more = Math.floor(rest / targets);
         }
         // skips: trailing one bits of what is left, so P(skips = s) ≈ 2^−(s+1)
-        const dE = this.pull(pos, grid, i, side, target, 31 - Math.clz32(~more & (more + 1)));
-        if (dE === NO_MOVE) continue;
-        if (dE > 0 && nextUint32(rng) >= metropolis[base + Math.min(dE, tableLast)]!) {
-          this.revertPull(pos, grid);
-          continue;
-        }
-        energy += dE;
-        this.recenterIfMovedNearBorder(k, pos);
-      } else if (
-        i === 0 ||
-        i === n - 1 ||
-        i + 2 >= n ||
-        !this.adjacent(pos[i + 2]! - pos[i - 1]!)
-      ) {
-        // one residue moves: an end to a free neighbour of its chain neighbour, or a corner flip
-        const p = pos[i]!;
-        const q =
-          i === 0 || i === n - 1
-            ? pos[i === 0 ? 1 : n - 2]! + offsets[(bits >>> 1) % dirCount]!
-            : pos[i - 1]! + pos[i + 1]! - p;
-        if (q === p || grid[q] !== 0) continue;
-        // p is emptied first: contacts are counted at empty cells (and on a non-bipartite
-        // lattice, FCC, q may neighbour p)
-        grid[p] = 0;
-        const dE = interacts[i] === 1 ? this.contacts(grid, p, i) - this.contacts(grid, q, i) : 0;
-        if (dE > 0 && nextUint32(rng) >= metropolis[base + Math.min(dE, tableLast)]!) {
-          grid[p] = cellCode[i]!;
-          continue;
-        }
-        energy += dE;
-        grid[q] = cellCode[i]!;
-        pos[i] = q;
-        if (border[q] === 1) this.recenter(k);
+        dE = this.pull(pos, grid, i, side, target, 31 - Math.clz32(~more & (more + 1)));
+      } else if (i === 0 || i === n - 1) {
+        // an end moves to a free neighbour of its chain neighbour
+        dE = this.moveOne(
+          pos,
+          grid,
+          i,
+          pos[i === 0 ? 1 : n - 2]! + offsets[(bits >>> 1) % dirCount]!,
+        );
+      } else if (i + 2 >= n || !this.adjacent(pos[i + 2]! - pos[i - 1]!)) {
+        // corner flip: i to the fourth corner of the parallelogram i−1, i, i+1
+        dE = this.moveOne(pos, grid, i, pos[i - 1]! + pos[i + 1]! - pos[i]!);
       } else {
         // crankshaft: i−1 and i+2 are adjacent, the pair i, i+1 turns about their axis
         const a = pos[i - 1]!;
-        const p = pos[i]!;
-        const b = pos[i + 1]!;
         const c = pos[i + 2]!;
         const axis = this.directionOf(c - a);
-        const current = this.directionOf(p - a);
-        const perpCount = this.perpCount;
-        let e = this.perp[axis * perpCount + ((bits >>> 1) % (perpCount - 1))]!;
-        if (e === current) e = this.perp[axis * perpCount + perpCount - 1]!;
-        const p2 = a + offsets[e]!;
-        const b2 = c + offsets[e]!;
-        if (grid[p2] !== 0 || grid[b2] !== 0) continue;
-        // emptied first: contacts are counted at empty cells (and on a non-bipartite lattice,
-        // FCC, p2 and b2 may neighbour p and b)
-        grid[p] = 0;
-        grid[b] = 0;
-        let dE = 0;
-        if (interacts[i] === 1) dE += this.contacts(grid, p, i) - this.contacts(grid, p2, i);
-        if (interacts[i + 1] === 1) {
-          dE += this.contacts(grid, b, i + 1) - this.contacts(grid, b2, i + 1);
-        }
-        if (dE > 0 && nextUint32(rng) >= metropolis[base + Math.min(dE, tableLast)]!) {
-          grid[p] = cellCode[i]!;
-          grid[b] = cellCode[i + 1]!;
+        let e = perp[axis * perpCount + ((bits >>> 1) % (perpCount - 1))]!;
+        if (e === this.directionOf(pos[i]! - a)) e = perp[axis * perpCount + perpCount - 1]!;
+        dE = this.moveTwo(pos, grid, i, a + offsets[e]!, c + offsets[e]!);
+      }
+      if (dE === NO_MOVE) continue;
+      if (dE > 0) {
+        // the acceptance draw: xoshiro128** again, compared as a uint32
+        m = Math.imul(s1, 5);
+        const u = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
+        x = s1 << 9;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= x;
+        s3 = (s3 << 11) | (s3 >>> 21);
+        if (u >= metropolis[base + Math.min(dE, tableLast)]!) {
+          this.revertMove(pos, grid);
           continue;
         }
-        energy += dE;
-        grid[p2] = cellCode[i]!;
-        grid[b2] = cellCode[i + 1]!;
-        pos[i] = p2;
-        pos[i + 1] = b2;
-        if (border[p2] === 1 || border[b2] === 1) this.recenter(k);
       }
+      energy += dE;
+      this.recenterIfMovedNearBorder(k, pos);
       if (energy < best) {
         this.energies[k] = energy;
         this.recordBest(k, this.stepCount + t + 1);
         best = energy;
       }
     }
+    rng[0] = s0;
+    rng[1] = s1;
+    rng[2] = s2;
+    rng[3] = s3;
     this.energies[k] = energy;
     this.stepCount += count;
   }

@@ -293,8 +293,26 @@ export class ReplicaBoxes {
     return removed - added;
   }
 
-  /** Undoes the last applyRange. */
-  protected revertPull(pos: Int32Array, grid: Int16Array): void {
+  /**
+   * Moves residue i to `cell` (an end move or a corner flip) unless it is occupied (its own
+   * cell included): ΔE, or NO_MOVE.
+   */
+  protected moveOne(pos: Int32Array, grid: Int16Array, i: number, cell: number): number {
+    if (grid[cell] !== 0) return NO_MOVE;
+    this.newCells[i] = cell;
+    return this.applyRange(pos, grid, i, i);
+  }
+
+  /** Moves residues i and i+1 to `a` and `b` (a crankshaft) unless either is occupied. */
+  protected moveTwo(pos: Int32Array, grid: Int16Array, i: number, a: number, b: number): number {
+    if (grid[a] !== 0 || grid[b] !== 0) return NO_MOVE;
+    this.newCells[i] = a;
+    this.newCells[i + 1] = b;
+    return this.applyRange(pos, grid, i, i + 1);
+  }
+
+  /** Undoes the last move (`pull`, `moveOne` or `moveTwo`). */
+  protected revertMove(pos: Int32Array, grid: Int16Array): void {
     const { cellCode, oldCells, movedLo: lo, movedHi: hi } = this;
     for (let j = lo; j <= hi; j++) grid[pos[j]!] = 0;
     for (let j = lo; j <= hi; j++) {
