@@ -337,10 +337,12 @@ export class ReplicaBoxes {
         ((0 - grid[cell + this.o0]!) >>> 31) +
         ((0 - grid[cell + this.o1]!) >>> 31) +
         ((0 - grid[cell + this.o2]!) >>> 31) +
-        ((0 - grid[cell + this.o3]!) >>> 31) +
-        ((0 - grid[cell + this.o4]!) >>> 31) +
-        ((0 - grid[cell + this.o5]!) >>> 31);
-      for (let d = 6; d < offsets.length; d++) total += (0 - grid[cell + offsets[d]!]!) >>> 31;
+        ((0 - grid[cell + this.o3]!) >>> 31);
+      if (this.o4 !== 0) {
+        // more than the square lattice's four neighbours
+        total += ((0 - grid[cell + this.o4]!) >>> 31) + ((0 - grid[cell + this.o5]!) >>> 31);
+        for (let d = 6; d < offsets.length; d++) total += (0 - grid[cell + offsets[d]!]!) >>> 31;
+      }
       return total;
     }
     const { types } = this;
