@@ -4,10 +4,10 @@
  * Mitzenmacher & Whitesides 2003, generalised to any lattice of sim/lattice.ts), incremental
  * ΔE under any model of sim/model.ts and integer-only acceptance.
  *
- * This class owns the schedule, the hot loop (picking and accepting every move; end, corner
- * and crankshaft moves inline), the exchanges, the best-so-far record and the snapshot; the
- * replicas' boxes and the pull moves live in its base class (sim/replica-boxes.ts). The hot
- * loop allocates nothing.
+ * This class owns the schedule, the hot loop (picking every move's target and accepting or
+ * rejecting it), the exchanges, the best-so-far record and the snapshot; the replicas' boxes
+ * and the application and revert of every move live in its base class (sim/replica-boxes.ts).
+ * The hot loop allocates nothing.
  *
  * One *step* is one move attempt on one replica, whether the move is valid, accepted or not.
  * Steps run in rounds: replica at temperature 0 gets `exchangeInterval` attempts, then

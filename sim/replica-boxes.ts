@@ -1,8 +1,9 @@
 /**
  * The replicas' occupancy boxes and the moves applied to them, beneath the replica-exchange
  * engine (sim/engine.ts, which extends this class and runs the hot loop): placing and
- * re-centring a chain, counting a residue's contacts, and the pull moves (Lesh, Mitzenmacher
- * & Whitesides 2003, generalised to any lattice of sim/lattice.ts) with their revert.
+ * re-centring a chain, counting a residue's contacts, the pull moves (Lesh, Mitzenmacher &
+ * Whitesides 2003, generalised to any lattice of sim/lattice.ts), and applying every move (end,
+ * corner, crankshaft, pull) with one routine that returns its ΔE, and its revert.
  *
  * Representation: each replica lives in its own occupancy box of side W = n + 8 (2D: W², 3D:
  * W³ cells of Int16: 0 empty, +(i+1) for a residue i that can make contacts (H in the HP
