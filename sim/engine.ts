@@ -137,78 +137,82 @@ export class ReplicaExchangeSearch extends ReplicaBoxes {
     let s1 = rng[1]! | 0;
     let s2 = rng[2]! | 0;
     let s3 = rng[3]! | 0;
-    for (let t = 0; t < count; t++) {
+    // ΔE of an uphill move already applied, whose acceptance the next draw decides (0: none)
+    let pending = 0;
+    for (let t = 0; t < count; ) {
       // xoshiro128** (nextUint32, inlined): r is the output, as an int32
-      let m = Math.imul(s1, 5);
+      const m = Math.imul(s1, 5);
       const r = Math.imul((m << 7) | (m >>> 25), 9);
-      let x = s1 << 9;
+      const x = s1 << 9;
       s2 ^= s0;
       s3 ^= s1;
       s1 ^= s2;
       s0 ^= s3;
       s2 ^= x;
       s3 = (s3 << 11) | (s3 >>> 21);
-      const i = ((r & 0xffff) * n) >>> 16;
-      const bits = r >>> 16;
-      let dE: number;
-      if ((bits & 1) === 1) {
-        const side = (bits & 2) === 0 ? 1 : -1;
-        const rest = bits >>> 2;
-        let target: number;
-        let more: number;
-        if (pullShift >= 0 && i + side >= 0 && i + side < n) {
-          // an interior pull with a power-of-two number of targets: no division
-          target = rest & pullMask;
-          more = rest >>> pullShift;
-        } else {
-          const targets = this.pullTargets(i, side);
-          target = rest % targets;
-          more = Math.floor(rest / targets);
-        }
-        // skips: trailing one bits of what is left, so P(skips = s) ≈ 2^−(s+1)
-        dE = this.pull(pos, grid, i, side, target, 31 - Math.clz32(~more & (more + 1)));
-      } else if (i === 0 || i === n - 1) {
-        // an end moves to a free neighbour of its chain neighbour
-        dE = this.moveOne(
-          pos,
-          grid,
-          i,
-          pos[i === 0 ? 1 : n - 2]! + offsets[(bits >>> 1) % dirCount]!,
-        );
-      } else if (i + 2 >= n || !this.adjacent(pos[i + 2]! - pos[i - 1]!)) {
-        // corner flip: i to the fourth corner of the parallelogram i−1, i, i+1
-        dE = this.moveOne(pos, grid, i, pos[i - 1]! + pos[i + 1]! - pos[i]!);
-      } else {
-        // crankshaft: i−1 and i+2 are adjacent, the pair i, i+1 turns about their axis
-        const a = pos[i - 1]!;
-        const c = pos[i + 2]!;
-        const axis = this.directionOf(c - a);
-        let e = perp[axis * perpCount + ((bits >>> 1) % (perpCount - 1))]!;
-        if (e === this.directionOf(pos[i]! - a)) e = perp[axis * perpCount + perpCount - 1]!;
-        dE = this.moveTwo(pos, grid, i, a + offsets[e]!, c + offsets[e]!);
-      }
-      if (dE === NO_MOVE) continue;
-      if (dE > 0) {
-        // the acceptance draw: xoshiro128** again, compared as a uint32
-        m = Math.imul(s1, 5);
-        const u = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
-        x = s1 << 9;
-        s2 ^= s0;
-        s3 ^= s1;
-        s1 ^= s2;
-        s0 ^= s3;
-        s2 ^= x;
-        s3 = (s3 << 11) | (s3 >>> 21);
-        if (u >= metropolis[base + Math.min(dE, tableLast)]!) {
+      let dE = pending;
+      if (pending > 0) {
+        // the acceptance draw of attempt t, compared as a uint32
+        pending = 0;
+        if (r >>> 0 >= metropolis[base + Math.min(dE, tableLast)]!) {
           this.revertMove(pos, grid);
+          t++;
+          continue;
+        }
+      } else {
+        const i = ((r & 0xffff) * n) >>> 16;
+        const bits = r >>> 16;
+        if ((bits & 1) === 1) {
+          const side = (bits & 2) === 0 ? 1 : -1;
+          const rest = bits >>> 2;
+          let target: number;
+          let more: number;
+          if (pullShift >= 0 && i + side >= 0 && i + side < n) {
+            // an interior pull with a power-of-two number of targets: no division
+            target = rest & pullMask;
+            more = rest >>> pullShift;
+          } else {
+            const targets = this.pullTargets(i, side);
+            target = rest % targets;
+            more = Math.floor(rest / targets);
+          }
+          // skips: trailing one bits of what is left, so P(skips = s) ≈ 2^−(s+1)
+          dE = this.pull(pos, grid, i, side, target, 31 - Math.clz32(~more & (more + 1)));
+        } else if (i === 0 || i === n - 1) {
+          // an end moves to a free neighbour of its chain neighbour
+          dE = this.moveOne(
+            pos,
+            grid,
+            i,
+            pos[i === 0 ? 1 : n - 2]! + offsets[(bits >>> 1) % dirCount]!,
+          );
+        } else if (i + 2 >= n || !this.adjacent(pos[i + 2]! - pos[i - 1]!)) {
+          // corner flip: i to the fourth corner of the parallelogram i−1, i, i+1
+          dE = this.moveOne(pos, grid, i, pos[i - 1]! + pos[i + 1]! - pos[i]!);
+        } else {
+          // crankshaft: i−1 and i+2 are adjacent, the pair i, i+1 turns about their axis
+          const a = pos[i - 1]!;
+          const c = pos[i + 2]!;
+          const axis = this.directionOf(c - a);
+          let e = perp[axis * perpCount + ((bits >>> 1) % (perpCount - 1))]!;
+          if (e === this.directionOf(pos[i]! - a)) e = perp[axis * perpCount + perpCount - 1]!;
+          dE = this.moveTwo(pos, grid, i, a + offsets[e]!, c + offsets[e]!);
+        }
+        if (dE === NO_MOVE) {
+          t++;
+          continue;
+        }
+        if (dE > 0) {
+          pending = dE;
           continue;
         }
       }
+      t++;
       energy += dE;
       this.recenterIfMovedNearBorder(k, pos);
       if (energy < best) {
         this.energies[k] = energy;
-        this.recordBest(k, this.stepCount + t + 1);
+        this.recordBest(k, this.stepCount + t);
         best = energy;
       }
     }
