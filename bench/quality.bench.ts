@@ -9,7 +9,8 @@
  * - `--seeds N` runs seeds 1…N (default 5), `--first-seed S` starts at S instead of 1;
  * - `--seconds S` is the budget per run (default 60); `--steps N` adds a step budget, which
  *   does not depend on the machine's load (a run stops at whichever comes first);
- * - `--replicas R`, `--t-min M`, `--t-max M` (milli-units) override the default ladder.
+ * - `--replicas R`, `--t-min M`, `--t-max M` (milli-units) override the default ladder;
+ * - `--interval N` overrides the attempts per replica between exchange sweeps.
  * @module
  */
 import { readFileSync } from "node:fs";
@@ -48,6 +49,7 @@ const ladder =
         Number(argValue("t-min", String(DEFAULT_T_MIN_MILLI))),
         Number(argValue("t-max", String(DEFAULT_T_MAX_MILLI))),
       );
+const interval = argValue("interval", "");
 const files = {
   standard: ["hp-benchmarks.json", "extra-instances.json"],
   long: ["hp-long.json"],
@@ -66,6 +68,7 @@ function run(inst: Instance, seed: number): Run {
     lattice: inst.lattice,
     seed,
     ...(ladder === undefined ? {} : { temperaturesMilli: ladder }),
+    ...(interval === "" ? {} : { exchangeInterval: Number(interval) }),
   });
   const start = process.hrtime.bigint();
   for (let seconds = 0; seconds < budget && search.step < stepBudget; ) {
@@ -119,12 +122,13 @@ for (const inst of instances) {
   });
 }
 report(
-  `bench:quality — time to the best-known energy, ${seeds} seeds, budget ${budget} s${stepBudget < Number.MAX_SAFE_INTEGER ? ` / ${stepBudget} steps` : ""} per run, one thread${ladder === undefined ? "" : `, ladder ${ladder.join(",")}`}`,
+  `bench:quality — time to the best-known energy, ${seeds} seeds, budget ${budget} s${stepBudget < Number.MAX_SAFE_INTEGER ? ` / ${stepBudget} steps` : ""} per run, one thread${ladder === undefined ? "" : `, ladder ${ladder.join(",")}`}${interval === "" ? "" : `, interval ${interval}`}`,
   rows,
   {
     budgetSeconds: budget,
     budgetSteps: stepBudget < Number.MAX_SAFE_INTEGER ? stepBudget : null,
     ladderMilli: ladder ?? null,
+    exchangeInterval: interval === "" ? null : Number(interval),
     seeds,
     firstSeed,
     instances: results.length,

@@ -20,7 +20,11 @@ export interface BoxTables {
   readonly width: number;
   /** Flat cell offset of each direction code. */
   readonly offsets: Int32Array;
-  /** Direction code of a cell difference d at dirOf[d + dirBias], −1 when not one step. */
+  /**
+   * Direction code of a cell difference d at dirOf[d + dirBias], −1 when not one step; the
+   * table covers every difference of up to three steps (no coordinate beyond ±3), the most
+   * the engine ever asks about, so the hot loop needs no range check.
+   */
   readonly dirOf: Int8Array;
   readonly dirBias: number;
   /** Direction codes other than d and its opposite: perp[d·perpCount + j], j < perpCount. */
@@ -105,7 +109,7 @@ export function boxTables(lattice: LatticeSpec, n: number): BoxTables {
   const dirCount = lattice.vectors.length;
   const w = n + BOX_SLACK;
   const offsets = Int32Array.from(lattice.vectors, ([x, y, z]) => x + y * w + z * w * w);
-  const dirBias = dim === 3 ? w * w + w + 1 : w + 1;
+  const dirBias = 3 * (dim === 3 ? w * w + w + 1 : w + 1);
   const dirOf = new Int8Array(2 * dirBias + 1).fill(-1);
   offsets.forEach((o, d) => {
     dirOf[o + dirBias] = d;

@@ -4,10 +4,10 @@
  * Mitzenmacher & Whitesides 2003, generalised to any lattice of sim/lattice.ts), incremental
  * ΔE under any model of sim/model.ts and integer-only acceptance.
  *
- * This class owns the schedule, the hot loop (picking and accepting every move; end, corner
- * and crankshaft moves inline), the exchanges, the best-so-far record and the snapshot; the
- * replicas' boxes and the pull moves live in its base class (sim/replica-boxes.ts). The hot
- * loop allocates nothing.
+ * This class owns the schedule, the hot loop (picking every move's target and accepting or
+ * rejecting it), the exchanges, the best-so-far record and the snapshot; the replicas' boxes
+ * and the application and revert of every move live in its base class (sim/replica-boxes.ts).
+ * The hot loop allocates nothing.
  *
  * One *step* is one move attempt on one replica, whether the move is valid, accepted or not.
  * Steps run in rounds: replica at temperature 0 gets `exchangeInterval` attempts, then
@@ -117,111 +117,109 @@ export class ReplicaExchangeSearch extends ReplicaBoxes {
     }
   }
 
-  /** `count` move attempts on the replica at temperature k: the hot loop. */
+  /**
+   * `count` move attempts on the replica at temperature k: the hot loop. Every move is
+   * applied by the base class, which returns its ΔE; a rejected move is reverted. The PRNG
+   * state lives in four local int32s for the whole loop (written back at the end): each draw
+   * is `nextUint32` of sim/prng.ts, inlined, so the state stays in registers.
+   */
   private attempts(k: number, count: number): void {
     const pos = this.positions[k] as Int32Array;
     const grid = this.grids[k] as Int16Array;
-    const { n, offsets, interacts, cellCode, border, metropolis, rng, tableLast } = this;
+    const { n, offsets, metropolis, rng, tableLast, perp, perpCount } = this;
     const pullShift = this.pullShift;
     const pullMask = (1 << pullShift) - 1;
     const dirCount = offsets.length;
     const base = k * this.tableRow;
     let energy = this.energies[k] as number;
     let best = this.best;
-    for (let t = 0; t < count; t++) {
-      const r = nextUint32(rng);
-      const i = ((r & 0xffff) * n) >>> 16;
-      const bits = r >>> 16;
-      if ((bits & 1) === 1) {
-        const side = (bits & 2) === 0 ? 1 : -1;
-        const rest = bits >>> 2;
-        let target: number;
-        let more: number;
-        if (pullShift >= 0 && i + side >= 0 && i + side < n) {
-          // an interior pull with a power-of-two number of targets: no division
-          target = rest & pullMask;
-          more = rest >>> pullShift;
-        } else {
-          const targets = this.pullTargets(i, side);
-          target = rest % targets;
-          more = Math.floor(rest / targets);
-        }
-        // skips: trailing one bits of what is left, so P(skips = s) ≈ 2^−(s+1)
-        const dE = this.pull(pos, grid, i, side, target, 31 - Math.clz32(~more & (more + 1)));
-        if (dE === NO_MOVE) continue;
-        if (dE > 0 && nextUint32(rng) >= metropolis[base + Math.min(dE, tableLast)]!) {
-          this.revertPull(pos, grid);
+    let s0 = rng[0]! | 0;
+    let s1 = rng[1]! | 0;
+    let s2 = rng[2]! | 0;
+    let s3 = rng[3]! | 0;
+    // ΔE of an uphill move already applied, whose acceptance the next draw decides (0: none)
+    let pending = 0;
+    for (let t = 0; t < count; ) {
+      // xoshiro128** (nextUint32, inlined): r is the output, as an int32
+      const m = Math.imul(s1, 5);
+      const r = Math.imul((m << 7) | (m >>> 25), 9);
+      const x = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= x;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      let dE = pending;
+      if (pending > 0) {
+        // the acceptance draw of attempt t, compared as a uint32
+        pending = 0;
+        if (r >>> 0 >= metropolis[base + Math.min(dE, tableLast)]!) {
+          this.revertMove(pos, grid);
+          t++;
           continue;
         }
-        energy += dE;
-        this.recenterIfMovedNearBorder(k, pos);
-      } else if (
-        i === 0 ||
-        i === n - 1 ||
-        i + 2 >= n ||
-        !this.adjacent(pos[i + 2]! - pos[i - 1]!)
-      ) {
-        // one residue moves: an end to a free neighbour of its chain neighbour, or a corner flip
-        const p = pos[i]!;
-        const q =
-          i === 0 || i === n - 1
-            ? pos[i === 0 ? 1 : n - 2]! + offsets[(bits >>> 1) % dirCount]!
-            : pos[i - 1]! + pos[i + 1]! - p;
-        if (q === p || grid[q] !== 0) continue;
-        let dE = 0;
-        if (interacts[i] === 1) {
-          // p is emptied first: on a non-bipartite lattice (FCC) q may neighbour p
-          dE = this.contacts(grid, p, i);
-          grid[p] = 0;
-          dE -= this.contacts(grid, q, i);
-          grid[p] = cellCode[i]!;
-        }
-        if (dE > 0 && nextUint32(rng) >= metropolis[base + Math.min(dE, tableLast)]!) continue;
-        energy += dE;
-        grid[p] = 0;
-        grid[q] = cellCode[i]!;
-        pos[i] = q;
-        if (border[q] === 1) this.recenter(k);
       } else {
-        // crankshaft: i−1 and i+2 are adjacent, the pair i, i+1 turns about their axis
-        const a = pos[i - 1]!;
-        const p = pos[i]!;
-        const b = pos[i + 1]!;
-        const c = pos[i + 2]!;
-        const axis = this.directionOf(c - a);
-        const current = this.directionOf(p - a);
-        const perpCount = this.perpCount;
-        let e = this.perp[axis * perpCount + ((bits >>> 1) % (perpCount - 1))]!;
-        if (e === current) e = this.perp[axis * perpCount + perpCount - 1]!;
-        const p2 = a + offsets[e]!;
-        const b2 = c + offsets[e]!;
-        if (grid[p2] !== 0 || grid[b2] !== 0) continue;
-        let dE = 0;
-        if (interacts[i] === 1) dE += this.contacts(grid, p, i);
-        if (interacts[i + 1] === 1) dE += this.contacts(grid, b, i + 1);
-        // emptied first: on a non-bipartite lattice (FCC) p2, b2 may neighbour p, b
-        grid[p] = 0;
-        grid[b] = 0;
-        if (interacts[i] === 1) dE -= this.contacts(grid, p2, i);
-        if (interacts[i + 1] === 1) dE -= this.contacts(grid, b2, i + 1);
-        if (dE > 0 && nextUint32(rng) >= metropolis[base + Math.min(dE, tableLast)]!) {
-          grid[p] = cellCode[i]!;
-          grid[b] = cellCode[i + 1]!;
+        const i = ((r & 0xffff) * n) >>> 16;
+        const bits = r >>> 16;
+        if ((bits & 1) === 1) {
+          const side = (bits & 2) === 0 ? 1 : -1;
+          const rest = bits >>> 2;
+          let target: number;
+          let more: number;
+          if (pullShift >= 0 && i + side >= 0 && i + side < n) {
+            // an interior pull with a power-of-two number of targets: no division
+            target = rest & pullMask;
+            more = rest >>> pullShift;
+          } else {
+            const targets = this.pullTargets(i, side);
+            target = rest % targets;
+            more = Math.floor(rest / targets);
+          }
+          // skips: trailing one bits of what is left, so P(skips = s) ≈ 2^−(s+1)
+          dE = this.pull(pos, grid, i, side, target, 31 - Math.clz32(~more & (more + 1)));
+        } else if (i === 0 || i === n - 1) {
+          // an end moves to a free neighbour of its chain neighbour
+          dE = this.moveOne(
+            pos,
+            grid,
+            i,
+            pos[i === 0 ? 1 : n - 2]! + offsets[(bits >>> 1) % dirCount]!,
+          );
+        } else if (i + 2 >= n || !this.adjacent(pos[i + 2]! - pos[i - 1]!)) {
+          // corner flip: i to the fourth corner of the parallelogram i−1, i, i+1
+          dE = this.moveOne(pos, grid, i, pos[i - 1]! + pos[i + 1]! - pos[i]!);
+        } else {
+          // crankshaft: i−1 and i+2 are adjacent, the pair i, i+1 turns about their axis
+          const a = pos[i - 1]!;
+          const c = pos[i + 2]!;
+          const axis = this.directionOf(c - a);
+          let e = perp[axis * perpCount + ((bits >>> 1) % (perpCount - 1))]!;
+          if (e === this.directionOf(pos[i]! - a)) e = perp[axis * perpCount + perpCount - 1]!;
+          dE = this.moveTwo(pos, grid, i, a + offsets[e]!, c + offsets[e]!);
+        }
+        if (dE === NO_MOVE) {
+          t++;
           continue;
         }
-        energy += dE;
-        grid[p2] = cellCode[i]!;
-        grid[b2] = cellCode[i + 1]!;
-        pos[i] = p2;
-        pos[i + 1] = b2;
-        if (border[p2] === 1 || border[b2] === 1) this.recenter(k);
+        if (dE > 0) {
+          pending = dE;
+          continue;
+        }
       }
+      t++;
+      energy += dE;
+      this.recenterIfMovedNearBorder(k, pos);
       if (energy < best) {
         this.energies[k] = energy;
-        this.recordBest(k, this.stepCount + t + 1);
+        this.recordBest(k, this.stepCount + t);
         best = energy;
       }
     }
+    rng[0] = s0;
+    rng[1] = s1;
+    rng[2] = s2;
+    rng[3] = s3;
     this.energies[k] = energy;
     this.stepCount += count;
   }

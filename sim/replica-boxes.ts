@@ -1,8 +1,9 @@
 /**
  * The replicas' occupancy boxes and the moves applied to them, beneath the replica-exchange
  * engine (sim/engine.ts, which extends this class and runs the hot loop): placing and
- * re-centring a chain, counting a residue's contacts, and the pull moves (Lesh, Mitzenmacher
- * & Whitesides 2003, generalised to any lattice of sim/lattice.ts) with their revert.
+ * re-centring a chain, counting a residue's contacts, the pull moves (Lesh, Mitzenmacher &
+ * Whitesides 2003, generalised to any lattice of sim/lattice.ts), and applying every move (end,
+ * corner, crankshaft, pull) with one routine that returns its ΔE, and its revert.
  *
  * Representation: each replica lives in its own occupancy box of side W = n + 8 (2D: W², 3D:
  * W³ cells of Int16: 0 empty, +(i+1) for a residue i that can make contacts (H in the HP
@@ -32,7 +33,18 @@ export class ReplicaBoxes {
   protected readonly width: number;
   protected readonly dim: 2 | 3;
   protected readonly offsets: Int32Array;
-  /** Direction code of a cell difference d at dirOf[d + dirBias], −1 when not one step. */
+  /**
+   * The first six offsets as plain fields (0, the cell itself, where a lattice has fewer):
+   * contact counts read these rather than the typed array, which every Int32Array store in
+   * the hot loop forces V8 to reload.
+   */
+  private readonly o0: number;
+  private readonly o1: number;
+  private readonly o2: number;
+  private readonly o3: number;
+  private readonly o4: number;
+  private readonly o5: number;
+  /** Direction code of a cell difference d of up to 3 steps at dirOf[d + dirBias], else −1. */
   protected readonly dirOf: Int8Array;
   protected readonly dirBias: number;
   /** Direction codes other than d and its opposite: perp[d·perpCount + j], j < perpCount. */
@@ -77,6 +89,13 @@ export class ReplicaBoxes {
     this.width = tables.width;
     const w = this.width;
     this.offsets = tables.offsets;
+    const near = (d: number): number => (d < dirCount ? tables.offsets[d]! : 0);
+    this.o0 = near(0);
+    this.o1 = near(1);
+    this.o2 = near(2);
+    this.o3 = near(3);
+    this.o4 = near(4);
+    this.o5 = near(5);
     this.dirBias = tables.dirBias;
     this.dirOf = tables.dirOf;
     this.perpCount = tables.perpCount;
@@ -235,19 +254,22 @@ export class ReplicaBoxes {
     dir: number,
     skips: number,
   ): number {
-    const { newCells, n } = this;
+    const { newCells, n, dirOf, dirBias } = this;
     let left = skips;
-    while (j >= 0 && j < n) {
-      if (this.adjacent(pos[j]! - newCells[j - dir]!)) {
+    for (; j >= 0 && j < n; j += dir) {
+      // is j already next to where j − dir goes? (at most three steps apart: no range check)
+      if (dirOf[pos[j]! - newCells[j - dir]! + dirBias]! >= 0) {
         if (left === 0) break;
         left--;
       }
       newCells[j] = pos[j - 2 * dir]!;
-      j += dir;
     }
     if (left > 0 && (j < 0 || j >= n)) return NO_MOVE;
     const last = j - dir;
-    return this.applyRange(pos, grid, Math.min(from, last), Math.max(from, last));
+    // ternaries, not Math.min/max, which would make the range's bounds doubles
+    return from < last
+      ? this.applyRange(pos, grid, from, last)
+      : this.applyRange(pos, grid, last, from);
   }
 
   /** Moves residues lo…hi to newCells, returning ΔE (each pair counted once on each side). */
@@ -257,8 +279,8 @@ export class ReplicaBoxes {
     for (let j = lo; j <= hi; j++) {
       const c = pos[j]!;
       oldCells[j] = c;
-      if (interacts[j] === 1) removed += this.contacts(grid, c, j);
       grid[c] = 0;
+      if (interacts[j] === 1) removed += this.contacts(grid, c, j);
     }
     let added = 0;
     for (let j = lo; j <= hi; j++) {
@@ -272,8 +294,26 @@ export class ReplicaBoxes {
     return removed - added;
   }
 
-  /** Undoes the last applyRange. */
-  protected revertPull(pos: Int32Array, grid: Int16Array): void {
+  /**
+   * Moves residue i to `cell` (an end move or a corner flip) unless it is occupied (its own
+   * cell included): ΔE, or NO_MOVE.
+   */
+  protected moveOne(pos: Int32Array, grid: Int16Array, i: number, cell: number): number {
+    if (grid[cell] !== 0) return NO_MOVE;
+    this.newCells[i] = cell;
+    return this.applyRange(pos, grid, i, i);
+  }
+
+  /** Moves residues i and i+1 to `a` and `b` (a crankshaft) unless either is occupied. */
+  protected moveTwo(pos: Int32Array, grid: Int16Array, i: number, a: number, b: number): number {
+    if (grid[a] !== 0 || grid[b] !== 0) return NO_MOVE;
+    this.newCells[i] = a;
+    this.newCells[i + 1] = b;
+    return this.applyRange(pos, grid, i, i + 1);
+  }
+
+  /** Undoes the last move (`pull`, `moveOne` or `moveTwo`). */
+  protected revertMove(pos: Int32Array, grid: Int16Array): void {
     const { cellCode, oldCells, movedLo: lo, movedHi: hi } = this;
     for (let j = lo; j <= hi; j++) grid[pos[j]!] = 0;
     for (let j = lo; j <= hi; j++) {
@@ -283,41 +323,42 @@ export class ReplicaBoxes {
   }
 
   /**
-   * Total strength of the contacts residue i would make at `cell` with its non-bonded
-   * neighbours (excluding i−1 and i+1): HP counts the positive (H) neighbours.
+   * Total strength of the contacts residue i would make at the empty `cell` with every
+   * residue in a neighbouring cell, its chain neighbours included (HP: the number of positive,
+   * H, neighbours, counted without a branch). Bonded pairs are not contacts, but a move's ΔE
+   * (contacts before minus after, each cell emptied before it is counted) never needs them
+   * removed: both chains are connected and the moved residues leave and arrive in chain
+   * order, so each bonded pair is counted as often before as after (docs/sim.md).
    */
   protected contacts(grid: Int16Array, cell: number, i: number): number {
     const { offsets, strengths } = this;
-    let total = 0;
     if (strengths === null) {
-      const j = i + 2;
-      let v = grid[cell + offsets[0]!]!;
-      if (v > 0 && v !== i && v !== j) total++;
-      v = grid[cell + offsets[1]!]!;
-      if (v > 0 && v !== i && v !== j) total++;
-      v = grid[cell + offsets[2]!]!;
-      if (v > 0 && v !== i && v !== j) total++;
-      v = grid[cell + offsets[3]!]!;
-      if (v > 0 && v !== i && v !== j) total++;
-      for (let d = 4; d < offsets.length; d++) {
-        v = grid[cell + offsets[d]!]!;
-        if (v > 0 && v !== i && v !== j) total++;
+      // (0 − v) >>> 31 is 1 exactly when v > 0; an offset of 0 reads the empty cell itself
+      let total =
+        ((0 - grid[cell + this.o0]!) >>> 31) +
+        ((0 - grid[cell + this.o1]!) >>> 31) +
+        ((0 - grid[cell + this.o2]!) >>> 31) +
+        ((0 - grid[cell + this.o3]!) >>> 31);
+      if (this.o4 !== 0) {
+        // more than the square lattice's four neighbours
+        total += ((0 - grid[cell + this.o4]!) >>> 31) + ((0 - grid[cell + this.o5]!) >>> 31);
+        for (let d = 6; d < offsets.length; d++) total += (0 - grid[cell + offsets[d]!]!) >>> 31;
       }
-    } else {
-      const { types } = this;
-      const row = this.typeRow[i]!;
-      for (let d = 0; d < offsets.length; d++) {
-        const v = grid[cell + offsets[d]!]!;
-        if (v > 0 && v !== i && v !== i + 2) total += strengths[row + types[v - 1]!]!;
-      }
+      return total;
+    }
+    const { types } = this;
+    const row = this.typeRow[i]!;
+    let total = 0;
+    for (let d = 0; d < offsets.length; d++) {
+      const v = grid[cell + offsets[d]!]!;
+      if (v > 0) total += strengths[row + types[v - 1]!]!;
     }
     return total;
   }
 
-  /** True when a cell difference is one lattice step. */
+  /** True when a cell difference of at most three steps is one lattice step. */
   protected adjacent(delta: number): boolean {
-    const at = delta + this.dirBias;
-    return at >= 0 && at < this.dirOf.length && this.dirOf[at] !== -1;
+    return this.dirOf[delta + this.dirBias]! >= 0;
   }
 
   /** Direction code of a one-step cell difference. */

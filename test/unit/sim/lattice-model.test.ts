@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { boxTables } from "../../../sim/box-tables.js";
 import { contactPairs, foldEnergy, foldToString, layOut, parseFold } from "../../../sim/fold.js";
 import {
   LATTICE_SPECS,
@@ -26,6 +27,23 @@ describe("lattice specs", () => {
       expect(latticeByWireCode(spec.wireCode)).toBe(spec);
       expect(latticeSpec(spec.name)).toBe(spec);
       expect(parseLattice(spec.name)).toBe(spec.name);
+    });
+  }
+
+  for (const spec of LATTICE_SPECS) {
+    it(`${spec.name}: the box's dirOf answers every difference of up to three steps (the engine reads it unchecked)`, () => {
+      const { width: w, offsets, dirOf, dirBias } = boxTables(spec, 12);
+      const flat = ([x, y, z]: readonly number[]) => x! + y! * w + z! * w * w;
+      let sums: number[][] = [[0, 0, 0]];
+      for (let steps = 1; steps <= 3; steps++) {
+        sums = sums.flatMap((s) => spec.vectors.map((v) => s.map((x, a) => x + v[a]!)));
+        for (const s of sums) {
+          const at = flat(s) + dirBias;
+          expect(at >= 0 && at < dirOf.length).toBe(true);
+          const code = offsets.indexOf(flat(s));
+          expect(dirOf[at]).toBe(spec.vectors[code]?.every((x, a) => x === s[a]) ? code : -1);
+        }
+      }
     });
   }
 
