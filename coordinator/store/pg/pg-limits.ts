@@ -1,0 +1,77 @@
+/**
+ * The PostgreSQL side of abuse limits, as sqlite-limits.ts: per-key lease quotas, which
+ * account owns which job (a batch's running jobs count as one job), and revoking the lease of
+ * a rejected result at once (its unit queued again).
+ * @module
+ */
+import type { Async, LimitStore, OwnerLoad } from "./async-store-shape.js";
+import type { PgDatabase } from "./pg-database.js";
+import { num } from "./pg-rows.js";
+
+/** `LimitStore` on PostgreSQL. */
+export class PgLimits implements Async<LimitStore> {
+  constructor(private readonly db: PgDatabase) {}
+
+  leaseQuota(workerKey: string): Promise<number | undefined> {
+    return this.db.read(
+      async (sql) =>
+        (
+          await sql.row<{ quota: number }>("SELECT quota FROM lease_quotas WHERE worker_key = $1", [
+            workerKey,
+          ])
+        )?.quota,
+    );
+  }
+
+  setLeaseQuota(workerKey: string, quota: number): Promise<void> {
+    return this.db.read(async (sql) => {
+      await sql.run(
+        "INSERT INTO lease_quotas (worker_key, quota) VALUES ($1, $2) ON CONFLICT (worker_key) DO UPDATE SET quota = excluded.quota",
+        [workerKey, quota],
+      );
+    });
+  }
+
+  ownJob(jobId: string, owner: string): Promise<void> {
+    return this.db.read(async (sql) => {
+      await sql.run(
+        "INSERT INTO job_owners (job_id, owner) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        [jobId, owner],
+      );
+    });
+  }
+
+  ownerLoad(owner: string): Promise<OwnerLoad> {
+    return this.db.read(async (sql) => {
+      const r = await sql.row(
+        `SELECT COUNT(DISTINCT COALESCE(b.batch_id, j.id)) AS jobs,
+                COALESCE(SUM(j.trajectories), 0) AS trajectories,
+                COALESCE(SUM(j.trajectories * j.unit_steps), 0) AS steps
+           FROM job_owners o JOIN jobs j ON j.id = o.job_id
+           LEFT JOIN batch_jobs b ON b.job_id = j.id
+          WHERE o.owner = $1 AND j.status = 'running'`,
+        [owner],
+      );
+      return { jobs: num(r?.jobs), trajectories: num(r?.trajectories), steps: num(r?.steps) };
+    });
+  }
+
+  revokeLease(assignmentId: string, workerKey: string): Promise<boolean> {
+    return this.db.tx(async (sql) => {
+      // the unit first, as acceptance and expiry lock it: no lock-order deadlock
+      const unit = await sql.row<{ id: string; status: string }>(
+        `SELECT u.id, u.status FROM units u JOIN assignments a ON a.unit_id = u.id
+          WHERE a.id = $1 FOR UPDATE OF u`,
+        [assignmentId],
+      );
+      if (unit === undefined) return false;
+      const revoked = await sql.run(
+        "UPDATE assignments SET status = 'revoked' WHERE id = $1 AND worker_key = $2 AND status = 'active'",
+        [assignmentId, workerKey],
+      );
+      if (revoked === 0 || unit.status !== "leased") return false;
+      await sql.run("UPDATE units SET status = 'queued' WHERE id = $1", [unit.id]);
+      return true;
+    });
+  }
+}
