@@ -20,28 +20,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import type {
-  AcceptancePlan,
-  AcceptedResult,
-  AcceptOutcome,
-  JobRecord,
-  Lease,
-  UnitRecord,
-} from "../coordinator/store/pg/async-store-shape.js";
 import { openPgStore } from "../coordinator/store/pg/pg-store.js";
+import { settledStore } from "../coordinator/store/settled-store.js";
 import { SqliteStore } from "../coordinator/store/sqlite-store.js";
+import type { AcceptancePlan, JobRecord, Store } from "../coordinator/store/store.js";
 import { PgCluster } from "../testkit/pg-cluster.js";
 import { cpuBetween, sampleCpu } from "./lib/cpu-sample.js";
 import { percentile } from "./lib/load-fleet.js";
 import { argValue, note, report } from "./lib/report.js";
 
 /** The calls the loop makes. */
-interface BenchStore {
-  createJob(job: JobRecord, units: readonly UnitRecord[]): Promise<void>;
-  leaseUnits(key: string, slots: number, at: number, ms: (s: number) => number): Promise<Lease[]>;
-  acceptResult(result: AcceptedResult, plan: () => AcceptancePlan): Promise<AcceptOutcome>;
-  close(): Promise<void>;
-}
+type BenchStore = Pick<Store, "createJob" | "leaseUnits" | "acceptResult" | "close">;
 
 const seconds = Number(argValue("seconds", "5"));
 const lanes = Number(argValue("lanes", "8"));
@@ -85,7 +74,7 @@ async function seed(store: BenchStore, units: number): Promise<void> {
       steps: 1024,
       status: "queued" as const,
     }));
-    await store.createJob(job, list);
+    await store.createJob({ job, units: list });
   }
 }
 
@@ -170,13 +159,7 @@ async function measure(backend: string, stores: BenchStore[], xacts: () => Promi
 
 async function sqliteLevel() {
   const dir = mkdtempSync(join(tmpdir(), "foldnet-store-bench-"));
-  const s = new SqliteStore(join(dir, "bench.db"));
-  const store: BenchStore = {
-    createJob: async (job, units) => s.createJob(job, units),
-    leaseUnits: async (...a) => s.leaseUnits(...a),
-    acceptResult: async (r, p) => s.acceptResult(r, p),
-    close: async () => s.close(),
-  };
+  const store: BenchStore = settledStore(new SqliteStore(join(dir, "bench.db")));
   try {
     return await measure("sqlite", [store], async () => -1);
   } finally {

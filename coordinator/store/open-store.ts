@@ -4,6 +4,8 @@
  * several coordinators of one network share. Also where a coordinator's files go by default.
  * @module
  */
+import { LeaderLock } from "./pg/leader-lock.js";
+import { openPgStore } from "./pg/pg-store.js";
 import { settledStore } from "./settled-store.js";
 import { SqliteStore } from "./sqlite-store.js";
 import type { Store } from "./store.js";
@@ -25,9 +27,31 @@ export interface OpenedStore {
   readonly leadership?: Leadership;
 }
 
-/** Opens the store `db` names. */
+/**
+ * Key of the sealer's session-level advisory lock ("foldnet" ‖ 3; migrations take ‖ 1 and
+ * every sealing transaction ‖ 2, which the holder of this one must still be able to take).
+ */
+const SEALER_LOCK = 0x666f_6c64_6e65_7403n;
+
+/**
+ * How often a coordinator that is not the sealer tries to become it: a dead sealer's role is
+ * taken over within this, well inside 10 s.
+ */
+const SEALER_RETRY_MS = 3_000;
+
+/**
+ * Opens the store `db` names: a PostgreSQL database (migrated, listening for queued units)
+ * with the sealer's advisory lock to contend for, or an SQLite file, which is its own sealer.
+ * @throws {StoreError} STORE_ERROR_UNAVAILABLE when the PostgreSQL database cannot be reached.
+ */
 export async function openStore(db: string): Promise<OpenedStore> {
-  return { store: settledStore(new SqliteStore(db)) };
+  if (!isSharedDatabase(db)) return { store: settledStore(new SqliteStore(db)) };
+  const store = await openPgStore(db);
+  const leadership = new LeaderLock(
+    { connectionString: db, key: SEALER_LOCK, retryMs: SEALER_RETRY_MS },
+    () => undefined,
+  );
+  return { store, leadership };
 }
 
 /** The key and minted-API-key files of a coordinator on `db`. */

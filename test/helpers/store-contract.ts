@@ -1,6 +1,6 @@
 /**
  * The store contract: `storeContract(name, open)` declares the tests every implementation of
- * the coordinator's store passes (SQLite through promisified-sqlite-store.ts, PostgreSQL
+ * the coordinator's store passes (SQLite through settled-store.ts, PostgreSQL
  * through coordinator/store/pg): jobs, units, leases and their expiry, acceptance with its
  * duplicates and stale results, commit bindings, workers, rejections and bans, the ledger
  * (accounts, transfers, sealing, blocks, head), and each concern store
@@ -8,7 +8,7 @@
  * @module
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { AsyncStore } from "../../coordinator/store/pg/async-store-shape.js";
+import type { Store } from "../../coordinator/store/store.js";
 import { concernContract } from "./store-contract-concerns.js";
 import {
   acceptLease,
@@ -33,11 +33,11 @@ const W2 = workerKey(2);
 /** Declares the contract's tests for the store `open` creates. */
 export function storeContract(
   name: string,
-  open: () => Promise<AsyncStore>,
+  open: () => Promise<Store>,
   opts: StoreContractOptions,
 ): void {
   describe(`store contract: ${name}`, () => {
-    let store: AsyncStore;
+    let store: Store;
     beforeEach(async () => {
       store = await open();
     });
@@ -327,7 +327,11 @@ export function storeContract(
       expect(seen).toEqual([undefined, 0]);
       expect(await store.sealPending(2, seal)).toBeUndefined();
       expect(await store.pendingEntries()).toBe(0);
-      expect(await store.head()).toEqual({ height: 1, hash: second!.hash });
+      expect(await store.head()).toEqual({
+        height: 1,
+        hash: second!.hash,
+        timestamp: second!.timestamp,
+      });
       expect(await store.listBlocks(0, 10)).toEqual([first, second]);
       expect(await store.listBlocks(1, 10)).toEqual([second]);
       expect(await store.listBlocks(0, 1)).toEqual([first]);

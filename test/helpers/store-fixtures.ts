@@ -7,12 +7,13 @@
 import type {
   AcceptancePlan,
   AcceptOutcome,
-  AsyncStore,
   JobRecord,
   Lease,
+  NewJob,
+  Store,
   StoredBlock,
   UnitRecord,
-} from "../../coordinator/store/pg/async-store-shape.js";
+} from "../../coordinator/store/store.js";
 import { SEQ } from "./ledger.js";
 
 /** A running job of `trajectories` × `generations` units of 1,024 steps. */
@@ -56,16 +57,22 @@ export function unitRecord(jobId: string, t: number, g: number): UnitRecord {
   };
 }
 
+/** A job with its generation-0 units, as submitted by `owner` when given. */
+export function newJob(id: string, o: Partial<JobRecord> = {}, owner?: string): NewJob {
+  const job = jobRecord(id, o);
+  const units = Array.from({ length: job.trajectories }, (_, t) => unitRecord(id, t, 0));
+  return owner === undefined ? { job, units } : { job, units, owner };
+}
+
 /** Creates a job with its generation-0 units; returns the job. */
 export async function createJob(
-  store: AsyncStore,
+  store: Store,
   id: string,
   o: Partial<JobRecord> = {},
 ): Promise<JobRecord> {
-  const job = jobRecord(id, o);
-  const units = Array.from({ length: job.trajectories }, (_, t) => unitRecord(id, t, 0));
-  await store.createJob(job, units);
-  return job;
+  const created = newJob(id, o);
+  await store.createJob(created);
+  return created.job;
 }
 
 /** The reward each result earns in these tests (micro-tokens), and its work. */
@@ -91,7 +98,7 @@ export function continuePlan(finishJob = false) {
 
 /** Accepts a result of `lease` with energy `bestEnergy` at `at`. */
 export function acceptLease(
-  store: AsyncStore,
+  store: Store,
   lease: Lease,
   o: { bestEnergy?: number; at?: number; fold?: string; finishJob?: boolean } = {},
 ): Promise<AcceptOutcome> {

@@ -1,7 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AsyncStore, StoredBlock } from "../../coordinator/store/pg/async-store-shape.js";
 import { openPgStore, type PgStore } from "../../coordinator/store/pg/pg-store.js";
+import type { Store, StoredBlock } from "../../coordinator/store/store.js";
 import { decodeHeader, sealBlock } from "../../ledger/blocks.js";
 import type { Identity } from "../../protocol/identity.js";
 import { generateIdentity } from "../../protocol/identity.js";
@@ -47,7 +47,7 @@ async function twoCoordinators(): Promise<[PgStore, PgStore]> {
 }
 
 /** Leases from both stores at once (`calls` each) until nothing is queued; the unit ids. */
-async function leaseAll(stores: readonly AsyncStore[], calls: number): Promise<string[]> {
+async function leaseAll(stores: readonly Store[], calls: number): Promise<string[]> {
   const leased: string[] = [];
   for (;;) {
     const rounds = await Promise.all(
@@ -123,8 +123,7 @@ describe("two coordinators on one PostgreSQL database", () => {
         () => undefined,
       );
     }
-    const seal = (s: AsyncStore) =>
-      s.sealPending(4, (entries, prev) => sealed(entries, prev, producer));
+    const seal = (s: Store) => s.sealPending(4, (entries, prev) => sealed(entries, prev, producer));
     for (;;) {
       const sealed = await Promise.all([seal(a), seal(b), seal(a), seal(b)]);
       if (sealed.every((s) => s === undefined)) break;
@@ -229,7 +228,7 @@ describe("two coordinators on one PostgreSQL database", () => {
 });
 
 /** A result of `lease` as acceptLease sends it. */
-function resultOf(lease: Awaited<ReturnType<AsyncStore["leaseUnits"]>>[number]) {
+function resultOf(lease: Awaited<ReturnType<Store["leaseUnits"]>>[number]) {
   return {
     assignmentId: lease.assignment.id,
     workerKey: lease.assignment.workerKey,

@@ -1,10 +1,11 @@
 import fc from "fast-check";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AsyncStore, Lease } from "../../coordinator/store/pg/async-store-shape.js";
 import { openPgStore } from "../../coordinator/store/pg/pg-store.js";
+import { settledStore } from "../../coordinator/store/settled-store.js";
+import { SqliteStore } from "../../coordinator/store/sqlite-store.js";
+import type { Lease, Store } from "../../coordinator/store/store.js";
 import { PgCluster } from "../../testkit/pg-cluster.js";
-import { promisifiedSqliteStore } from "../helpers/promisified-sqlite-store.js";
 import { acceptLease, createJob, fakeSeal, workerKey } from "../helpers/store-fixtures.js";
 
 let cluster: PgCluster;
@@ -16,7 +17,7 @@ afterAll(async () => {
   await cluster?.destroy();
 });
 
-async function freshPg(): Promise<AsyncStore> {
+async function freshPg(): Promise<Store> {
   const name = `diff_${++databases}`;
   const admin = new pg.Client({ connectionString: cluster.url });
   await admin.connect();
@@ -101,7 +102,7 @@ class Run {
   readonly leases: Lease[] = [];
   readonly jobs: string[] = [];
   now = 0;
-  constructor(readonly store: AsyncStore) {}
+  constructor(readonly store: Store) {}
 
   async step(o: Op): Promise<unknown> {
     const s = this.store;
@@ -193,7 +194,7 @@ describe("the PostgreSQL store answers as SQLite does, for one coordinator", () 
       fc.asyncProperty(
         fc.array(op, { minLength: 15, maxLength: 50, size: "large" }),
         async (ops) => {
-          const sqlite = new Run(promisifiedSqliteStore());
+          const sqlite = new Run(settledStore(new SqliteStore(":memory:")));
           const postgres = new Run(await freshPg());
           try {
             for (const w of [0, 1, 2]) {

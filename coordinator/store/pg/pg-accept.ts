@@ -19,7 +19,7 @@ import type {
   AcceptOutcome,
   JobRecord,
   LedgerCredit,
-} from "./async-store-shape.js";
+} from "../store.js";
 import type { PgDatabase, Row, Sql } from "./pg-database.js";
 import type { PgEscrows } from "./pg-escrows.js";
 import { endOpenUnits, insertUnitsIn, jobIn } from "./pg-jobs.js";

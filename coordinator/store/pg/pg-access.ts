@@ -4,8 +4,8 @@
  * or let back by an admin, and the audit log of admin actions, shared by every coordinator.
  * @module
  */
-import type { AccessStore, ApiKeyRecord, Async, AuditRecord, Role } from "./async-store-shape.js";
-import type { PgDatabase, Row } from "./pg-database.js";
+import type { AccessStore, ApiKeyRecord, AuditRecord, Role } from "../store.js";
+import type { PgDatabase, Row, Sql } from "./pg-database.js";
 import { num } from "./pg-rows.js";
 
 /** A key stored before roles existed could do everything: it counts as an admin key. */
@@ -21,8 +21,13 @@ const toKey = (row: Row): ApiKeyRecord => ({
 const KEYS = `SELECT k.hash, k.name, k.created_at, r.role, r.revoked_at
                 FROM api_keys k LEFT JOIN api_key_roles r ON r.hash = k.hash`;
 
+/** Marks the job private. */
+export async function setPrivateIn(sql: Sql, jobId: string): Promise<void> {
+  await sql.run("INSERT INTO private_jobs (job_id) VALUES ($1) ON CONFLICT DO NOTHING", [jobId]);
+}
+
 /** `AccessStore` on PostgreSQL. */
-export class PgAccess implements Async<AccessStore> {
+export class PgAccess implements AccessStore {
   constructor(private readonly db: PgDatabase) {}
 
   addKey(hash: string, account: string, role: Role, at: number): Promise<void> {
@@ -67,11 +72,7 @@ export class PgAccess implements Async<AccessStore> {
   }
 
   setPrivate(jobId: string): Promise<void> {
-    return this.db.read(async (sql) => {
-      await sql.run("INSERT INTO private_jobs (job_id) VALUES ($1) ON CONFLICT DO NOTHING", [
-        jobId,
-      ]);
-    });
+    return this.db.read((sql) => setPrivateIn(sql, jobId));
   }
 
   isPrivate(jobId: string): Promise<boolean> {

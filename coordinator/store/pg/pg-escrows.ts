@@ -20,7 +20,7 @@ import {
 } from "../../../ledger/escrow-rules.js";
 import { LedgerState } from "../../../ledger/verify-chain.js";
 import type { FundRefusal } from "../escrow-store.js";
-import type { Async, EscrowLedger } from "./async-store-shape.js";
+import type { EscrowLedger } from "../store.js";
 import type { PgDatabase, Sql } from "./pg-database.js";
 import { accountIn, adjustAccount, appendPending, lockLedger } from "./pg-ledger.js";
 import { num } from "./pg-rows.js";
@@ -59,7 +59,7 @@ async function unitFacts(
 }
 
 /** Escrows, bounties and refunds in PostgreSQL. */
-export class PgEscrows implements Async<EscrowLedger> {
+export class PgEscrows implements EscrowLedger {
   constructor(private readonly db: PgDatabase) {}
 
   escrow(jobId: string): Promise<EscrowAccount | undefined> {

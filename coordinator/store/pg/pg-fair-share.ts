@@ -8,7 +8,7 @@
  * @module
  */
 import { charge, pickNext, type ShareCandidate } from "../../fair-share.js";
-import type { Async, FairShareStore } from "./async-store-shape.js";
+import type { FairShareStore } from "../store.js";
 import type { PgDatabase, Row, Sql } from "./pg-database.js";
 import { num } from "./pg-rows.js";
 
@@ -34,8 +34,16 @@ export interface Planned<R> {
   readonly jobs: ReadonlyMap<string, Row>;
 }
 
+/** Sets the job's priority. */
+export async function setPriorityIn(sql: Sql, jobId: string, priority: number): Promise<void> {
+  await sql.run(
+    "INSERT INTO job_priorities (job_id, priority) VALUES ($1, $2) ON CONFLICT (job_id) DO UPDATE SET priority = excluded.priority",
+    [jobId, priority],
+  );
+}
+
 /** `FairShareStore` on PostgreSQL (asynchronous). */
-export class PgFairShare implements Async<FairShareStore> {
+export class PgFairShare implements FairShareStore {
   constructor(private readonly db: PgDatabase) {}
 
   setWeight(account: string, weight: number): Promise<void> {
@@ -56,19 +64,7 @@ export class PgFairShare implements Async<FairShareStore> {
   }
 
   setPriority(jobId: string, priority: number): Promise<void> {
-    return this.db.read(async (sql) => {
-      await sql.run(
-        "INSERT INTO job_priorities (job_id, priority) VALUES ($1, $2) ON CONFLICT (job_id) DO UPDATE SET priority = excluded.priority",
-        [jobId, priority],
-      );
-    });
-  }
-
-  plan<R extends { readonly steps: number }>(
-    slots: number,
-    next: (jobId: string, skip: number) => R | undefined,
-  ): Promise<R[]> {
-    return this.db.tx(async (sql) => (await this.planIn(sql, slots, next)).picked);
+    return this.db.read((sql) => setPriorityIn(sql, jobId, priority));
   }
 
   /**

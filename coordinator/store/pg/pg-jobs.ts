@@ -6,9 +6,13 @@
  * assignments, then the ledger (pg-ledger.ts).
  * @module
  */
-import type { JobRecord, Lease, Page, ResultRecord, UnitRecord } from "./async-store-shape.js";
+import type { JobRecord, Lease, NewJob, Page, ResultRecord, UnitRecord } from "../store.js";
+import { setPrivateIn } from "./pg-access.js";
 import type { PgDatabase, Sql } from "./pg-database.js";
 import type { PgEscrows } from "./pg-escrows.js";
+import { setPriorityIn } from "./pg-fair-share.js";
+import { ownJobIn } from "./pg-limits.js";
+import { setInputIn, setWebhookIn } from "./pg-research.js";
 import {
   assignmentFromRow,
   INSERT_JOB,
@@ -63,6 +67,20 @@ export async function endOpenUnits(sql: Sql, jobId: string): Promise<void> {
   await sql.run("UPDATE units SET status = 'cancelled' WHERE id = ANY($1::text[])", [ids]);
 }
 
+/** Inserts a job, its units and what was asked with it (inside the caller's transaction). */
+export async function insertJobIn(
+  sql: Sql,
+  { job, units, owner, ...asked }: NewJob,
+): Promise<void> {
+  await sql.run(INSERT_JOB, jobValues(job));
+  await insertUnitsIn(sql, units);
+  if (owner !== undefined) await ownJobIn(sql, job.id, owner);
+  if (asked.private === true) await setPrivateIn(sql, job.id);
+  if (asked.priority !== undefined) await setPriorityIn(sql, job.id, asked.priority);
+  if (asked.input !== undefined) await setInputIn(sql, job.id, asked.input);
+  if (asked.notify !== undefined) await setWebhookIn(sql, job.id, asked.notify);
+}
+
 /** Jobs, units and results. */
 export class PgJobs {
   constructor(
@@ -70,11 +88,8 @@ export class PgJobs {
     private readonly escrows: PgEscrows,
   ) {}
 
-  createJob(job: JobRecord, units: readonly UnitRecord[]): Promise<void> {
-    return this.db.tx(async (sql) => {
-      await sql.run(INSERT_JOB, jobValues(job));
-      await insertUnitsIn(sql, units);
-    });
+  createJob(job: NewJob): Promise<void> {
+    return this.db.tx((sql) => insertJobIn(sql, job));
   }
 
   getJob(id: string): Promise<JobRecord | undefined> {

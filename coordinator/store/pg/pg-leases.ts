@@ -7,13 +7,7 @@
  * @module
  */
 import { randomBytes } from "node:crypto";
-import type {
-  AssignmentRecord,
-  CommitBinding,
-  ExpiredLease,
-  Lease,
-  UnitRecord,
-} from "./async-store-shape.js";
+import type { AssignmentRecord, CommitBinding, ExpiredLease, Lease, UnitRecord } from "../store.js";
 import type { PgDatabase, Sql } from "./pg-database.js";
 import type { PgFairShare } from "./pg-fair-share.js";
 import { leaseIn } from "./pg-jobs.js";

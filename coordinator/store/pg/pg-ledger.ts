@@ -9,7 +9,7 @@
  * @module
  */
 import { InvariantError } from "../../../common/errors.js";
-import type { Account, ChainHead, StoredBlock } from "./async-store-shape.js";
+import type { Account, ChainHead, StoredBlock } from "../store.js";
 import type { PgDatabase, Row, Sql } from "./pg-database.js";
 import { accountFromRow, blockFromRow, headFromRow, num } from "./pg-rows.js";
 
@@ -51,7 +51,9 @@ export async function appendPending(sql: Sql, entry: Uint8Array): Promise<void> 
 }
 
 async function headIn(sql: Sql): Promise<ChainHead | undefined> {
-  const row = await sql.row("SELECT height, hash FROM ledger_blocks ORDER BY height DESC LIMIT 1");
+  const row = await sql.row(
+    "SELECT height, hash, timestamp FROM ledger_blocks ORDER BY height DESC LIMIT 1",
+  );
   return row === undefined ? undefined : headFromRow(row);
 }
 

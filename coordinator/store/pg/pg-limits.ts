@@ -4,12 +4,20 @@
  * a rejected result at once (its unit queued again).
  * @module
  */
-import type { Async, LimitStore, OwnerLoad } from "./async-store-shape.js";
-import type { PgDatabase } from "./pg-database.js";
+import type { LimitStore, OwnerLoad } from "../store.js";
+import type { PgDatabase, Sql } from "./pg-database.js";
 import { num } from "./pg-rows.js";
 
+/** Records that `owner` submitted the job. */
+export async function ownJobIn(sql: Sql, jobId: string, owner: string): Promise<void> {
+  await sql.run("INSERT INTO job_owners (job_id, owner) VALUES ($1, $2) ON CONFLICT DO NOTHING", [
+    jobId,
+    owner,
+  ]);
+}
+
 /** `LimitStore` on PostgreSQL. */
-export class PgLimits implements Async<LimitStore> {
+export class PgLimits implements LimitStore {
   constructor(private readonly db: PgDatabase) {}
 
   leaseQuota(workerKey: string): Promise<number | undefined> {
@@ -33,12 +41,7 @@ export class PgLimits implements Async<LimitStore> {
   }
 
   ownJob(jobId: string, owner: string): Promise<void> {
-    return this.db.read(async (sql) => {
-      await sql.run(
-        "INSERT INTO job_owners (job_id, owner) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        [jobId, owner],
-      );
-    });
+    return this.db.read((sql) => ownJobIn(sql, jobId, owner));
   }
 
   ownerLoad(owner: string): Promise<OwnerLoad> {

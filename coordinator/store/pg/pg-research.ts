@@ -7,43 +7,41 @@
  */
 import type { JobInput } from "../../job-spec.js";
 import type {
-  Async,
   BatchRecord,
   BatchStore,
   DueWebhook,
   FoldStore,
   JobInputStore,
+  NewJob,
   RankedFold,
   WebhookStore,
-} from "./async-store-shape.js";
-import type { PgDatabase } from "./pg-database.js";
+} from "../store.js";
+import type { PgDatabase, Sql } from "./pg-database.js";
 import { num } from "./pg-rows.js";
 
 /** `BatchStore` on PostgreSQL. */
-export class PgBatches implements Async<BatchStore> {
-  constructor(private readonly db: PgDatabase) {}
+export class PgBatches implements BatchStore {
+  constructor(
+    private readonly db: PgDatabase,
+    /** Inserts a job inside the batch's transaction (pg-jobs.ts). */
+    private readonly insertJob: (sql: Sql, job: NewJob) => Promise<void>,
+  ) {}
 
-  create(batch: BatchRecord, submit: (line: number) => string): Promise<string[]> {
-    // `submit` is not run twice: no retry
-    return this.db.tx(
-      async (sql) => {
-        await sql.run("INSERT INTO batches (id, owner, size, created_at) VALUES ($1, $2, $3, $4)", [
-          batch.id,
-          batch.owner,
-          batch.size,
-          batch.createdAt,
-        ]);
-        const ids: string[] = [];
-        for (let line = 1; line <= batch.size; line++) ids.push(submit(line));
-        await sql.run(
-          `INSERT INTO batch_jobs (batch_id, line, job_id)
-             SELECT $1, line, job_id FROM unnest($2::text[]) WITH ORDINALITY AS t(job_id, line)`,
-          [batch.id, ids],
-        );
-        return ids;
-      },
-      { retry: false },
-    );
+  create(batch: BatchRecord, jobs: readonly NewJob[]): Promise<void> {
+    return this.db.tx(async (sql) => {
+      await sql.run("INSERT INTO batches (id, owner, size, created_at) VALUES ($1, $2, $3, $4)", [
+        batch.id,
+        batch.owner,
+        batch.size,
+        batch.createdAt,
+      ]);
+      for (const job of jobs) await this.insertJob(sql, job);
+      await sql.run(
+        `INSERT INTO batch_jobs (batch_id, line, job_id)
+           SELECT $1, line, job_id FROM unnest($2::text[]) WITH ORDINALITY AS t(job_id, line)`,
+        [batch.id, jobs.map((j) => j.job.id)],
+      );
+    });
   }
 
   batch(id: string): Promise<BatchRecord | undefined> {
@@ -74,18 +72,21 @@ export class PgBatches implements Async<BatchStore> {
   }
 }
 
+/** Records what the job was made from. */
+export async function setInputIn(sql: Sql, jobId: string, input: JobInput): Promise<void> {
+  await sql.run(
+    `INSERT INTO job_inputs (job_id, amino_acids, scale) VALUES ($1, $2, $3)
+       ON CONFLICT (job_id) DO UPDATE SET amino_acids = excluded.amino_acids, scale = excluded.scale`,
+    [jobId, input.aminoAcids, input.scale],
+  );
+}
+
 /** `JobInputStore` on PostgreSQL. */
-export class PgInputs implements Async<JobInputStore> {
+export class PgInputs implements JobInputStore {
   constructor(private readonly db: PgDatabase) {}
 
   setInput(jobId: string, input: JobInput): Promise<void> {
-    return this.db.read(async (sql) => {
-      await sql.run(
-        `INSERT INTO job_inputs (job_id, amino_acids, scale) VALUES ($1, $2, $3)
-           ON CONFLICT (job_id) DO UPDATE SET amino_acids = excluded.amino_acids, scale = excluded.scale`,
-        [jobId, input.aminoAcids, input.scale],
-      );
-    });
+    return this.db.read((sql) => setInputIn(sql, jobId, input));
   }
 
   input(jobId: string): Promise<JobInput | undefined> {
@@ -99,7 +100,7 @@ export class PgInputs implements Async<JobInputStore> {
 }
 
 /** `FoldStore` on PostgreSQL. */
-export class PgFolds implements Async<FoldStore> {
+export class PgFolds implements FoldStore {
   constructor(private readonly db: PgDatabase) {}
 
   topFolds(jobId: string, k: number): Promise<RankedFold[]> {
@@ -125,18 +126,21 @@ export class PgFolds implements Async<FoldStore> {
   }
 }
 
+/** Sets the job's webhook (pending delivery). */
+export async function setWebhookIn(sql: Sql, jobId: string, url: string): Promise<void> {
+  await sql.run(
+    `INSERT INTO job_webhooks (job_id, url) VALUES ($1, $2)
+       ON CONFLICT (job_id) DO UPDATE SET url = excluded.url, state = 'pending', attempts = 0, next_at = 0`,
+    [jobId, url],
+  );
+}
+
 /** `WebhookStore` on PostgreSQL. */
-export class PgWebhooks implements Async<WebhookStore> {
+export class PgWebhooks implements WebhookStore {
   constructor(private readonly db: PgDatabase) {}
 
   setWebhook(jobId: string, url: string): Promise<void> {
-    return this.db.read(async (sql) => {
-      await sql.run(
-        `INSERT INTO job_webhooks (job_id, url) VALUES ($1, $2)
-           ON CONFLICT (job_id) DO UPDATE SET url = excluded.url, state = 'pending', attempts = 0, next_at = 0`,
-        [jobId, url],
-      );
-    });
+    return this.db.read((sql) => setWebhookIn(sql, jobId, url));
   }
 
   dueWebhooks(now: number, limit: number): Promise<DueWebhook[]> {

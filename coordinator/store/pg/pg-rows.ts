@@ -17,7 +17,7 @@ import type {
   UnitRecord,
   UnitStatus,
   WorkerRecord,
-} from "./async-store-shape.js";
+} from "../store.js";
 import type { Row } from "./pg-database.js";
 
 /** A BIGINT or INTEGER column as a number (times, steps, counts stay below 2⁵³). */
@@ -165,6 +165,7 @@ export const accountFromRow = (r: Row): Account => ({
 export const headFromRow = (r: Row): ChainHead => ({
   height: num(r.height),
   hash: bytes(r.hash),
+  timestamp: num(r.timestamp),
 });
 
 /** A block row with its entries. */

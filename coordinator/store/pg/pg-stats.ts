@@ -7,7 +7,7 @@
  * @module
  */
 import { keyId } from "../../../protocol/identity.js";
-import type { Async, KeyStats, StatsLedger, TeamStats } from "./async-store-shape.js";
+import type { KeyStats, StatsLedger, TeamStats } from "../store.js";
 import type { PgDatabase } from "./pg-database.js";
 import { num } from "./pg-rows.js";
 
@@ -22,7 +22,7 @@ SELECT w.key, t.team, w.steps_verified,
  FROM workers w LEFT JOIN teams t ON t.worker_key = w.key`;
 
 /** Teams and standings in PostgreSQL. */
-export class PgStats implements Async<StatsLedger> {
+export class PgStats implements StatsLedger {
   constructor(private readonly db: PgDatabase) {}
 
   setTeam(key: string, team: string, at: number): Promise<void> {

@@ -13,26 +13,27 @@ import type {
   AcceptedResult,
   AcceptOutcome,
   Account,
-  AsyncStore,
   ChainHead,
   CommitBinding,
   ExpiredLease,
   JobRecord,
   Lease,
+  NewJob,
   Page,
   ResultRecord,
+  Store,
   StoreCounts,
   StoredBlock,
   UnitRecord,
   WorkerRecord,
-} from "./async-store-shape.js";
+} from "../store.js";
 import { migrate } from "./migrate.js";
 import { PgAcceptance } from "./pg-accept.js";
 import { PgAccess } from "./pg-access.js";
 import { PgDatabase } from "./pg-database.js";
 import { PgEscrows } from "./pg-escrows.js";
 import { PgFairShare } from "./pg-fair-share.js";
-import { PgJobs } from "./pg-jobs.js";
+import { insertJobIn, PgJobs } from "./pg-jobs.js";
 import { PgLeases } from "./pg-leases.js";
 import { PgLedger } from "./pg-ledger.js";
 import { PgLimits } from "./pg-limits.js";
@@ -82,7 +83,7 @@ export async function openPgStore(
 }
 
 /** `Store` on PostgreSQL, shared by every coordinator of one network. */
-export class PgStore implements AsyncStore {
+export class PgStore implements Store {
   readonly escrows: PgEscrows;
   readonly stats: PgStats;
   readonly limits: PgLimits;
@@ -107,7 +108,7 @@ export class PgStore implements AsyncStore {
     this.limits = new PgLimits(db);
     this.access = new PgAccess(db);
     this.shares = new PgFairShare(db);
-    this.batches = new PgBatches(db);
+    this.batches = new PgBatches(db, insertJobIn);
     this.inputs = new PgInputs(db);
     this.folds = new PgFolds(db);
     this.webhooks = new PgWebhooks(db);
@@ -126,8 +127,8 @@ export class PgStore implements AsyncStore {
     return this.listener.subscribe(listener);
   }
 
-  createJob(job: JobRecord, units: readonly UnitRecord[]): Promise<void> {
-    return this.jobs.createJob(job, units);
+  createJob(job: NewJob): Promise<void> {
+    return this.jobs.createJob(job);
   }
 
   getJob(id: string): Promise<JobRecord | undefined> {

@@ -5,7 +5,7 @@
  * Each change is one statement, so concurrent coordinators never lose a strike.
  * @module
  */
-import type { JobStatus, StoreCounts, UnitStatus, WorkerRecord } from "./async-store-shape.js";
+import type { JobStatus, StoreCounts, UnitStatus, WorkerRecord } from "../store.js";
 import type { PgDatabase } from "./pg-database.js";
 import { num, workerFromRow } from "./pg-rows.js";
 
