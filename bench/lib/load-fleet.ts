@@ -131,18 +131,24 @@ export class LoadFleet {
     }
   }
 
-  /** Measures one window of `seconds` in the hub's current mode, then pauses and quiesces. */
+  /**
+   * Measures one window of `seconds` in the hub's current mode, then pauses and quiesces;
+   * `onEdge` hears the window's start and end as they are sampled (another process's samples).
+   */
   async measureWindow(
     seconds: number,
     warmupSeconds: number,
+    onEdge: (edge: "start" | "end") => void = () => undefined,
   ): Promise<{ w: WindowFigures; stillBusy: number }> {
     this.hub.newWindow();
     await sleep(warmupSeconds * 1000);
     const stats = this.hub.newWindow();
     this.loopDelay.reset();
     const a = sampleCpu(this.opts.watchedPid());
+    onEdge("start");
     await sleep(seconds * 1000);
     const b = sampleCpu(this.opts.watchedPid());
+    onEdge("end");
     const clientLoopDelayP99Ms = this.loopDelay.percentile(99) / 1e6;
     this.hub.newWindow(); // arrivals after the window no longer count toward its rates
     const stillBusy = await this.quiesce();
