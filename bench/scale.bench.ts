@@ -34,6 +34,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { ApiClient } from "../coordinator/api-client.js";
 import { MAX_TRAJECTORIES, MIN_SEGMENTS_PER_UNIT } from "../coordinator/job-spec.js";
+import { DEFAULT_JOB_QUOTA } from "../coordinator/job-submit.js";
 import { generateIdentity, saveIdentity } from "../protocol/identity.js";
 import { PgCluster } from "../testkit/pg-cluster.js";
 import {
@@ -51,7 +52,6 @@ const TARGET_SPEEDUP = 1.6;
 const SATURATED_PCT = 85;
 const SEQUENCE = "HPHPPHHPHH";
 const GENERATIONS = 1_000;
-const API_KEY = `fn_${"5ca1e".repeat(6)}00`;
 
 const intList = (name: string, fallback: string) =>
   argValue(name, fallback)
@@ -70,6 +70,15 @@ const [SECONDS] = intList("seconds", "8");
 const WARMUP_S = Math.min(2, SECONDS! / 4);
 const DURABLE = process.argv.includes("--durable");
 
+/** Trajectories one account may have running (DEFAULT_JOB_QUOTA): jobs go to several accounts. */
+const ACCOUNT_TRAJECTORIES = DEFAULT_JOB_QUOTA.runningTrajectories;
+/** Enough trajectories that every connected worker and every abandoned lease has one. */
+const TRAJECTORIES = WORKERS! * 1.5 + ACTIVE! * 4;
+const API_KEYS = Array.from(
+  { length: Math.ceil(TRAJECTORIES / ACCOUNT_TRAJECTORIES) },
+  (_, i) => `fn_${"5ca1e".repeat(6)}${String(i).padStart(2, "0")}`,
+);
+
 const WORK_DIR = mkdtempSync(join(tmpdir(), "foldnet-scale-"));
 const KEY_FILE = join(WORK_DIR, "network.key.json");
 
@@ -79,7 +88,15 @@ interface Counters {
   readonly coordinatorCpuS: number;
   readonly dbCpuS: number | null;
   readonly schedulerTx: number;
-  readonly dbXacts: number | null;
+  readonly db: DbCounters | null;
+}
+
+/** PostgreSQL's counters of one database (pg_stat_database) and of the cluster's WAL. */
+interface DbCounters {
+  readonly xacts: number;
+  readonly rows: number;
+  readonly bytes: number;
+  readonly walBytes: number;
 }
 
 /** One configuration under test: its coordinators and how to read its database's counters. */
@@ -88,7 +105,7 @@ interface Setup {
   readonly coordinators: CoordinatorProcess[];
   readonly addresses: CoordinatorAddress[];
   readonly dbCpuS: () => number | null;
-  readonly dbXacts: () => Promise<number | null>;
+  readonly db: () => Promise<DbCounters | null>;
 }
 
 /** foldnet_store_transaction_seconds_count of a coordinator, all operations. */
@@ -108,11 +125,11 @@ async function sample(setup: Setup): Promise<Counters> {
     0,
   );
   const dbCpuS = setup.dbCpuS();
-  const [tx, dbXacts] = await Promise.all([
+  const [tx, db] = await Promise.all([
     Promise.all(setup.addresses.map(schedulerTransactions)),
-    setup.dbXacts(),
+    setup.db(),
   ]);
-  return { at, coordinatorCpuS, dbCpuS, schedulerTx: tx.reduce((a, b) => a + b, 0), dbXacts };
+  return { at, coordinatorCpuS, dbCpuS, schedulerTx: tx.reduce((a, b) => a + b, 0), db };
 }
 
 async function startCoordinators(label: string, dbArgs: (i: number) => string[], n: number) {
@@ -122,7 +139,7 @@ async function startCoordinators(label: string, dbArgs: (i: number) => string[],
     const c = new CoordinatorProcess({
       workDir: WORK_DIR,
       name: `${label}-${i + 1}`,
-      args: [...dbArgs(i), "--api-key", API_KEY, "--lease-seconds", "600"],
+      args: [...dbArgs(i), ...API_KEYS.flatMap((k) => ["--api-key", k]), "--lease-seconds", "600"],
       onUnexpectedExit: (code) => note(`${label} coordinator ${i + 1} exited (${code})`),
     });
     coordinators.push(c);
@@ -131,12 +148,12 @@ async function startCoordinators(label: string, dbArgs: (i: number) => string[],
   return { coordinators, addresses };
 }
 
-/** Jobs enough that every connected worker and every abandoned lease has a trajectory. */
+/** Jobs of TRAJECTORIES trajectories in all, each account up to its quota. */
 async function submitJobs(address: CoordinatorAddress): Promise<void> {
-  const api = new ApiClient(address.url, API_KEY);
-  const jobs = Math.ceil((WORKERS! * 1.5 + ACTIVE! * 4) / MAX_TRAJECTORIES);
+  const jobs = Math.ceil(TRAJECTORIES / MAX_TRAJECTORIES);
+  const perAccount = ACCOUNT_TRAJECTORIES / MAX_TRAJECTORIES;
   for (let j = 0; j < jobs; j++)
-    await api.submit({
+    await new ApiClient(address.url, API_KEYS[Math.floor(j / perAccount)]!).submit({
       name: `scale ${j + 1}`,
       sequence: SEQUENCE,
       lattice: "square2d",
@@ -203,6 +220,8 @@ function figures(
   const n = setup.coordinators.length;
   const coordinatorCpuPct = pctOf(coordinatorCpuS, wall)!;
   const dbCpuPct = pctOf(dbCpuS, wall);
+  const dbPer = (k: keyof DbCounters, digits = 1) =>
+    a.db === null || b.db === null ? null : per(b.db[k] - a.db[k], results, digits);
   return {
     config: setup.label,
     coordinators: n,
@@ -214,8 +233,10 @@ function figures(
     p99Ms: closed.p99Ms,
     coordinatorCpuMsPerResult: per(coordinatorCpuS * 1000, results),
     schedulerTransactionsPerResult: per(b.schedulerTx - a.schedulerTx, results),
-    dbTransactionsPerResult:
-      a.dbXacts === null || b.dbXacts === null ? null : per(b.dbXacts - a.dbXacts, results),
+    dbTransactionsPerResult: dbPer("xacts"),
+    dbRowsWrittenPerResult: dbPer("rows"),
+    dbBytesGrownPerResult: dbPer("bytes", 0),
+    walBytesPerResult: dbPer("walBytes", 0),
     dbCpuMsPerResult: per(dbCpuS === null ? null : dbCpuS * 1000, results),
     coordinatorCpuPct,
     dbCpuPct,
@@ -259,7 +280,7 @@ async function run(label: string, open: () => Promise<Setup>): Promise<Figures> 
 async function sqliteSetup(): Promise<Setup> {
   const db = join(WORK_DIR, "sqlite.db");
   const started = await startCoordinators("sqlite", () => ["--db", db], 1);
-  return { label: "sqlite ×1", ...started, dbCpuS: () => null, dbXacts: async () => null };
+  return { label: "sqlite ×1", ...started, dbCpuS: () => null, db: async () => null };
 }
 
 async function pgSetup(cluster: PgCluster, admin: pg.Client, postmaster: number, n: number) {
@@ -267,19 +288,28 @@ async function pgSetup(cluster: PgCluster, admin: pg.Client, postmaster: number,
   await admin.query(`CREATE DATABASE ${name}`);
   const url = cluster.url.replace(/\/[^/]+$/, `/${name}`);
   const started = await startCoordinators(`pg${n}`, () => ["--db", url, "--key", KEY_FILE], n);
-  const dbXacts = async () => {
+  const db = async (): Promise<DbCounters> => {
     await admin.query("SELECT pg_stat_clear_snapshot()");
-    const { rows } = await admin.query<{ n: string }>(
-      "SELECT xact_commit AS n FROM pg_stat_database WHERE datname = $1",
+    const { rows } = await admin.query<Record<keyof DbCounters, string>>(
+      `SELECT xact_commit AS xacts, tup_inserted + tup_updated + tup_deleted AS rows,
+              pg_database_size(datname) AS bytes,
+              pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') AS "walBytes"
+         FROM pg_stat_database WHERE datname = $1`,
       [name],
     );
-    return Number(rows[0]!.n);
+    const r = rows[0]!;
+    return {
+      xacts: Number(r.xacts),
+      rows: Number(r.rows),
+      bytes: Number(r.bytes),
+      walBytes: Number(r.walBytes),
+    };
   };
   return {
     label: `postgresql ×${n}`,
     ...started,
     dbCpuS: () => processTreeCpuSeconds(postmaster) ?? null,
-    dbXacts,
+    db,
   } satisfies Setup;
 }
 
