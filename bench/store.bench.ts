@@ -13,7 +13,11 @@
  * 80), so results/s flattening from 1 to 3 stores while the machine is not busy names it as
  * the bound; with the machine busy, the CPU is.
  *
- * Run it for the figures; docs/scale.md records them with the machine they were taken on.
+ * Measured on the 2-core development VM while other engineers' tests kept it 100 % busy (load
+ * 9–15), so these say little about capacity: SQLite 86–650 results/s; PostgreSQL (fsync off)
+ * 1 store 102–118, 2 stores 65–130, 3 stores 73–134 results/s; lease p50 23–45 ms, accept
+ * p50 35–190 ms; 2.1–2.2 transactions per result (a lease, an acceptance). Run it on an idle
+ * machine for the figures.
  * @module
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -120,7 +124,10 @@ async function lane(
   return results;
 }
 
-/** Runs the loop on `stores` (lanes each) and measures it. */
+/**
+ * Runs the loop on `stores` (lanes each), closes them (their sessions' statistics reach
+ * pg_stat_database when they end) and measures it.
+ */
 async function measure(backend: string, stores: BenchStore[], xacts: () => Promise<number>) {
   await seed(stores[0]!, 40_000);
   const lease: number[] = [];
@@ -139,6 +146,7 @@ async function measure(backend: string, stores: BenchStore[], xacts: () => Promi
   const wall = (performance.now() - start) / 1_000;
   const cpu = cpuBetween(cpu0, sampleCpu(undefined));
   const results = done.reduce((a, b) => a + b, 0);
+  await Promise.all(stores.map((s) => s.close()));
   const x1 = await xacts();
   lease.sort((a, b) => a - b);
   accept.sort((a, b) => a - b);
@@ -159,11 +167,10 @@ async function measure(backend: string, stores: BenchStore[], xacts: () => Promi
 
 async function sqliteLevel() {
   const dir = mkdtempSync(join(tmpdir(), "foldnet-store-bench-"));
-  const store: BenchStore = settledStore(new SqliteStore(join(dir, "bench.db")));
+  const store = settledStore(new SqliteStore(join(dir, "bench.db")));
   try {
     return await measure("sqlite", [store], async () => -1);
   } finally {
-    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -178,7 +185,7 @@ async function pgLevel(cluster: PgCluster, n: number) {
     Array.from({ length: n }, () => openPgStore(url, { maxConnections: lanes })),
   );
   const xacts = async () => {
-    await new Promise((r) => setTimeout(r, 1_100)); // backends flush their counters each second
+    await new Promise((r) => setTimeout(r, 1_100)); // until the ended sessions have reported
     await admin.query("SELECT pg_stat_clear_snapshot()");
     const { rows } = await admin.query(
       "SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1",
@@ -189,7 +196,6 @@ async function pgLevel(cluster: PgCluster, n: number) {
   try {
     return await measure("postgresql", stores, xacts);
   } finally {
-    await Promise.all(stores.map((s) => s.close()));
     await admin.end();
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The coordinator process, wired: one HTTP server on one port serving the job API (`/api`),
- * the workers' WebSocket endpoint (`/ws`) and the dashboard; the store, the scheduler, the
+ * the workers' WebSocket endpoint (`/ws`), the dashboard and the health probes (`/healthz`,
+ * `/readyz`); the store, the scheduler, the
  * result intake with its verification pool, and the coordinator's signing identity. Built
  * from `(opts, deps)` with `start()`/`stop()`.
  * @module
@@ -18,9 +19,11 @@ import {
 } from "../protocol/identity.js";
 import { ensureApiKeys } from "./api-keys.js";
 import { challengeKey } from "./challenge-draw.js";
+import { clientAddress } from "./client-address.js";
 import { Dashboard } from "./dashboard.js";
 import { DEFAULT_VERIFY_THREADS } from "./defaults.js";
 import { ApiError } from "./errors.js";
+import { HEALTH_PATHS, type ReadinessCheck, serveHealth } from "./health.js";
 import { JobApi } from "./http-api.js";
 import { abandon, answerError, notFound, requestUrl } from "./http-util.js";
 import { DEFAULT_JOB_QUOTA, type JobQuota } from "./job-submit.js";
@@ -69,6 +72,11 @@ export interface CoordinatorOptions {
   readonly sealer?: Partial<SealerOptions>;
   /** Per-API-key bounds on running jobs. */
   readonly jobQuota?: Partial<JobQuota>;
+  /**
+   * Load balancers whose X-Forwarded-For names the client (IP addresses), for the
+   * per-address limits; nobody else's is believed.
+   */
+  readonly trustedProxies?: readonly string[];
 }
 
 /** What the coordinator takes from its surroundings. */
@@ -79,6 +87,8 @@ export interface CoordinatorDeps {
   readonly store: Store;
   /** With a shared store, the sealer's lock (store/pg/leader-lock.ts); alone, always the sealer. */
   readonly leadership?: Leadership;
+  /** `/readyz`'s check; default: the store's ping. */
+  readonly ready?: ReadinessCheck;
 }
 
 /** The role of a coordinator that shares its store with no other. */
@@ -116,6 +126,7 @@ export class Coordinator {
   private readonly now: () => number;
   private readonly leadership: Leadership;
   private readonly unsubscribe: () => void;
+  private readonly ready: ReadinessCheck;
 
   constructor(
     private readonly opts: CoordinatorOptions,
@@ -124,8 +135,10 @@ export class Coordinator {
     this.now = deps.now ?? Date.now;
     this.store = deps.store;
     this.leadership = deps.leadership ?? SOLE_LEADER;
+    this.ready = deps.ready ?? (() => this.store.ping());
     this.metrics = createCoordinatorMetrics(new Registry());
     const store = this.store;
+    const addressOf = clientAddress(opts.trustedProxies ?? []);
     this.feed = new LiveFeed(DEFAULT_LIVE_FEED_OPTIONS, {
       store: {
         // the public dashboard shows no private job
@@ -139,6 +152,7 @@ export class Coordinator {
         counts: () => store.counts(),
       },
       now: this.now,
+      addressOf,
       status: () => this.status(),
       onError: (error) => deps.log.warn("dashboard snapshot failed", { error: `${error}` }),
     });
@@ -219,6 +233,7 @@ export class Coordinator {
       log: deps.log,
       now: this.now,
       metrics: this.metrics,
+      addressOf,
       onWorkerConnected: () => this.feed.changed(),
       onDisconnect: (session) => {
         this.feed.changed();
@@ -264,6 +279,7 @@ export class Coordinator {
     try {
       const url = requestUrl(req.url);
       path = url.pathname;
+      if (HEALTH_PATHS.has(path)) return await serveHealth(req, res, path, this.ready);
       if (path === "/metrics") return await this.serveMetrics(req, res);
       if (path === "/api/events") return this.feed.handle(req, res);
       if (path.startsWith("/api/ledger/")) return await this.ledgerApi.handle(req, res, url);

@@ -10,6 +10,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressOf } from "./client-address.js";
 import { jobView } from "./http-api.js";
 import type { JobRecord, Store, StoreCounts, WorkerRecord } from "./store/store.js";
 
@@ -65,6 +66,8 @@ export interface LiveFeedDeps {
   readonly now: () => number;
   /** Hears why a snapshot could not be read (the store is away). */
   readonly onError?: (error: unknown) => void;
+  /** The client's address (behind a trusted load balancer, from X-Forwarded-For). */
+  readonly addressOf: AddressOf;
 }
 
 /** A point of a job's best-energy history: [milliseconds since the epoch, energy]. */
@@ -198,7 +201,7 @@ export class LiveFeed {
       );
       return;
     }
-    const address = req.socket.remoteAddress ?? "";
+    const address = this.deps.addressOf(req);
     const mine = this.perAddress.get(address) ?? 0;
     if (mine >= this.opts.maxClientsPerAddress) {
       res.writeHead(429, { "content-type": "application/json", "retry-after": "10" });

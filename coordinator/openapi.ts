@@ -108,6 +108,16 @@ export const OPENAPI = {
     schemas: { Job: job, JobDetail: jobDetail, JobRequest: jobRequest, Key: key, Error: error },
   },
   paths: {
+    "/healthz": { get: op("alive: the process serves", { 200: obj(["status"]) }) },
+    "/readyz": {
+      get: op("ready: the database answers", {
+        200: obj(["status"], { status: { type: "string", enum: ["ready"] } }),
+        503: obj(["status", "reason"], {
+          status: { type: "string", enum: ["unready"] },
+          reason: str,
+        }),
+      }),
+    },
     "/api/status": {
       get: op("coordinator status and counts", { 200: obj(["jobs", "units"]), ...E }),
     },

@@ -1,5 +1,6 @@
 /**
- * What happens to a submitted result: look up its lease, answer duplicates and stale leases
+ * What happens to a submitted result: look up its lease (in the store, so a result is taken by
+ * any coordinator sharing it, wherever the unit was leased), answer duplicates and stale leases
  * without penalty, run the structural check, challenge the worker to open segments of its
  * committed trajectory, check the openings by replay, and record the result — in one store
  * transaction — before the verdict (the acknowledgement) is sent. A rejected result earns a
@@ -31,6 +32,11 @@ import type { ChallengeVerifier } from "./verify-pool.js";
 /** Where verdicts and challenges go: the worker's session. */
 export interface FrameSink {
   send(frame: Frame): void;
+  /**
+   * The commit answers the sender's own active lease, leased on any session of any coordinator
+   * sharing the store: the session takes it over (its close shortens the lease like its own).
+   */
+  adopt(assignmentId: string): void;
   /** Ends the connection with a typed error (a key just banned). */
   ban(code: string, message: string): void;
 }
@@ -96,7 +102,10 @@ export class ResultIntake {
       if (lease === undefined)
         throw new ResultError(
           "RESULT_ERROR_UNKNOWN_ASSIGNMENT",
-          "no such assignment was ever issued",
+          "no such assignment was ever issued by this network",
+          // no strike: it gains nothing, and an honest worker meets it when its list names a
+          // coordinator of another network (or its database was restored from a backup)
+          ErrorAction.IGNORE,
         );
       const previous = await this.deps.store.getResultByAssignment(assignmentId);
       if (previous !== undefined && previous.workerKey === bytesToHex(workerKey)) {
@@ -121,6 +130,7 @@ export class ResultIntake {
         throw staleLease();
       }
       checkResultCommit(lease, commit, workerKey);
+      if (lease.assignment.status === "active") sink.adopt(assignmentId);
       const segments = await this.challenge(lease, commit, workerKey);
       const open = this.pending.get(sink) ?? new Map<string, Pending>();
       this.pending.set(sink, open.set(assignmentId, { lease, commit, segments }));

@@ -13,6 +13,7 @@ import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
 import { MAX_FRAME_BYTES } from "../protocol/limits.js";
 import { type AddressLimitOptions, AddressLimits } from "./address-limits.js";
+import type { AddressOf } from "./client-address.js";
 import { requestUrl } from "./http-util.js";
 import { type SessionDeps, type SessionOptions, WorkerSession } from "./worker-session.js";
 
@@ -73,7 +74,11 @@ export class WorkerEndpoint {
 
   constructor(
     private readonly opts: EndpointOptions,
-    private readonly deps: SessionDeps & { onDisconnect(session: WorkerSession): void },
+    private readonly deps: SessionDeps & {
+      onDisconnect(session: WorkerSession): void;
+      /** The client's address (behind a trusted load balancer, from X-Forwarded-For). */
+      addressOf: AddressOf;
+    },
   ) {
     this.wss = new WebSocketServer({
       noServer: true,
@@ -125,7 +130,7 @@ export class WorkerEndpoint {
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const address = req.socket.remoteAddress ?? "";
+    const address = this.deps.addressOf(req);
     const refusal = this.refusal(req) ?? this.limits.admit(address);
     if (refusal !== undefined) {
       refuse(socket, refusal);

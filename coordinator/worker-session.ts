@@ -77,6 +77,8 @@ export function assignmentFrame({ assignment, unit, job }: Lease): FrameOf<"assi
 
 /** Close code for policy violations (RFC 6455 §7.4.1). */
 const POLICY_VIOLATION = 1008;
+/** WebSocket close code "try again later" (RFC 6455 registry). */
+const TRY_AGAIN_LATER = 1013;
 
 /** The server side of one worker connection. */
 export class WorkerSession {
@@ -92,7 +94,10 @@ export class WorkerSession {
   private team = "";
   private tokens: number;
   private refilledAt: number;
-  /** Assignments (hex ids) handed out on this connection and not yet answered by a verdict. */
+  /**
+   * Assignments (hex ids) handed out on this connection, or taken over by it (a progress report
+   * or a commit of the key's own lease), and not yet answered by a verdict.
+   */
   private readonly leased = new Set<string>();
 
   constructor(
@@ -149,9 +154,10 @@ export class WorkerSession {
       await this.dispatch(frame);
     } catch (err) {
       if (err instanceof StoreError) {
-        // the database is away: nothing was recorded, the worker sends the frame again later
-        this.deps.log.warn("store unavailable", { code: err.code, kind: frame.kind });
-        this.send(errorFrame(err.code, err.message));
+        // The database is away: nothing of this frame was recorded or acknowledged. Closing
+        // makes the worker reconnect (here or elsewhere) and re-send its spooled results.
+        this.deps.log.warn("store unavailable; closing the session", { kind: frame.kind });
+        this.close(err.code, err.message, TRY_AGAIN_LATER);
         return;
       }
       this.deps.log.error("session handler failed", { err, kind: frame.kind });
@@ -178,8 +184,9 @@ export class WorkerSession {
       case "ready":
         if (frame.kind === "workRequest") return this.onWorkRequest(frame);
         if (frame.kind === "progress") {
-          // A unit resumed after a restart was leased on an earlier session: once its progress
-          // counts here, this session's close shortens it like its own.
+          // A unit resumed after a restart or a failover was leased on an earlier session, maybe
+          // of another coordinator: once its progress counts here, this session's close
+          // shortens it like its own.
           if ((await this.progress?.report(frame)) === undefined)
             this.leased.add(bytesToHex(frame.assignmentId));
           return;
@@ -310,14 +317,22 @@ export class WorkerSession {
     this.send(errorFrame(code, message));
   }
 
+  /**
+   * Takes over a lease committed on this session that was handed out elsewhere (an earlier
+   * session, or another coordinator on the same store): its close now shortens it too.
+   */
+  adopt(assignmentId: string): void {
+    this.leased.add(assignmentId);
+  }
+
   /** Ends the connection of a key that was just banned. */
   ban(code: string, message: string): void {
     this.close(code, message);
   }
 
-  private close(code: string, message: string): void {
+  private close(code: string, message: string, closeCode = POLICY_VIOLATION): void {
     this.send(errorFrame(code, message));
     this.phase = "closed";
-    this.socket.close(POLICY_VIOLATION, code);
+    this.socket.close(closeCode, code);
   }
 }

@@ -2,14 +2,16 @@
 # The Debian packages the integration tests need, installed when missing (npm's `pretest`, so
 # the README's `npm ci && npm test` passes on a fresh machine): a real Prometheus server and
 # promtool (test/integration/prometheus.test.ts), Chromium with a font, driven by
-# playwright-core (test/integration/dashboard.test.ts), and the PostgreSQL server the
-# tests start throwaway clusters of (testkit/pg-cluster.ts). Prints one line when it installs.
+# playwright-core (test/integration/dashboard.test.ts), the PostgreSQL server the tests
+# start throwaway clusters of (testkit/pg-cluster.ts), and HAProxy in front of several
+# coordinators (test/integration/haproxy.test.ts). Prints one line when it installs.
 set -euo pipefail
 
 need=()
 { [ -x /usr/bin/prometheus ] && [ -x /usr/bin/promtool ]; } || need+=(prometheus)
 [ -x /usr/bin/chromium ] || need+=(chromium fonts-liberation)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
+[ -x /usr/sbin/haproxy ] || need+=(haproxy)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then

@@ -1,7 +1,8 @@
 /**
- * The worker's WebSocket client: connects to the coordinator, authenticates with the worker's
- * ed25519 key (hello → authChallenge → authResponse → welcome), hands every later frame to its
- * owner, and reconnects with exponential backoff when the socket closes or goes silent.
+ * The worker's WebSocket client: connects to a coordinator of its list, authenticates with the
+ * worker's ed25519 key (hello → authChallenge → authResponse → welcome), hands every later
+ * frame to its owner, and, when the socket closes or goes silent, reconnects to the next
+ * coordinator of the list (worker/failover.ts: backoff only after a full round failed).
  *
  * Limits (docs/limits.md, docs/worker.md): `maxPayload` is the protocol's MAX_FRAME_BYTES, the
  * handshake must finish within HANDSHAKE_TIMEOUT_MS, and a socket that brings neither a frame
@@ -22,12 +23,10 @@ import type { Frame } from "../protocol/frames.js";
 import { type Identity, keyId, sign } from "../protocol/identity.js";
 import { MAX_FRAME_BYTES } from "../protocol/limits.js";
 import { decodeFrame, encodeFrame } from "../protocol/wire.js";
-import { Backoff, type BackoffOptions } from "./backoff.js";
-import { WorkerError } from "./errors.js";
+import type { BackoffOptions } from "./backoff.js";
+import { CoordinatorRing } from "./failover.js";
 import type { ConnectionState } from "./status.js";
 
-/** The path of the coordinator's worker endpoint, added when the URL has none. */
-export const WORKER_ENDPOINT_PATH = "/ws";
 /**
  * The coordinator pings every 15 s (its heartbeat); a worker hearing nothing for twice that
  * assumes a dead link (a half-open TCP connection never closes by itself) and reconnects.
@@ -38,31 +37,10 @@ export const HANDSHAKE_TIMEOUT_MS = 15_000;
 /** How long `stop()` waits for the close handshake before terminating the socket. */
 export const CLOSE_TIMEOUT_MS = 2_000;
 
-/**
- * Checks a `--coordinator` URL and adds the endpoint path when it has none:
- * `ws://host:7700` → `ws://host:7700/ws`.
- * @throws {WorkerError} WORKER_ERROR_BAD_URL unless a ws:// or wss:// URL.
- */
-export function coordinatorUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new WorkerError({ code: "WORKER_ERROR_BAD_URL", url: value }, `not a URL: ${value}`);
-  }
-  if (url.protocol !== "ws:" && url.protocol !== "wss:")
-    throw new WorkerError(
-      { code: "WORKER_ERROR_BAD_URL", url: value },
-      `the coordinator URL must start with ws:// or wss://, got ${value}`,
-    );
-  if (url.pathname === "" || url.pathname === "/") url.pathname = WORKER_ENDPOINT_PATH;
-  return url.toString();
-}
-
 /** Options of a connection. */
 export interface ConnectionOptions {
-  /** The coordinator's URL (normalized by `coordinatorUrl`). */
-  readonly url: string;
+  /** The coordinators' URLs, tried in turn (normalized by `coordinatorUrls`). */
+  readonly urls: readonly string[];
   readonly identity: Identity;
   /** Software name and version sent in `hello`. */
   readonly client: string;
@@ -84,7 +62,7 @@ export interface ConnectionOptions {
 export interface ConnectionDeps {
   readonly log?: Logger;
   readonly clock?: Clock;
-  /** The jitter source of the backoff. */
+  /** Draws the first coordinator and the backoff's jitter. */
   readonly random?: () => number;
 }
 
@@ -105,7 +83,7 @@ export class WorkerConnection extends EventEmitter<ConnectionEvents> {
   private readonly opts: ConnectionOptions;
   private readonly log: Logger;
   private readonly clock: Clock;
-  private readonly backoff: Backoff;
+  private readonly ring: CoordinatorRing;
   private ws: WebSocket | undefined;
   private current: ConnectionState = "idle";
   private stopped = true;
@@ -122,10 +100,12 @@ export class WorkerConnection extends EventEmitter<ConnectionEvents> {
     this.opts = opts;
     this.log = deps.log ?? silentLogger;
     this.clock = deps.clock ?? systemClock;
-    this.backoff = new Backoff({
-      ...opts.backoff,
-      ...(deps.random === undefined ? {} : { random: deps.random }),
-    });
+    this.ring = new CoordinatorRing(opts.urls, opts.backoff, deps.random);
+  }
+
+  /** The coordinator URL connected to, or tried next. */
+  get url(): string {
+    return this.ring.current;
   }
 
   /** The connection state. */
@@ -198,7 +178,7 @@ export class WorkerConnection extends EventEmitter<ConnectionEvents> {
     if (this.stopped) return;
     this.setState("connecting");
     this.authenticated = false;
-    const ws = new WebSocket(this.opts.url, {
+    const ws = new WebSocket(this.url, {
       maxPayload: MAX_FRAME_BYTES,
       handshakeTimeout: this.opts.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
       perMessageDeflate: false,
@@ -206,7 +186,7 @@ export class WorkerConnection extends EventEmitter<ConnectionEvents> {
     ws.binaryType = "nodebuffer";
     this.ws = ws;
     this.handshakeTimer = this.clock.setTimeout(() => {
-      this.log.warn("handshake timed out", { url: this.opts.url });
+      this.log.warn("handshake timed out", { url: this.url });
       ws.terminate();
     }, this.opts.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS);
 
@@ -233,7 +213,7 @@ export class WorkerConnection extends EventEmitter<ConnectionEvents> {
       this.onMessage(ws, toBytes(data));
     });
     ws.on("error", (err) => {
-      this.log.warn("connection error", { url: this.opts.url, error: err.message });
+      this.log.warn("connection error", { url: this.url, error: err.message });
     });
     ws.on("close", (code, reason) => this.onClose(ws, code, reason.toString("utf8")));
   }
@@ -284,10 +264,10 @@ export class WorkerConnection extends EventEmitter<ConnectionEvents> {
         this.clearTimer("handshakeTimer");
         this.authenticated = true;
         this.sessions++;
-        this.backoff.reset();
+        this.ring.connected();
         this.setState("connected");
         this.log.info("connected", {
-          url: this.opts.url,
+          url: this.url,
           workerId: frame.workerId,
           coordinator: keyId(this.coordinatorKey),
         });
@@ -328,13 +308,16 @@ export class WorkerConnection extends EventEmitter<ConnectionEvents> {
       this.setState("closed");
       return;
     }
-    const delay = this.backoff.next();
+    const left = this.url;
+    const delay = this.ring.failed();
     this.setState("waiting");
     this.log.info("disconnected; retrying", {
       code,
       ...(reason === "" ? {} : { reason }),
+      url: left,
+      next: this.url,
       retryInMs: delay,
-      attempt: this.backoff.attempts,
+      rounds: this.ring.rounds,
     });
     this.reconnectTimer = this.clock.setTimeout(() => {
       this.reconnectTimer = undefined;

@@ -1,7 +1,8 @@
 /**
  * Typed errors of the volunteer worker: the thread pool (full queue, aborted or crashed
  * tasks), the spool (I/O, corrupt entries), the connection (bad URL, rejected
- * authentication, heartbeat timeout) and assignments the worker cannot run. piscina and ws
+ * authentication, heartbeat timeout), assignments the worker cannot run, resource rules and
+ * the local control API. piscina and ws
  * errors are wrapped into these at the boundary, so callers match on `code`, never on text.
  * @module
  */
@@ -30,7 +31,11 @@ export type WorkerErrorType =
   /** An assignment from the coordinator cannot be run as given. */
   | { code: "WORKER_ERROR_BAD_ASSIGNMENT"; field: string }
   /** A challenge names a segment the result does not have (index ≥ steps/K). */
-  | { code: "WORKER_ERROR_BAD_CHALLENGE"; segment: number; segments: number };
+  | { code: "WORKER_ERROR_BAD_CHALLENGE"; segment: number; segments: number }
+  /** A resource rule (flag, config file or the local page) is malformed: `field` names it. */
+  | { code: "WORKER_ERROR_BAD_RULES"; field: string }
+  /** A running worker's control API could not be reached, or refused the request. */
+  | { code: "WORKER_ERROR_CONTROL"; port: number; status?: number };
 
 /** An error raised by `worker/`. */
 export class WorkerError extends FoldnetError<WorkerErrorType> {}

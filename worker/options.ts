@@ -9,6 +9,7 @@ import type { Logger } from "../common/log.js";
 import type { VerdictFrame } from "../protocol/frames.js";
 import type { Identity } from "../protocol/identity.js";
 import type { BackoffOptions } from "./backoff.js";
+import type { WorkerControl } from "./control.js";
 import type { WorkerMetrics } from "./metrics.js";
 import type { AssignmentInfo } from "./result.js";
 import type { SpooledResult } from "./spool.js";
@@ -27,7 +28,10 @@ export const MIN_RETRY_MS = 250;
 
 /** Options of a VolunteerWorker (the `foldnet worker` flags). */
 export interface VolunteerWorkerOptions {
-  /** `ws://HOST:PORT` with or without the `/ws` path. */
+  /**
+   * `ws://HOST:PORT` with or without the `/ws` path, or several separated by commas (the
+   * coordinators of one network, tried in turn: worker/failover.ts).
+   */
   readonly coordinator: string;
   /** Simulation threads, 1…MAX_WORKER_THREADS. */
   readonly threads: number;
@@ -62,6 +66,12 @@ export interface VolunteerWorkerDeps {
   readonly taskFilename?: string;
   /** Counts steps, verdicts, tokens and reconnects (`foldnet worker --metrics-port`). */
   readonly metrics?: WorkerMetrics;
+  /**
+   * Pause, finish and resource rules (worker/control.ts): the worker asks for work only when
+   * it allows, for at most its live thread count, and runs units through its pool wrapper.
+   * Without it the worker always folds on all `threads`.
+   */
+  readonly control?: WorkerControl;
 }
 
 /** Events of a VolunteerWorker, for tests and embedders. */

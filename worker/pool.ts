@@ -110,6 +110,7 @@ export function createUnitPool(options: UnitPoolOptions): UnitPool {
       checkpointInterval: input.checkpointInterval,
       ...(input.resume === undefined ? {} : { resume: input.resume }),
       ...(input.checkpoint === undefined ? {} : { checkpoint: input.checkpoint }),
+      ...(input.control === undefined ? {} : { control: input.control }),
       ...(channel === undefined ? {} : { progressPort: channel.port2 }),
     };
     pending++;

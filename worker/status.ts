@@ -32,7 +32,7 @@ export interface UnitStatus {
 /** A status snapshot of the worker. */
 export interface WorkerStatus {
   readonly connection: ConnectionState;
-  /** The coordinator URL connected to. */
+  /** The coordinator URL connected to (or tried next). */
   readonly coordinator: string;
   /** Short id of the worker's public key (protocol/identity keyId). */
   readonly keyId: string;

@@ -21,6 +21,7 @@ import {
 } from "../sim/work-unit.js";
 import { type PartialRun, writeCheckpointSync } from "./checkpoint.js";
 import type { AssignmentInfo } from "./result.js";
+import { UnitGate } from "./unit-gate.js";
 
 /** Least time between two progress messages posted by the thread (the display's refresh). */
 export const TASK_PROGRESS_INTERVAL_MS = 250;
@@ -34,10 +35,14 @@ export interface CheckpointTarget {
   readonly assignment: AssignmentInfo;
 }
 
-/** What the pool passes besides the unit: where to resume and where to checkpoint. */
+/**
+ * What the pool passes besides the unit: where to resume, where to checkpoint, and the control
+ * block (worker/unit-gate.ts) through which the main thread pauses and throttles it.
+ */
 export interface UnitRunExtras {
   readonly resume?: PartialRun;
   readonly checkpoint?: CheckpointTarget;
+  readonly control?: Int32Array;
 }
 
 /** The input of the thread task. */
@@ -89,6 +94,11 @@ export interface UnitRunHooks {
   readonly checkpointMs?: number;
   /** Milliseconds for the checkpoint schedule (default `performance.now`). */
   readonly now?: () => number;
+  /**
+   * Called after every segment but the last (after progress and any checkpoint); may block the
+   * thread (pause, duty cycle). `save` writes a checkpoint now, when checkpointing.
+   */
+  readonly gate?: (save: () => void) => void;
 }
 
 /**
@@ -105,7 +115,7 @@ export function runUnit(
   const K = input.checkpointInterval;
   const anchorStride = anchorStrideFor(input.steps / K);
   const anchorEvery = anchorStride * K;
-  const { from, onCheckpoint, checkpointMs = 0, now = () => performance.now() } = hooks;
+  const { from, onCheckpoint, checkpointMs = 0, now = () => performance.now(), gate } = hooks;
   const base = from?.stepsDone ?? 0;
   const leaves = from === undefined ? [stateHash(input.startState)] : [...from.leaves];
   const anchorStates = from === undefined ? [input.startState] : [...from.anchorStates];
@@ -121,14 +131,13 @@ export function runUnit(
       leaves.push(leaf);
       if (stepsDone < input.steps && stepsDone % anchorEvery === 0) anchorStates.push(state);
       onProgress?.({ stepsDone, bestEnergy });
-      if (
-        onCheckpoint !== undefined &&
-        stepsDone < input.steps &&
-        now() - lastCheckpoint >= checkpointMs
-      ) {
-        onCheckpoint({ stepsDone, state, leaves, anchorStates });
+      if (stepsDone >= input.steps) return;
+      const save = () => {
+        onCheckpoint?.({ stepsDone, state, leaves, anchorStates });
         lastCheckpoint = now();
-      }
+      };
+      if (onCheckpoint !== undefined && now() - lastCheckpoint >= checkpointMs) save();
+      gate?.(save);
     },
   );
   return {
@@ -144,12 +153,14 @@ export function runUnit(
 /**
  * The piscina entry: runs the unit (resumed from `input.resume` if given), posting throttled
  * progress on `progressPort` (the last segment is always posted) and, given `input.checkpoint`,
- * writing a checkpoint to the spool at least every `checkpoint.everyMs`. The caller owns the
- * port and closes it when the task settles.
+ * writing a checkpoint to the spool at least every `checkpoint.everyMs`, and, given
+ * `input.control`, passing its gate between segments. The caller owns the port and closes it
+ * when the task settles.
  */
 export default function unitTask(input: UnitTaskInput): UnitTaskResult {
   const port = input.progressPort;
   const checkpoint = input.checkpoint;
+  const gate = input.control === undefined ? undefined : new UnitGate(input.control);
   let lastPost = Number.NEGATIVE_INFINITY;
   try {
     const output = runUnit(
@@ -169,6 +180,7 @@ export default function unitTask(input: UnitTaskInput): UnitTaskResult {
           },
       {
         ...(input.resume === undefined ? {} : { from: input.resume }),
+        ...(gate === undefined ? {} : { gate: (save: () => void) => gate.pass(save) }),
         ...(checkpoint === undefined
           ? {}
           : {

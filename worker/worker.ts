@@ -19,7 +19,8 @@ import type { AssignmentFrame, ChallengeFrame, Frame, VerdictFrame } from "../pr
 import { type Identity, keyId, loadOrCreateIdentity } from "../protocol/identity.js";
 import { MAX_WORKER_THREADS } from "../protocol/limits.js";
 import { loadResumable, type PartialRun } from "./checkpoint.js";
-import { coordinatorUrl, WorkerConnection } from "./connection.js";
+import { WorkerConnection } from "./connection.js";
+import { coordinatorUrls } from "./failover.js";
 import {
   CLIENT_NAME,
   PROGRESS_INTERVAL_MS,
@@ -44,7 +45,7 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
   private readonly deps: VolunteerWorkerDeps;
   private readonly log: Logger;
   private readonly clock: Clock;
-  private readonly url: string;
+  private readonly urls: readonly string[];
   private identity: Identity | undefined;
   private connection: WorkerConnection | undefined;
   private pool: UnitPool | undefined;
@@ -59,7 +60,7 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
   private stopping = false;
 
   /**
-   * @throws {WorkerError} WORKER_ERROR_BAD_URL for a coordinator URL that is not ws(s)://.
+   * @throws {WorkerError} WORKER_ERROR_BAD_URL for a coordinator URL that is not ws(s)://, or none.
    * @throws {RangeError} when `threads` is not in 1…MAX_WORKER_THREADS.
    */
   constructor(opts: VolunteerWorkerOptions, deps: VolunteerWorkerDeps = {}) {
@@ -76,16 +77,21 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
     this.deps = deps;
     this.log = deps.log ?? silentLogger;
     this.clock = deps.clock ?? systemClock;
-    this.url = coordinatorUrl(opts.coordinator);
+    this.urls = coordinatorUrls(opts.coordinator);
     this.stats = new WorkerStats(deps.metrics);
+    const { control } = deps;
     this.requests = new WorkRequests({
-      threads: opts.threads,
+      get threads() {
+        return control?.threads ?? opts.threads;
+      },
       clock: this.clock,
       log: this.log,
-      active: () => !this.stopping && this.connection?.connected === true,
+      active: () =>
+        !this.stopping && this.connection?.connected === true && control?.mayRequest() !== false,
       running: () => this.runningCount(),
       send: (frame) => this.connection!.send(frame),
     });
+    control?.on("changed", () => this.requests.request());
   }
 
   /** The worker's public key id (after `start`). */
@@ -107,10 +113,11 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
     const outbox = new ResultOutbox(spool, this.log);
     this.outbox = outbox;
     await outbox.open();
-    this.pool = createUnitPool({
+    const pool = createUnitPool({
       threads: this.opts.threads,
       ...(this.deps.taskFilename === undefined ? {} : { filename: this.deps.taskFilename }),
     });
+    this.pool = this.deps.control?.wrap(pool) ?? pool;
     this.units = new UnitRunner({
       pool: this.pool,
       spoolDir: this.opts.spoolDir,
@@ -130,7 +137,7 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
     );
     this.log.info("worker starting", {
       keyId: this.keyId,
-      coordinator: this.url,
+      coordinators: this.urls,
       threads: this.opts.threads,
       spool: this.opts.spoolDir,
       spooled: outbox.size,
@@ -139,7 +146,7 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
     for (const c of checkpoints) this.startUnit(c.assignment, c);
     const connection = new WorkerConnection(
       {
-        url: this.url,
+        urls: this.urls,
         identity,
         client: this.opts.name === undefined ? CLIENT_NAME : `${CLIENT_NAME} (${this.opts.name})`,
         threads: this.opts.threads,
@@ -188,7 +195,7 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
     const units = [...(this.units?.running.values() ?? [])].map((u) => unitStatus(u, now));
     return {
       connection: this.connection?.state ?? "idle",
-      coordinator: this.url,
+      coordinator: this.connection?.url ?? this.urls[0]!,
       keyId: this.keyId,
       workerId: this.workerId,
       threads: this.opts.threads,

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { isIP } from "node:net";
 import { createLineLogger } from "../../common/log.js";
 import { Coordinator } from "../../coordinator/coordinator.js";
 import {
@@ -53,6 +54,8 @@ Options:
   --grace-seconds S    how long a disconnected worker keeps its leases (default ${DEFAULT_SCHEDULER_OPTIONS.disconnectGraceMs / 1000})
   --verify-threads N   verification threads checking spot-check openings (default ${DEFAULT_VERIFY_THREADS})
   --auth-timeout-seconds S  close worker connections not authenticated after S (default ${DEFAULT_ENDPOINT_OPTIONS.authTimeoutMs / 1000})
+  --trusted-proxy ADDR  a load balancer's IP address (repeatable): on its connections the
+                       per-address limits count the client named in X-Forwarded-For
   -h, --help           this help
 `,
   async run(argv) {
@@ -67,7 +70,12 @@ Options:
       "grace-seconds": { type: "string" },
       "verify-threads": { type: "string" },
       "auth-timeout-seconds": { type: "string" },
+      "trusted-proxy": { type: "string", multiple: true },
     });
+    const trustedProxies = values["trusted-proxy"] ?? [];
+    const notIp = trustedProxies.find((p) => isIP(p) === 0);
+    if (notIp !== undefined)
+      throw new UsageError(`--trusted-proxy must be an IP address, got ${notIp}`, "trusted-proxy");
     const log = createLineLogger((line) => process.stderr.write(`${line}\n`));
     installCrashPolicy(log, "coordinator");
     const apiKeys = apiKeysFrom(values);
@@ -83,6 +91,7 @@ Options:
         port: integerOption(values.port, "port", DEFAULT_PORT),
         ...files,
         apiKeys,
+        trustedProxies,
         verifyThreads: integerOption(
           values["verify-threads"],
           "verify-threads",
@@ -108,7 +117,7 @@ Options:
           ),
         },
       },
-      { log, ...(await openStore(values.db)) },
+      { log, ...(await openStore(values.db, log)) },
     );
     const address = await coordinator.start();
     if (address.mintedApiKey !== undefined) {

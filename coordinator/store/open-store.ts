@@ -4,7 +4,9 @@
  * several coordinators of one network share. Also where a coordinator's files go by default.
  * @module
  */
+import { type Logger, silentLogger } from "../../common/log.js";
 import { LeaderLock } from "./pg/leader-lock.js";
+import { SEALER_ROLE_LOCK } from "./pg/lock-keys.js";
 import { openPgStore } from "./pg/pg-store.js";
 import { settledStore } from "./settled-store.js";
 import { SqliteStore } from "./sqlite-store.js";
@@ -27,29 +29,21 @@ export interface OpenedStore {
   readonly leadership?: Leadership;
 }
 
-/**
- * Key of the sealer's session-level advisory lock ("foldnet" ‖ 3; migrations take ‖ 1 and
- * every sealing transaction ‖ 2, which the holder of this one must still be able to take).
- */
-const SEALER_LOCK = 0x666f_6c64_6e65_7403n;
+/** How often a coordinator that is not the sealer tries to become it (takeover within this). */
+export const SEALER_RETRY_MS = 2_000;
 
 /**
- * How often a coordinator that is not the sealer tries to become it: a dead sealer's role is
- * taken over within this, well inside 10 s.
+ * Opens the store `db` names; `log` hears a shared database's lost connections and who seals.
+ * @throws {StoreError} STORE_ERROR_UNAVAILABLE when a PostgreSQL database cannot be reached.
  */
-const SEALER_RETRY_MS = 3_000;
-
-/**
- * Opens the store `db` names: a PostgreSQL database (migrated, listening for queued units)
- * with the sealer's advisory lock to contend for, or an SQLite file, which is its own sealer.
- * @throws {StoreError} STORE_ERROR_UNAVAILABLE when the PostgreSQL database cannot be reached.
- */
-export async function openStore(db: string): Promise<OpenedStore> {
+export async function openStore(db: string, log: Logger = silentLogger): Promise<OpenedStore> {
   if (!isSharedDatabase(db)) return { store: settledStore(new SqliteStore(db)) };
-  const store = await openPgStore(db);
+  const store = await openPgStore(db, {
+    onPoolError: (err) => log.warn("database connection lost", { error: err.message }),
+  });
   const leadership = new LeaderLock(
-    { connectionString: db, key: SEALER_LOCK, retryMs: SEALER_RETRY_MS },
-    () => undefined,
+    { connectionString: db, key: SEALER_ROLE_LOCK, retryMs: SEALER_RETRY_MS },
+    (held) => log.info(held ? "this coordinator seals the ledger" : "no longer the sealer"),
   );
   return { store, leadership };
 }

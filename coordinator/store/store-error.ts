@@ -6,5 +6,5 @@
  */
 import { FoldnetError } from "../../common/errors.js";
 
-/** The database did not answer (connection refused, lost, or timed out). */
-export class StoreError extends FoldnetError<{ code: "STORE_ERROR_UNAVAILABLE" }> {}
+/** The database did not answer (connection refused, lost, or timed out); `server` names it. */
+export class StoreError extends FoldnetError<{ code: "STORE_ERROR_UNAVAILABLE"; server: string }> {}

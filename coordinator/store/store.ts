@@ -12,8 +12,10 @@ import type { EscrowAccount, Problem } from "../../ledger/escrow-rules.js";
 import type { LatticeName } from "../../sim/lattice.js";
 import type { JobInput } from "../job-spec.js";
 
+export type * from "./ledger-records.js";
 export type * from "./research-store.js";
 
+import type { Account, ChainHead, LedgerCredit, StoredBlock } from "./ledger-records.js";
 import type {
   AccessStore,
   BatchStore,
@@ -117,15 +119,6 @@ export interface AcceptedResult {
   readonly at: number;
 }
 
-/** The ledger entry an accepted result appends, and what it credits. */
-export interface LedgerCredit {
-  /** Canonical bytes of the work entry (ledger/entries.ts). */
-  readonly entry: Uint8Array;
-  readonly reward: bigint;
-  /** Work units (steps × residues) the entry records. */
-  readonly work: bigint;
-}
-
 /** What accepting a result decided for the job (computed by `planAcceptance`). */
 export interface AcceptancePlan {
   /** The next generation of the trajectory, if it goes on. */
@@ -143,32 +136,6 @@ export interface AcceptanceContext {
   readonly assignment: AssignmentRecord;
   /** Work recorded in the ledger (sealed and pending) before this result. */
   readonly workBefore: bigint;
-}
-
-/** A key's account on the ledger (sealed and pending entries). */
-export interface Account {
-  readonly key: string;
-  readonly balance: bigint;
-  /** Transfers sent so far (the next must carry nonce + 1). */
-  readonly nonce: bigint;
-}
-
-/** A sealed block as stored. */
-export interface StoredBlock {
-  readonly height: number;
-  readonly hash: Uint8Array;
-  readonly headerBytes: Uint8Array;
-  readonly signature: Uint8Array;
-  readonly timestamp: number;
-  readonly entries: Uint8Array[];
-}
-
-/** The newest block. */
-export interface ChainHead {
-  readonly height: number;
-  readonly hash: Uint8Array;
-  /** Its timestamp: the next block's is never earlier. */
-  readonly timestamp: number;
 }
 
 /** Outcome of `Store.acceptResult`. */

@@ -32,6 +32,10 @@ export function sink() {
     frames,
     settled,
     banned: false,
+    adopted: new Set<string>(),
+    adopt(assignmentId: string) {
+      this.adopted.add(assignmentId);
+    },
     send(frame: Frame) {
       frames.push(frame);
       if (frame.kind === "verdict" || frame.kind === "error") done(frame);

@@ -21,10 +21,9 @@ export interface Proc {
   kill(signal?: NodeJS.Signals): Promise<number | NodeJS.Signals>;
 }
 
-function start(args: string[]): Proc {
-  const child = spawn(process.execPath, [FOLDNET_BIN, ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+/** Starts `command` with its stderr collected (e.g. an installed `foldnet` executable). */
+export function spawnLogged(command: string, args: string[]): Proc {
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => {
     stderr += d.toString();
@@ -42,6 +41,8 @@ function start(args: string[]): Proc {
     },
   };
 }
+
+const start = (args: string[]): Proc => spawnLogged(process.execPath, [FOLDNET_BIN, ...args]);
 
 /** A free TCP port on 127.0.0.1 (so a restarted coordinator can take the same one). */
 export async function freePort(): Promise<number> {

@@ -39,10 +39,10 @@ export function concernContract(get: () => Store): void {
       await store.limits.ownJob(id, "alice");
     }
     await store.limits.ownJob("j1", "bob"); // the first owner stays
-    await store.batches.create({ id: "b1", owner: "alice", size: 2, createdAt: 5 }, [
-      newJob("j3", {}, "alice"),
-      newJob("j4", {}, "alice"),
-    ]);
+    await store.batches.create(
+      { id: "b1", owner: "alice", size: 2, createdAt: 5 },
+      ["j3", "j4"].map((id) => ({ ...newJob(id), owner: "alice" })),
+    );
     expect(await store.batches.jobIds("b1")).toEqual(["j3", "j4"]);
     expect(await store.limits.ownerLoad("alice")).toEqual({
       jobs: 3,
@@ -123,20 +123,20 @@ export function concernContract(get: () => Store): void {
   it("batches: all of it or none, jobs in line order", async () => {
     const store = get();
     const batch = { id: "b1", owner: "alice", size: 3, createdAt: 7 };
-    await store.batches.create(batch, [newJob("j1"), newJob("j2"), newJob("j3")]);
+    const jobs = (...ids: string[]) =>
+      ids.map((id) => ({ ...newJob(id), owner: "alice", notify: `http://127.0.0.1/${id}` }));
+    await store.batches.create(batch, jobs("j1", "j2", "j3"));
     expect(await store.batches.batch("b1")).toEqual(batch);
     expect(await store.batches.jobIds("b1")).toEqual(["j1", "j2", "j3"]);
-    expect((await store.getJob("j2"))?.id).toBe("j2");
-    // line 2 repeats a job id: nothing of the batch is kept, not even line 1
-    const failing = store.batches.create({ ...batch, id: "b2" }, [
-      newJob("k1"),
-      newJob("j1"),
-      newJob("k3"),
-    ]);
-    await expect(failing).rejects.toThrow();
+    expect(await store.access.jobOwner("j2")).toBe("alice");
+    // line 2 names a job that exists: nothing of the batch is kept, not even line 1
+    await expect(
+      store.batches.create({ ...batch, id: "b2" }, jobs("k1", "j1", "k3")),
+    ).rejects.toThrow();
     expect(await store.batches.batch("b2")).toBeUndefined();
     expect(await store.batches.jobIds("b2")).toEqual([]);
     expect(await store.getJob("k1")).toBeUndefined();
+    expect(await store.webhooks.webhookState("k1")).toBeUndefined();
   });
 
   it("inputs and best folds", async () => {

@@ -57,11 +57,10 @@ export function unitRecord(jobId: string, t: number, g: number): UnitRecord {
   };
 }
 
-/** A job with its generation-0 units, as submitted by `owner` when given. */
-export function newJob(id: string, o: Partial<JobRecord> = {}, owner?: string): NewJob {
+/** A job to create with its generation-0 units. */
+export function newJob(id: string, o: Partial<JobRecord> = {}): NewJob {
   const job = jobRecord(id, o);
-  const units = Array.from({ length: job.trajectories }, (_, t) => unitRecord(id, t, 0));
-  return owner === undefined ? { job, units } : { job, units, owner };
+  return { job, units: Array.from({ length: job.trajectories }, (_, t) => unitRecord(id, t, 0)) };
 }
 
 /** Creates a job with its generation-0 units; returns the job. */

@@ -136,7 +136,11 @@ describe("two coordinators on one PostgreSQL database", () => {
       if (i > 0) expect(header.prevHash).toEqual(chain[i - 1]!.hash);
     });
     expect(chain.flatMap((s) => s.entries.map((e) => String(e[0])))).toEqual(appended);
-    expect(await a.head()).toEqual({ height: chain.length - 1, hash: chain.at(-1)!.hash });
+    expect(await a.head()).toEqual({
+      height: chain.length - 1,
+      hash: chain.at(-1)!.hash,
+      timestamp: chain.at(-1)!.timestamp,
+    });
     await a.close();
     await b.close();
   });
@@ -223,7 +227,8 @@ describe("two coordinators on one PostgreSQL database", () => {
     await createJob(a, "j2");
     await expect.poll(() => heard, { timeout: 5_000 }).toBeGreaterThan(before);
     await a.close();
-    await b.close();
+    await Promise.all([b.close(), b.close()]);
+    await expectFoldnetError(b.ping(), { code: "STORE_ERROR_UNAVAILABLE" });
   });
 });
 

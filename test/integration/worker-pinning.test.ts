@@ -27,7 +27,7 @@ function attempt(pinned: Uint8Array): Promise<string> {
     });
     connection = new WorkerConnection(
       {
-        url: address.wsUrl,
+        urls: [address.wsUrl],
         identity: generateIdentity(),
         client: "pin-test",
         threads: 1,

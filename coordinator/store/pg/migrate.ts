@@ -9,6 +9,7 @@
  */
 import type pg from "pg";
 import { FoldnetError } from "../../../common/errors.js";
+import { MIGRATION_LOCK } from "./lock-keys.js";
 
 /** One schema change. Versions start at 1 and rise by 1. */
 export interface Migration {
@@ -22,9 +23,6 @@ export class MigrationError extends FoldnetError<
   | { code: "STORE_ERROR_SCHEMA_NEWER"; version: number; known: number }
   | { code: "STORE_ERROR_BAD_MIGRATIONS"; version: number }
 > {}
-
-/** Key of the advisory lock that serialises migrations (any fixed 64-bit number). */
-const MIGRATION_LOCK = 0x666f_6c64_6e65_7401n; // "foldnet" ‖ 1
 
 /**
  * Applies the migrations `db` has not seen, in order; returns the versions applied now.

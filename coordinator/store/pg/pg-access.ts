@@ -21,7 +21,7 @@ const toKey = (row: Row): ApiKeyRecord => ({
 const KEYS = `SELECT k.hash, k.name, k.created_at, r.role, r.revoked_at
                 FROM api_keys k LEFT JOIN api_key_roles r ON r.hash = k.hash`;
 
-/** Marks the job private. */
+/** Hides a job's results from all but its owner and admins. */
 export async function setPrivateIn(sql: Sql, jobId: string): Promise<void> {
   await sql.run("INSERT INTO private_jobs (job_id) VALUES ($1) ON CONFLICT DO NOTHING", [jobId]);
 }

@@ -18,13 +18,26 @@ const MAX_ATTEMPTS = 8;
 /** How long the server keeps a transaction that waits on its client (then ends its session). */
 const IDLE_IN_TRANSACTION_MS = 10_000;
 
+/** Statement names by text: the store's statements are few and fixed. */
+const names = new Map<string, string>();
+
+/** `text` as a named statement, which each connection parses and plans once. */
+function prepared(text: string, values: readonly unknown[]): pg.QueryConfig {
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `foldnet_${names.size}`;
+    names.set(text, name);
+  }
+  return { name, text, values: values as unknown[] };
+}
+
 /** Queries on a pool or, inside a transaction, on its one connection. */
 export class Sql {
   constructor(private readonly on: pg.Pool | pg.PoolClient) {}
 
   /** The rows of one statement. */
   async rows<T = Row>(text: string, values: readonly unknown[] = []): Promise<T[]> {
-    const r = await this.on.query(text, values as unknown[]);
+    const r = await this.on.query(prepared(text, values));
     return r.rows as T[];
   }
 
@@ -35,7 +48,7 @@ export class Sql {
 
   /** Runs one statement; the number of rows it changed. */
   async run(text: string, values: readonly unknown[] = []): Promise<number> {
-    const r = await this.on.query(text, values as unknown[]);
+    const r = await this.on.query(prepared(text, values));
     return r.rowCount ?? 0;
   }
 }
@@ -52,7 +65,7 @@ export class PgDatabase {
   private readonly sql: Sql;
 
   constructor(
-    readonly connectionString: string,
+    connectionString: string,
     /** `host:port/database`, for messages. */
     readonly server: string,
     maxConnections: number,

@@ -34,7 +34,7 @@ export interface Planned<R> {
   readonly jobs: ReadonlyMap<string, Row>;
 }
 
-/** Sets the job's priority. */
+/** Sets a job's fair-share priority. */
 export async function setPriorityIn(sql: Sql, jobId: string, priority: number): Promise<void> {
   await sql.run(
     "INSERT INTO job_priorities (job_id, priority) VALUES ($1, $2) ON CONFLICT (job_id) DO UPDATE SET priority = excluded.priority",
@@ -65,6 +65,13 @@ export class PgFairShare implements FairShareStore {
 
   setPriority(jobId: string, priority: number): Promise<void> {
     return this.db.read((sql) => setPriorityIn(sql, jobId, priority));
+  }
+
+  plan<R extends { readonly steps: number }>(
+    slots: number,
+    next: (jobId: string, skip: number) => R | undefined,
+  ): Promise<R[]> {
+    return this.db.tx(async (sql) => (await this.planIn(sql, slots, next)).picked);
   }
 
   /**

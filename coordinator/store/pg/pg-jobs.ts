@@ -6,19 +6,13 @@
  * assignments, then the ledger (pg-ledger.ts).
  * @module
  */
-import type { JobRecord, Lease, NewJob, Page, ResultRecord, UnitRecord } from "../store.js";
-import { setPrivateIn } from "./pg-access.js";
+import type { JobRecord, Lease, Page, ResultRecord, UnitRecord } from "../store.js";
 import type { PgDatabase, Sql } from "./pg-database.js";
 import type { PgEscrows } from "./pg-escrows.js";
-import { setPriorityIn } from "./pg-fair-share.js";
-import { ownJobIn } from "./pg-limits.js";
-import { setInputIn, setWebhookIn } from "./pg-research.js";
 import {
   assignmentFromRow,
-  INSERT_JOB,
   insertUnits,
   jobFromRow,
-  jobValues,
   num,
   resultFromRow,
   unitFromRow,
@@ -67,30 +61,12 @@ export async function endOpenUnits(sql: Sql, jobId: string): Promise<void> {
   await sql.run("UPDATE units SET status = 'cancelled' WHERE id = ANY($1::text[])", [ids]);
 }
 
-/** Inserts a job, its units and what was asked with it (inside the caller's transaction). */
-export async function insertJobIn(
-  sql: Sql,
-  { job, units, owner, ...asked }: NewJob,
-): Promise<void> {
-  await sql.run(INSERT_JOB, jobValues(job));
-  await insertUnitsIn(sql, units);
-  if (owner !== undefined) await ownJobIn(sql, job.id, owner);
-  if (asked.private === true) await setPrivateIn(sql, job.id);
-  if (asked.priority !== undefined) await setPriorityIn(sql, job.id, asked.priority);
-  if (asked.input !== undefined) await setInputIn(sql, job.id, asked.input);
-  if (asked.notify !== undefined) await setWebhookIn(sql, job.id, asked.notify);
-}
-
 /** Jobs, units and results. */
 export class PgJobs {
   constructor(
     private readonly db: PgDatabase,
     private readonly escrows: PgEscrows,
   ) {}
-
-  createJob(job: NewJob): Promise<void> {
-    return this.db.tx((sql) => insertJobIn(sql, job));
-  }
 
   getJob(id: string): Promise<JobRecord | undefined> {
     return this.db.read((sql) => jobIn(sql, id));

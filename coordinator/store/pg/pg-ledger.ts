@@ -10,11 +10,9 @@
  */
 import { InvariantError } from "../../../common/errors.js";
 import type { Account, ChainHead, StoredBlock } from "../store.js";
+import { SEAL_LOCK } from "./lock-keys.js";
 import type { PgDatabase, Row, Sql } from "./pg-database.js";
 import { accountFromRow, blockFromRow, headFromRow, num } from "./pg-rows.js";
-
-/** Key of the advisory lock sealing holds ("foldnet" ‖ 2). */
-const SEAL_LOCK = 0x666f_6c64_6e65_7402n;
 
 /** Locks the ledger for this transaction; the total work recorded so far. */
 export async function lockLedger(sql: Sql): Promise<bigint> {

@@ -8,7 +8,7 @@ import type { LimitStore, OwnerLoad } from "../store.js";
 import type { PgDatabase, Sql } from "./pg-database.js";
 import { num } from "./pg-rows.js";
 
-/** Records that `owner` submitted the job. */
+/** Records the account a job was submitted by (in the caller's transaction or alone). */
 export async function ownJobIn(sql: Sql, jobId: string, owner: string): Promise<void> {
   await sql.run("INSERT INTO job_owners (job_id, owner) VALUES ($1, $2) ON CONFLICT DO NOTHING", [
     jobId,

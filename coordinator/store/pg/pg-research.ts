@@ -16,16 +16,13 @@ import type {
   RankedFold,
   WebhookStore,
 } from "../store.js";
-import type { PgDatabase, Sql } from "./pg-database.js";
+import type { PgDatabase } from "./pg-database.js";
+import { insertJobIn, setInputIn, setWebhookIn } from "./pg-new-job.js";
 import { num } from "./pg-rows.js";
 
 /** `BatchStore` on PostgreSQL. */
 export class PgBatches implements BatchStore {
-  constructor(
-    private readonly db: PgDatabase,
-    /** Inserts a job inside the batch's transaction (pg-jobs.ts). */
-    private readonly insertJob: (sql: Sql, job: NewJob) => Promise<void>,
-  ) {}
+  constructor(private readonly db: PgDatabase) {}
 
   create(batch: BatchRecord, jobs: readonly NewJob[]): Promise<void> {
     return this.db.tx(async (sql) => {
@@ -35,7 +32,7 @@ export class PgBatches implements BatchStore {
         batch.size,
         batch.createdAt,
       ]);
-      for (const job of jobs) await this.insertJob(sql, job);
+      for (const job of jobs) await insertJobIn(sql, job);
       await sql.run(
         `INSERT INTO batch_jobs (batch_id, line, job_id)
            SELECT $1, line, job_id FROM unnest($2::text[]) WITH ORDINALITY AS t(job_id, line)`,
@@ -70,15 +67,6 @@ export class PgBatches implements BatchStore {
       ).map((r) => r.job_id),
     );
   }
-}
-
-/** Records what the job was made from. */
-export async function setInputIn(sql: Sql, jobId: string, input: JobInput): Promise<void> {
-  await sql.run(
-    `INSERT INTO job_inputs (job_id, amino_acids, scale) VALUES ($1, $2, $3)
-       ON CONFLICT (job_id) DO UPDATE SET amino_acids = excluded.amino_acids, scale = excluded.scale`,
-    [jobId, input.aminoAcids, input.scale],
-  );
 }
 
 /** `JobInputStore` on PostgreSQL. */
@@ -124,15 +112,6 @@ export class PgFolds implements FoldStore {
       })),
     );
   }
-}
-
-/** Sets the job's webhook (pending delivery). */
-export async function setWebhookIn(sql: Sql, jobId: string, url: string): Promise<void> {
-  await sql.run(
-    `INSERT INTO job_webhooks (job_id, url) VALUES ($1, $2)
-       ON CONFLICT (job_id) DO UPDATE SET url = excluded.url, state = 'pending', attempts = 0, next_at = 0`,
-    [jobId, url],
-  );
 }
 
 /** `WebhookStore` on PostgreSQL. */

@@ -1,5 +1,5 @@
 /**
- * The PostgreSQL store: `Store` (as async-store-shape.ts gives it) on a `pg.Pool`, for
+ * The PostgreSQL store: `Store` (store.ts) on a `pg.Pool`, for
  * several coordinators sharing one network. `openPgStore` connects, applies the versioned
  * migrations (pg-schema.ts) and starts listening for queued units; this module wires the
  * concern modules: jobs and units (pg-jobs.ts), leases (pg-leases.ts), acceptance
@@ -33,11 +33,12 @@ import { PgAccess } from "./pg-access.js";
 import { PgDatabase } from "./pg-database.js";
 import { PgEscrows } from "./pg-escrows.js";
 import { PgFairShare } from "./pg-fair-share.js";
-import { insertJobIn, PgJobs } from "./pg-jobs.js";
+import { PgJobs } from "./pg-jobs.js";
 import { PgLeases } from "./pg-leases.js";
 import { PgLedger } from "./pg-ledger.js";
 import { PgLimits } from "./pg-limits.js";
 import { QueuedListener } from "./pg-listen.js";
+import { insertJobIn } from "./pg-new-job.js";
 import { PgBatches, PgFolds, PgInputs, PgWebhooks } from "./pg-research.js";
 import { MIGRATIONS } from "./pg-schema.js";
 import { PgStats } from "./pg-stats.js";
@@ -108,7 +109,7 @@ export class PgStore implements Store {
     this.limits = new PgLimits(db);
     this.access = new PgAccess(db);
     this.shares = new PgFairShare(db);
-    this.batches = new PgBatches(db, insertJobIn);
+    this.batches = new PgBatches(db);
     this.inputs = new PgInputs(db);
     this.folds = new PgFolds(db);
     this.webhooks = new PgWebhooks(db);
@@ -128,7 +129,7 @@ export class PgStore implements Store {
   }
 
   createJob(job: NewJob): Promise<void> {
-    return this.jobs.createJob(job);
+    return this.db.tx((sql) => insertJobIn(sql, job));
   }
 
   getJob(id: string): Promise<JobRecord | undefined> {
@@ -257,8 +258,11 @@ export class PgStore implements Store {
     return this.ledger.head();
   }
 
-  async close(): Promise<void> {
-    await this.listener.close();
-    await this.db.end();
+  private closing: Promise<void> | undefined;
+
+  /** Stops listening and ends the pool's connections (once, however often it is called). */
+  close(): Promise<void> {
+    this.closing ??= this.listener.close().then(() => this.db.end());
+    return this.closing;
   }
 }

@@ -6,10 +6,7 @@
  * any other error (a bug, a broken constraint) passes through unchanged.
  * @module
  */
-import { FoldnetError } from "../../../common/errors.js";
-
-/** Why a store call failed. */
-export class StoreError extends FoldnetError<{ code: "STORE_ERROR_UNAVAILABLE"; server: string }> {}
+import { StoreError } from "../store-error.js";
 
 /** Node socket errors that mean "no connection". */
 const SOCKET_CODES = new Set([

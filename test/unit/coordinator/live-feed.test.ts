@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { clientAddress } from "../../../coordinator/client-address.js";
 import {
   bestEnergyHistory,
   DEFAULT_LIVE_FEED_OPTIONS,
@@ -140,6 +141,7 @@ function setup(opts: Partial<LiveFeedOptions> = {}) {
         connectedWorkers: state.connected,
       }),
       now: () => Date.now(),
+      addressOf: clientAddress([]),
     },
   );
   return { feed, state };

@@ -79,6 +79,8 @@ describe("the OpenAPI document", () => {
   it("describes every route's real requests and answers", async () => {
     expect((await call("GET", "/api/openapi.json")).data.openapi).toBe("3.1.0");
     await call("GET", "/api/status");
+    await call("GET", "/healthz");
+    await call("GET", "/readyz");
     await call("GET", "/api/workers");
     const { data: job } = await call("POST", "/api/jobs", {
       sequence: "HPPHHP",

@@ -66,7 +66,7 @@ describe("the connection's reconnect schedule", () => {
     const delays: number[] = [];
     const connection = new WorkerConnection(
       {
-        url: `ws://127.0.0.1:${await closedPort()}/ws`,
+        urls: [`ws://127.0.0.1:${await closedPort()}/ws`],
         identity: generateIdentity(),
         client: "test",
         threads: 1,

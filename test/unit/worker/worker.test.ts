@@ -10,7 +10,7 @@ import { generateIdentity, verifySignature } from "../../../protocol/identity.js
 import { merkleRoot, verifyMerkleProof } from "../../../protocol/merkle.js";
 import { stateHash } from "../../../sim/state-codec.js";
 import { replaySegment, runWorkUnit } from "../../../sim/work-unit.js";
-import { coordinatorUrl } from "../../../worker/connection.js";
+import { coordinatorUrl } from "../../../worker/failover.js";
 import type { VolunteerWorkerEvents, VolunteerWorkerOptions } from "../../../worker/options.js";
 import { LOCK_FILE } from "../../../worker/spool-lock.js";
 import { VolunteerWorker } from "../../../worker/worker.js";
