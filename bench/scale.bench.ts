@@ -17,9 +17,11 @@
  * transactions per result — the scheduler's (foldnet_store_transaction_seconds_count on every
  * coordinator's /metrics: leases, acceptances, expiries) for both backends, and on PostgreSQL
  * every committed transaction of the database (pg_stat_database xact_commit, which also counts
- * each statement run outside a transaction: touches, commit bindings, reads) — and the CPU of
- * the PostgreSQL server (postmaster and backends), of the load process and of the machine. A
- * side above 85 % of a core, or the machine above 90 %, is named the bottleneck.
+ * each statement run outside a transaction: touches, commit bindings, reads), with the rows
+ * written, the database's growth and the WAL per result — and the CPU of the PostgreSQL
+ * server (postmaster and backends), of the load process and of the machine. A side above
+ * 85 % of a core, or the machine above 90 %, is named the bottleneck. Latencies include the
+ * load process's own event-loop lag (`clientLoopDelayP99Ms`).
  *
  * Targets (issue 13): p99 < 50 ms with 2,000 connected workers on PostgreSQL; 2 coordinators
  * ≥ 1.6 × the results/s of one where the machine allows — on 2 cores shared by the

@@ -61,8 +61,10 @@ export class LoadProcess {
     this.child.on("exit", (code) =>
       this.pending?.reject(new Error(`load process exited (${code})`)),
     );
-    process.once("exit", () => this.child.kill("SIGKILL"));
+    process.once("exit", this.killOnExit);
   }
+
+  private readonly killOnExit = () => this.child.kill("SIGKILL");
 
   get pid(): number | undefined {
     return this.child.pid;
@@ -100,6 +102,7 @@ export class LoadProcess {
 
   /** Closes every worker and ends the process. */
   async close(): Promise<void> {
+    process.off("exit", this.killOnExit);
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
     this.child.kill("SIGTERM");
