@@ -15,7 +15,8 @@
  * results accepted per second, assignment latency p50/p99 (workRequest → assignment), the
  * coordinators' CPU ms per accepted result (summed over their processes, from /proc), store
  * transactions per result — the scheduler's (foldnet_store_transaction_seconds_count on every
- * coordinator's /metrics: leases, acceptances, expiries) for both backends, and on PostgreSQL
+ * coordinator's /metrics: leases, acceptances, expiries; with the mean acceptance transaction
+ * as the coordinators time it: pool wait, locks, commit) for both backends, and on PostgreSQL
  * every committed transaction of the database (pg_stat_database xact_commit, which also counts
  * each statement run outside a transaction: touches, commit bindings, reads), with the rows
  * written, the database's growth and the WAL per result — and the CPU of the PostgreSQL
@@ -47,6 +48,7 @@ import {
 import { parentPid, processCpuSeconds, processTreeCpuSeconds } from "./lib/cpu-sample.js";
 import { LoadProcess, type SentWindow } from "./lib/load-process.js";
 import { argValue, note, report } from "./lib/report.js";
+import { type DbCounters, databaseCounters, storeCounters } from "./lib/scale-counters.js";
 
 const TARGET_WORKERS = 2_000;
 const TARGET_P99_MS = 50;
@@ -90,15 +92,10 @@ interface Counters {
   readonly coordinatorCpuS: number;
   readonly dbCpuS: number | null;
   readonly schedulerTx: number;
+  /** Acceptance transactions: their seconds in all and their number. */
+  readonly acceptS: number;
+  readonly acceptN: number;
   readonly db: DbCounters | null;
-}
-
-/** PostgreSQL's counters of one database (pg_stat_database) and of the cluster's WAL. */
-interface DbCounters {
-  readonly xacts: number;
-  readonly rows: number;
-  readonly bytes: number;
-  readonly walBytes: number;
 }
 
 /** One configuration under test: its coordinators and how to read its database's counters. */
@@ -111,14 +108,6 @@ interface Setup {
 }
 
 /** foldnet_store_transaction_seconds_count of a coordinator, all operations. */
-async function schedulerTransactions(address: CoordinatorAddress): Promise<number> {
-  const text = await (await fetch(`${address.url}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split("\n"))
-    if (line.startsWith("foldnet_store_transaction_seconds_count"))
-      sum += Number(line.slice(line.lastIndexOf(" ") + 1));
-  return sum;
-}
 
 async function sample(setup: Setup): Promise<Counters> {
   const at = performance.now();
@@ -127,11 +116,17 @@ async function sample(setup: Setup): Promise<Counters> {
     0,
   );
   const dbCpuS = setup.dbCpuS();
-  const [tx, db] = await Promise.all([
-    Promise.all(setup.addresses.map(schedulerTransactions)),
-    setup.db(),
-  ]);
-  return { at, coordinatorCpuS, dbCpuS, schedulerTx: tx.reduce((a, b) => a + b, 0), db };
+  const [tx, db] = await Promise.all([Promise.all(setup.addresses.map(storeCounters)), setup.db()]);
+  const sum = (k: "tx" | "acceptS" | "acceptN") => tx.reduce((s, t) => s + t[k], 0);
+  return {
+    at,
+    coordinatorCpuS,
+    dbCpuS,
+    schedulerTx: sum("tx"),
+    acceptS: sum("acceptS"),
+    acceptN: sum("acceptN"),
+    db,
+  };
 }
 
 async function startCoordinators(label: string, dbArgs: (i: number) => string[], n: number) {
@@ -235,6 +230,7 @@ function figures(
     p99Ms: closed.p99Ms,
     coordinatorCpuMsPerResult: per(coordinatorCpuS * 1000, results),
     schedulerTransactionsPerResult: per(b.schedulerTx - a.schedulerTx, results),
+    acceptTransactionMs: per((b.acceptS - a.acceptS) * 1000, b.acceptN - a.acceptN),
     dbTransactionsPerResult: dbPer("xacts"),
     dbRowsWrittenPerResult: dbPer("rows"),
     dbBytesGrownPerResult: dbPer("bytes", 0),
@@ -290,28 +286,11 @@ async function pgSetup(cluster: PgCluster, admin: pg.Client, postmaster: number,
   await admin.query(`CREATE DATABASE ${name}`);
   const url = cluster.url.replace(/\/[^/]+$/, `/${name}`);
   const started = await startCoordinators(`pg${n}`, () => ["--db", url, "--key", KEY_FILE], n);
-  const db = async (): Promise<DbCounters> => {
-    await admin.query("SELECT pg_stat_clear_snapshot()");
-    const { rows } = await admin.query<Record<keyof DbCounters, string>>(
-      `SELECT xact_commit AS xacts, tup_inserted + tup_updated + tup_deleted AS rows,
-              pg_database_size(datname) AS bytes,
-              pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') AS "walBytes"
-         FROM pg_stat_database WHERE datname = $1`,
-      [name],
-    );
-    const r = rows[0]!;
-    return {
-      xacts: Number(r.xacts),
-      rows: Number(r.rows),
-      bytes: Number(r.bytes),
-      walBytes: Number(r.walBytes),
-    };
-  };
   return {
     label: `postgresql ×${n}`,
     ...started,
     dbCpuS: () => processTreeCpuSeconds(postmaster) ?? null,
-    db,
+    db: () => databaseCounters(admin, name),
   } satisfies Setup;
 }
 
@@ -353,6 +332,7 @@ async function main(): Promise<void> {
     "½ load p50/p99 ms": `${fmt(l.halfLoad.p50Ms)} / ${fmt(l.halfLoad.p99Ms)}`,
     "coord CPU ms/result": fmt(l.coordinatorCpuMsPerResult),
     "sched tx/result": fmt(l.schedulerTransactionsPerResult),
+    "accept tx ms": fmt(l.acceptTransactionMs),
     "db tx/result": fmt(l.dbTransactionsPerResult),
     "pg CPU ms/result": fmt(l.dbCpuMsPerResult),
     "CPU % coord/pg/client/machine": `${l.coordinatorCpuPct}/${fmt(l.dbCpuPct)}/${l.clientCpuPct}/${fmt(l.machineCpuPct)}`,

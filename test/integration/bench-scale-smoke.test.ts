@@ -36,6 +36,7 @@ describe("bench:scale smoke", () => {
       expect(level.resultsPerSec).toBeGreaterThan(0);
       expect(level.schedulerTransactionsPerResult).toBeGreaterThan(0);
       expect(level.coordinatorCpuMsPerResult).toBeGreaterThan(0);
+      expect(level.acceptTransactionMs).toBeGreaterThan(0);
     }
     const [sqlite, postgres] = figures.levels;
     expect(sqlite!.dbTransactionsPerResult).toBeNull();
