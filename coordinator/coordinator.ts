@@ -27,6 +27,7 @@ import { HEALTH_PATHS, type ReadinessCheck, serveHealth } from "./health.js";
 import { JobApi } from "./http-api.js";
 import { abandon, answerError, notFound, requestUrl } from "./http-util.js";
 import { DEFAULT_JOB_QUOTA, type JobQuota } from "./job-submit.js";
+import { LeaseHolders } from "./lease-holders.js";
 import { LedgerApi } from "./ledger-api.js";
 import { DEFAULT_SEALER_OPTIONS, LedgerSealer, type SealerOptions } from "./ledger-sealer.js";
 import { DEFAULT_LIVE_FEED_OPTIONS, LiveFeed } from "./live-feed.js";
@@ -114,6 +115,8 @@ export class Coordinator {
   private readonly verifyPool: VerifyPool;
   private readonly api: JobApi;
   private readonly waitlist: WorkWaitlist;
+  /** Which session holds which lease: revocations go through it. */
+  private readonly holders: LeaseHolders;
   /** The process's metrics on their own registry (served at `/metrics`). */
   readonly metrics: CoordinatorMetrics;
   private readonly feed: LiveFeed;
@@ -137,6 +140,9 @@ export class Coordinator {
     this.leadership = deps.leadership ?? SOLE_LEADER;
     this.ready = deps.ready ?? (() => this.store.ping());
     this.metrics = createCoordinatorMetrics(new Registry());
+    this.holders = new LeaseHolders((reason) =>
+      this.metrics.scheduler.unitsRevoked.inc({ reason }),
+    );
     const store = this.store;
     const addressOf = clientAddress(opts.trustedProxies ?? []);
     this.feed = new LiveFeed(DEFAULT_LIVE_FEED_OPTIONS, {
@@ -205,6 +211,10 @@ export class Coordinator {
           this.waitlist.notify();
           this.sealer.poke();
         },
+        onRevoke: (scope) => {
+          const revoked = this.holders.revoke(scope);
+          if (revoked > 0) deps.log.info("leases revoked", { ...scope, revoked });
+        },
       },
     );
     this.verifyPool = createVerifyPool(opts.verifyThreads ?? DEFAULT_VERIFY_THREADS);
@@ -230,6 +240,7 @@ export class Coordinator {
       scheduler: this.scheduler,
       results: this.intake,
       waitlist: this.waitlist,
+      holders: this.holders,
       log: deps.log,
       now: this.now,
       metrics: this.metrics,
@@ -237,7 +248,7 @@ export class Coordinator {
       onWorkerConnected: () => this.feed.changed(),
       onDisconnect: (session) => {
         this.feed.changed();
-        this.scheduler.sessionClosed(session.leasedAssignments).catch((error: unknown) =>
+        this.scheduler.sessionClosed(this.holders.releaseAll(session)).catch((error: unknown) =>
           // the leases then end at their own deadlines
           deps.log.warn("shortening a closed session's leases failed", { error: `${error}` }),
         );

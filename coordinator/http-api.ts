@@ -203,7 +203,7 @@ export class JobApi {
       if (!(await mayManage(access, job.id, who)))
         throw forbidden(`only the owner of job ${id} or an admin may cancel it`);
       if (who.role === "admin") await access.audit(Date.now(), who.account, "jobs.cancel", job.id);
-      if (!(await this.deps.store.cancelJob(job.id, Date.now()))) {
+      if (!(await this.deps.scheduler.cancelJob(job.id))) {
         throw new ApiError(
           { code: "API_ERROR_CONFLICT", status: 409 },
           `job ${id} is ${job.status}, not running`,

@@ -82,6 +82,8 @@ export type JobSnapshot = Record<string, unknown> & {
 /** A worker in a snapshot. */
 export interface WorkerSnapshot {
   readonly keyId: string;
+  /** The volunteer's name for the machine (`foldnet worker --name`, sanitised), "" for none. */
+  readonly name: string;
   readonly connected: boolean;
   /** Connections this key has open. */
   readonly connections: number;
@@ -275,6 +277,7 @@ export class LiveFeed {
   private workerSnapshot(w: WorkerRecord, connections: number, now: number): WorkerSnapshot {
     return {
       keyId: w.keyId,
+      name: w.name,
       connected: connections > 0,
       connections,
       accepted: w.accepted,

@@ -97,6 +97,25 @@ const op = (
 });
 
 const E = { default: ref("Error") };
+/** A worker key as `/api/workers` lists it. */
+const worker = obj(
+  ["key", "keyId", "name", "connected", "accepted", "rejected", "strikes", "banned"],
+  {
+    key: str,
+    keyId: str,
+    /** `foldnet worker --name`, sanitised (no control or format characters, ≤ 64 bytes). */
+    name: { type: "string", maxLength: 64 },
+    connected: bool,
+    firstSeen: int,
+    lastSeen: int,
+    accepted: int,
+    /** Results refused as lies (stale results are not counted). */
+    rejected: int,
+    strikes: int,
+    banned: bool,
+    stepsVerified: int,
+  },
+);
 const page = (name: string, items: Schema) => obj([name], { [name]: arr(items) });
 
 /** The document. */
@@ -105,7 +124,14 @@ export const OPENAPI = {
   info: { title: "foldnet coordinator API", version: "1" },
   components: {
     securitySchemes: { apiKey: { type: "http", scheme: "bearer" } },
-    schemas: { Job: job, JobDetail: jobDetail, JobRequest: jobRequest, Key: key, Error: error },
+    schemas: {
+      Job: job,
+      JobDetail: jobDetail,
+      JobRequest: jobRequest,
+      Key: key,
+      Worker: worker,
+      Error: error,
+    },
   },
   paths: {
     "/healthz": { get: op("alive: the process serves", { 200: obj(["status"]) }) },
@@ -122,7 +148,7 @@ export const OPENAPI = {
       get: op("coordinator status and counts", { 200: obj(["jobs", "units"]), ...E }),
     },
     "/api/workers": {
-      get: op("known workers", { 200: page("workers", obj(["key", "connected"])) }),
+      get: op("known workers", { 200: page("workers", ref("Worker")) }),
     },
     "/api/jobs": {
       get: op("the newest jobs", { 200: page("jobs", ref("Job")), ...E }),

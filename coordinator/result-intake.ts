@@ -5,7 +5,9 @@
  * committed trajectory, check the openings by replay, and record the result — in one store
  * transaction — before the verdict (the acknowledgement) is sent. A rejected result earns a
  * strike when the sender is at fault, which also ends its lease at once and drops the key's
- * lease quota; enough strikes ban the key.
+ * lease quota; enough strikes ban the key. A stale result (its job ended, its unit was done by
+ * another lease, or its worker reported the unit failed) is answered without being counted
+ * against the key: strikes and the rejected count are for lies only.
  * @module
  */
 import { setTimeout as delay } from "node:timers/promises";
@@ -17,6 +19,7 @@ import type { Frame, FrameOf } from "../protocol/frames.js";
 import { keyId } from "../protocol/identity.js";
 import { challengeSeed, seededRandom } from "./challenge-draw.js";
 import { ResultError } from "./errors.js";
+import { revokeReasonOf } from "./lease-holders.js";
 import { creditFor } from "./ledger-credit.js";
 import { checkResultCommit, staleLease } from "./result-check.js";
 import type { Scheduler } from "./scheduler.js";
@@ -36,7 +39,7 @@ export interface FrameSink {
    * The commit answers the sender's own active lease, leased on any session of any coordinator
    * sharing the store: the session takes it over (its close shortens the lease like its own).
    */
-  adopt(assignmentId: string): void;
+  adopt(lease: Lease): void;
   /** Ends the connection with a typed error (a key just banned). */
   ban(code: string, message: string): void;
 }
@@ -121,16 +124,12 @@ export class ResultIntake {
         );
         return;
       }
-      if (
-        lease.unit.status === "done" ||
-        lease.unit.status === "cancelled" ||
-        lease.job.status !== "running"
-      ) {
+      if (revokeReasonOf(lease) !== undefined || lease.assignment.status === "failed") {
         checkResultCommit(lease, commit, workerKey); // a forged or foreign result is still a lie
         throw staleLease();
       }
       checkResultCommit(lease, commit, workerKey);
-      if (lease.assignment.status === "active") sink.adopt(assignmentId);
+      if (lease.assignment.status === "active") sink.adopt(lease);
       const segments = await this.challenge(lease, commit, workerKey);
       const open = this.pending.get(sink) ?? new Map<string, Pending>();
       this.pending.set(sink, open.set(assignmentId, { lease, commit, segments }));
@@ -236,7 +235,10 @@ export class ResultIntake {
     sink.send(verdict(commit.assignmentId, true, "", outcome.reward, "accepted"));
   }
 
-  /** Sends a rejection verdict and, when the sender is at fault, records a strike. */
+  /**
+   * Sends a rejection verdict and, when the sender is at fault, counts the rejection and a
+   * strike; a stale result (IGNORE) counts for nothing.
+   */
   private async refuse(
     workerKey: Uint8Array,
     assignmentId: Uint8Array,
@@ -247,11 +249,10 @@ export class ResultIntake {
     const strike = err.type.action === ErrorAction.REJECT;
     const key = bytesToHex(workerKey);
     const worker =
-      (await this.deps.store.getWorker(key)) === undefined
+      !strike || (await this.deps.store.getWorker(key)) === undefined
         ? undefined
-        : await this.deps.store.recordRejection(key, strike, this.opts.banAfterStrikes);
-    if (strike && worker !== undefined)
-      await this.deps.scheduler.rejected(bytesToHex(assignmentId), bytesToHex(workerKey));
+        : await this.deps.store.recordRejection(key, true, this.opts.banAfterStrikes);
+    if (worker !== undefined) await this.deps.scheduler.rejected(bytesToHex(assignmentId), key);
     this.deps.onOutcome?.(err.type.action, err.code);
     this.deps.log[strike ? "warn" : "info"]("result rejected", {
       worker: keyId(workerKey),

@@ -1,8 +1,9 @@
 /**
  * The scheduler: turns jobs into work units (trajectories × generations), leases units to
- * workers with deadlines, puts expired and abandoned leases back in the queue, and decides
- * what an accepted result means for its job (next generation, target reached, budget spent).
- * All state lives in the store; this module holds the rules and the sweep timer.
+ * workers with deadlines, puts expired, abandoned and failed leases back in the queue, decides
+ * what an accepted result means for its job (next generation, target reached, budget spent),
+ * and says which leases to revoke when a job ends or a unit is done (`onRevoke`). All state
+ * lives in the store; this module holds the rules and the sweep timer.
  * @module
  */
 import { randomBytes } from "node:crypto";
@@ -11,6 +12,7 @@ import { resolveSearchParams } from "../sim/params.js";
 import { initialSnapshot } from "../sim/search.js";
 import { encodeState } from "../sim/state-codec.js";
 import { generationsFor, type JobSpec, segmentsForUnit, trajectorySeed } from "./job-spec.js";
+import type { RevokeScope } from "./lease-holders.js";
 import {
   DEFAULT_LEASE_QUOTA_POLICY,
   type LeaseQuotaPolicy,
@@ -30,6 +32,12 @@ import type {
   Store,
   UnitRecord,
 } from "./store/store.js";
+import {
+  DEFAULT_UNIT_FAILURE_POLICY,
+  failureReason,
+  type UnitFailurePolicy,
+  UnitFailures,
+} from "./unit-failures.js";
 
 /** Tunables of leasing. */
 export interface SchedulerOptions {
@@ -54,6 +62,8 @@ export interface SchedulerOptions {
   readonly sweepIntervalMs: number;
   /** Per-key lease quotas (lease-quota.ts). */
   readonly leaseQuota: LeaseQuotaPolicy;
+  /** What a key that reports units it cannot run may still take (unit-failures.ts). */
+  readonly unitFailures: UnitFailurePolicy;
 }
 
 /**
@@ -68,6 +78,7 @@ export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
   disconnectGraceMs: 30_000,
   sweepIntervalMs: 1_000,
   leaseQuota: DEFAULT_LEASE_QUOTA_POLICY,
+  unitFailures: DEFAULT_UNIT_FAILURE_POLICY,
 };
 
 /** What the scheduler needs from its surroundings. */
@@ -79,6 +90,8 @@ export interface SchedulerDeps {
   readonly onReissue?: (unitIds: string[]) => void;
   /** Called after units may have been queued (a job submitted, a result accepted, a reissue). */
   readonly onUnitsQueued?: () => void;
+  /** Called when leases should stop at once: their job ended, or their unit is done. */
+  readonly onRevoke?: (scope: RevokeScope) => void;
   /** Counts leases, completions and reissues, and times the store transactions. */
   readonly metrics?: Pick<CoordinatorMetrics, "scheduler" | "store">;
   /** Where a failed sweep is told (the database may be away; the next sweep tries again). */
@@ -122,11 +135,14 @@ export type GenerationPlan = Omit<AcceptancePlan, "credit">;
 /** Leases, reissues and job bookkeeping over a store. */
 export class Scheduler {
   private timer: NodeJS.Timeout | undefined;
+  private readonly failures: UnitFailures;
 
   constructor(
     private readonly opts: SchedulerOptions,
     private readonly deps: SchedulerDeps,
-  ) {}
+  ) {
+    this.failures = new UnitFailures(opts.unitFailures);
+  }
 
   /** Starts the periodic sweep of expired leases. */
   start(): void {
@@ -258,6 +274,7 @@ export class Scheduler {
 
   /** Puts expired leases back in the queue now; returns the reissued unit ids. */
   async sweep(): Promise<string[]> {
+    this.failures.prune(this.deps.now());
     const stop = this.deps.metrics?.store.transactionSeconds.startTimer({ op: "expire_leases" });
     const expired = await this.deps.store.expireLeases(this.deps.now());
     stop?.();
@@ -271,14 +288,19 @@ export class Scheduler {
     return reissued;
   }
 
-  /** Most active leases the key may hold now. */
+  /** Most active leases the key may hold now (none while it is over its failure cap). */
   async leaseQuota(workerKey: string): Promise<number> {
+    if (this.failures.blocked(workerKey, this.deps.now())) return 0;
+    return this.storedQuota(workerKey);
+  }
+
+  private async storedQuota(workerKey: string): Promise<number> {
     return (await this.deps.store.limits.leaseQuota(workerKey)) ?? this.opts.leaseQuota.initial;
   }
 
   /** Adjusts a key's lease quota after an accepted result, a missed deadline or a rejection. */
   private async quotaEvent(workerKey: string, event: QuotaEvent): Promise<void> {
-    const quota = nextQuota(this.opts.leaseQuota, await this.leaseQuota(workerKey), event);
+    const quota = nextQuota(this.opts.leaseQuota, await this.storedQuota(workerKey), event);
     await this.deps.store.limits.setLeaseQuota(workerKey, quota);
   }
 
@@ -294,21 +316,60 @@ export class Scheduler {
     }
   }
 
+  /**
+   * `workerKey` reports it cannot run the unit of its lease `assignmentId` (unitFailed): no
+   * strike, but the failure counts against the key (unit-failures.ts) and halves its quota;
+   * the unit is queued again at once, kept from this key for a while. Returns the reason the
+   * failure was counted under, or undefined when the lease was not the key's active one.
+   */
+  async failed(
+    assignmentId: string,
+    workerKey: string,
+    reason: string,
+  ): Promise<string | undefined> {
+    const now = this.deps.now();
+    const retryAt = now + this.opts.unitFailures.retryAfterMs;
+    if (!(await this.deps.store.limits.failLease(assignmentId, workerKey, retryAt)))
+      return undefined;
+    this.failures.record(workerKey, now);
+    await this.quotaEvent(workerKey, "missed");
+    const counted = failureReason(reason);
+    this.deps.metrics?.scheduler.unitsFailed.inc({ reason: counted });
+    this.deps.onUnitsQueued?.();
+    return counted;
+  }
+
+  /**
+   * Cancels a running job (its queued and leased units) and revokes its leases.
+   * False when the job is not running.
+   */
+  async cancelJob(jobId: string): Promise<boolean> {
+    if (!(await this.deps.store.cancelJob(jobId, this.deps.now()))) return false;
+    this.deps.onRevoke?.({ jobId, reason: "REVOKE_JOB_CANCELLED" });
+    return true;
+  }
+
   /** Records a verified result (one transaction) and what follows for its job. */
   async accept(
     result: AcceptedResult,
     credit: (ctx: AcceptanceContext) => LedgerCredit,
   ): Promise<AcceptOutcome> {
     const stop = this.deps.metrics?.store.transactionSeconds.startTimer({ op: "accept_result" });
-    const outcome = await this.deps.store.acceptResult(result, (ctx) => ({
-      ...planAcceptance(ctx.job, ctx.unit, result),
-      credit: credit(ctx),
-    }));
+    let lease: { jobId: string; unitId: string } | undefined;
+    const outcome = await this.deps.store.acceptResult(result, (ctx) => {
+      lease = { jobId: ctx.job.id, unitId: ctx.unit.id };
+      return { ...planAcceptance(ctx.job, ctx.unit, result), credit: credit(ctx) };
+    });
     stop?.();
-    if (outcome.kind === "accepted") {
+    if (outcome.kind === "accepted" && lease !== undefined) {
       this.deps.metrics?.scheduler.unitsCompleted.inc();
       await this.quotaEvent(result.workerKey, "accepted");
       this.deps.onUnitsQueued?.();
+      this.deps.onRevoke?.(
+        outcome.jobFinished
+          ? { jobId: lease.jobId, reason: "REVOKE_JOB_DONE" }
+          : { unitId: lease.unitId, except: result.assignmentId, reason: "REVOKE_UNIT_DONE" },
+      );
     }
     return outcome;
   }

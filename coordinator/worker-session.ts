@@ -1,7 +1,9 @@
 /**
  * One worker's WebSocket connection, as a state machine: hello → auth challenge → auth
  * response → welcome, then work requests, progress (which extends leases, coordinator/
- * lease-progress.ts) and results. Every frame is bounded by
+ * lease-progress.ts), results and unit failures (scheduler.ts `failed`). The leases it hands
+ * out are registered with the coordinator's LeaseHolders until their verdict, so a `revoke`
+ * frame can reach the session when their job ends. Every frame is bounded by
  * protocol/wire.ts before use; a frame that cannot be decoded or does not fit the state gets
  * a typed error frame, and too many of those, or a flood beyond the rate limit, close the
  * connection (1008). The session never throws into the server.
@@ -13,10 +15,12 @@ import type { WebSocket } from "ws";
 import { FoldnetError } from "../common/errors.js";
 import type { Logger } from "../common/log.js";
 import { authPayload } from "../protocol/canonical.js";
-import type { Frame, FrameOf } from "../protocol/frames.js";
+import { type Frame, type FrameOf, REVOKE_REASONS, type RevokeReason } from "../protocol/frames.js";
 import { keyId, verifySignature } from "../protocol/identity.js";
 import { AUTH_NONCE_BYTES } from "../protocol/limits.js";
 import { decodeFrame, encodeFrame, errorFrame } from "../protocol/wire.js";
+import { sanitizeWorkerName } from "../protocol/worker-name.js";
+import type { LeaseHolders } from "./lease-holders.js";
 import { LeaseProgress } from "./lease-progress.js";
 import type { CoordinatorMetrics } from "./metrics.js";
 import type { ResultIntake } from "./result-intake.js";
@@ -51,6 +55,8 @@ export interface SessionDeps {
   readonly scheduler: Scheduler;
   readonly results: ResultIntake;
   readonly waitlist: WorkWaitlist;
+  /** Which session holds which lease (for revocations). */
+  readonly holders: LeaseHolders;
   readonly log: Logger;
   readonly now: () => number;
   /** Times assignments (request → assignment) and verifications (commit → verdict). */
@@ -92,13 +98,10 @@ export class WorkerSession {
   private progress: LeaseProgress | undefined;
   /** The team the worker declared in hello (signed with its auth response). */
   private team = "";
+  /** The worker's name from hello, sanitised. */
+  private name = "";
   private tokens: number;
   private refilledAt: number;
-  /**
-   * Assignments (hex ids) handed out on this connection, or taken over by it (a progress report
-   * or a commit of the key's own lease), and not yet answered by a verdict.
-   */
-  private readonly leased = new Set<string>();
 
   constructor(
     private readonly socket: WebSocket,
@@ -116,19 +119,15 @@ export class WorkerSession {
       : undefined;
   }
 
-  /** Assignments handed out on this connection still awaiting their verdict (hex ids). */
-  get leasedAssignments(): readonly string[] {
-    return [...this.leased];
-  }
-
   /** Sends a frame if the socket is open. */
   send(frame: Frame): void {
     if (this.socket.readyState === this.socket.OPEN) this.socket.send(encodeFrame(frame));
     if (frame.kind === "verdict") {
       const id = bytesToHex(frame.assignmentId);
-      this.leased.delete(id);
+      this.deps.holders.release(id);
       this.deps.metrics?.intake.verdictSent(id, frame.accepted);
     }
+    if (frame.kind === "revoke") this.progress?.revokedLease(frame.assignmentId);
   }
 
   /** Handles one WebSocket message; never throws. */
@@ -183,16 +182,11 @@ export class WorkerSession {
         break;
       case "ready":
         if (frame.kind === "workRequest") return this.onWorkRequest(frame);
-        if (frame.kind === "progress") {
-          // A unit resumed after a restart or a failover was leased on an earlier session, maybe
-          // of another coordinator: once its progress counts here, this session's close
-          // shortens it like its own.
-          if ((await this.progress?.report(frame)) === undefined)
-            this.leased.add(bytesToHex(frame.assignmentId));
-          return;
-        }
+        if (frame.kind === "progress") return this.onProgress(frame);
+        if (frame.kind === "unitFailed") return this.onUnitFailed(frame);
         if (frame.kind === "resultCommit") {
           this.progress?.forget(frame.assignmentId);
+          this.deps.holders.committed(bytesToHex(frame.assignmentId));
           this.deps.metrics?.intake.verificationStarted(bytesToHex(frame.assignmentId));
           return this.deps.results.commit(this.workerKey, frame, this);
         }
@@ -216,6 +210,7 @@ export class WorkerSession {
     this.workerKey = frame.publicKey;
     this.threads = frame.threads;
     this.team = frame.team ?? "";
+    this.name = sanitizeWorkerName(frame.name ?? "");
     this.nonce = randomBytes(AUTH_NONCE_BYTES);
     this.phase = "auth";
     this.send({
@@ -235,11 +230,8 @@ export class WorkerSession {
       return;
     }
     const id = keyId(this.workerKey);
-    const worker = await this.deps.store.touchWorker(
-      bytesToHex(this.workerKey),
-      id,
-      this.deps.now(),
-    );
+    const key = bytesToHex(this.workerKey);
+    const worker = await this.deps.store.touchWorker(key, id, this.deps.now(), this.name);
     if (worker.banned) {
       this.close(
         "AUTH_ERROR_BANNED",
@@ -247,12 +239,44 @@ export class WorkerSession {
       );
       return;
     }
-    await this.deps.store.stats.setTeam(bytesToHex(this.workerKey), this.team, this.deps.now());
+    await this.deps.store.stats.setTeam(key, this.team, this.deps.now());
     this.phase = "ready";
-    this.progress = new LeaseProgress(bytesToHex(this.workerKey), this.deps);
+    this.progress = new LeaseProgress(key, this.deps);
     this.send({ kind: "welcome", workerId: id });
-    this.deps.log.info("worker connected", { worker: id });
-    this.deps.onWorkerConnected?.(bytesToHex(this.workerKey));
+    this.deps.log.info("worker connected", { worker: id, name: this.name });
+    this.deps.onWorkerConnected?.(key);
+  }
+
+  /**
+   * A progress report. A unit resumed after a restart was leased on an earlier session: once
+   * its progress counts here, the session holds it (its close shortens it, a revocation reaches
+   * it). A report on a lease that should be revoked is answered with the revocation.
+   */
+  private async onProgress(frame: FrameOf<"progress">): Promise<void> {
+    const outcome = await this.progress?.report(frame);
+    const id = bytesToHex(frame.assignmentId);
+    if (outcome === undefined) {
+      const unit = this.progress?.unitOf(frame.assignmentId);
+      if (unit !== undefined) this.deps.holders.hold(id, this, unit.jobId, unit.unitId);
+    } else if ((REVOKE_REASONS as readonly string[]).includes(outcome)) {
+      this.deps.holders.release(id);
+      this.deps.holders.send(this, id, outcome as RevokeReason);
+    }
+  }
+
+  /** The worker cannot run a unit: its lease ends and the unit is queued again at once. */
+  private async onUnitFailed(frame: FrameOf<"unitFailed">): Promise<void> {
+    const id = bytesToHex(frame.assignmentId);
+    const counted = await this.deps.scheduler.failed(id, bytesToHex(this.workerKey), frame.reason);
+    this.progress?.forget(frame.assignmentId);
+    if (counted !== undefined) this.deps.holders.release(id);
+    this.deps.log[counted === undefined ? "info" : "warn"]("worker could not run a unit", {
+      worker: keyId(this.workerKey),
+      assignmentId: id,
+      reason: frame.reason,
+      message: frame.message,
+      requeued: counted !== undefined,
+    });
   }
 
   private async onWorkRequest(frame: FrameOf<"workRequest">): Promise<void> {
@@ -285,7 +309,7 @@ export class WorkerSession {
         (this.deps.now() - requestedAt) / 1000,
       );
     for (const lease of leases) {
-      this.leased.add(lease.assignment.id);
+      this.deps.holders.hold(lease.assignment.id, this, lease.job.id, lease.unit.id);
       this.send(assignmentFrame(lease));
     }
     return leases.length;
@@ -321,8 +345,8 @@ export class WorkerSession {
    * Takes over a lease committed on this session that was handed out elsewhere (an earlier
    * session, or another coordinator on the same store): its close now shortens it too.
    */
-  adopt(assignmentId: string): void {
-    this.leased.add(assignmentId);
+  adopt({ assignment, job, unit }: Lease): void {
+    this.deps.holders.hold(assignment.id, this, job.id, unit.id);
   }
 
   /** Ends the connection of a key that was just banned. */

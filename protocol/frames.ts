@@ -19,6 +19,11 @@ export interface HelloFrame {
   readonly threads: number;
   /** The team the worker counts for (≤ MAX_TEAM_BYTES; absent or "" for none), signed in auth. */
   readonly team?: string | undefined;
+  /**
+   * The volunteer's name for this machine (≤ MAX_WORKER_NAME_BYTES; absent or "" for none),
+   * shown on the dashboard. Not signed: a label, credited nothing.
+   */
+  readonly name?: string | undefined;
 }
 
 /** coordinator → worker: sign authPayload(nonce, coordinatorKey, your key). */
@@ -139,6 +144,52 @@ export interface ErrorFrame {
   readonly message: string;
 }
 
+/** Why the coordinator revokes a lease (a newer coordinator may send others). */
+export const REVOKE_REASONS = [
+  /** The job was cancelled by its owner or an admin. */
+  "REVOKE_JOB_CANCELLED",
+  /** The job ended: its target energy was reached or its step budget spent. */
+  "REVOKE_JOB_DONE",
+  /** Another lease's result for the unit was accepted first. */
+  "REVOKE_UNIT_DONE",
+] as const;
+/** A reason of `REVOKE_REASONS`. */
+export type RevokeReason = (typeof REVOKE_REASONS)[number];
+
+/** coordinator → worker: stop this unit now and forget it; nothing for it will be accepted. */
+export interface RevokeFrame {
+  readonly kind: "revoke";
+  readonly assignmentId: Uint8Array;
+  /** A `RevokeReason` (1…MAX_CODE_BYTES; a reason this peer does not know is only logged). */
+  readonly reason: string;
+}
+
+/** Why a worker cannot run a unit (a newer worker may send others; they count as OTHER). */
+export const UNIT_FAILURE_REASONS = [
+  /** The sim refused the start state or the segmentation. */
+  "UNIT_FAILED_BAD_STATE",
+  /** The state names a lattice or energy model this worker's sim does not know. */
+  "UNIT_FAILED_UNSUPPORTED",
+  /** The unit's result would need more spool than the worker allows. */
+  "UNIT_FAILED_TOO_LARGE",
+  /** The unit's thread died. */
+  "UNIT_FAILED_CRASHED",
+  /** Anything else. */
+  "UNIT_FAILED_OTHER",
+] as const;
+/** A reason of `UNIT_FAILURE_REASONS`. */
+export type UnitFailureReason = (typeof UNIT_FAILURE_REASONS)[number];
+
+/** worker → coordinator: this unit cannot run here; queue it again for another worker. */
+export interface UnitFailedFrame {
+  readonly kind: "unitFailed";
+  readonly assignmentId: Uint8Array;
+  /** A `UnitFailureReason` (1…MAX_CODE_BYTES). */
+  readonly reason: string;
+  /** For logs (≤ MAX_MESSAGE_BYTES). */
+  readonly message: string;
+}
+
 /** Any frame. */
 export type Frame =
   | HelloFrame
@@ -153,7 +204,9 @@ export type Frame =
   | ChallengeFrame
   | OpeningsFrame
   | VerdictFrame
-  | ErrorFrame;
+  | ErrorFrame
+  | RevokeFrame
+  | UnitFailedFrame;
 
 /** The kinds of frame: the members of the `kind` oneof of protocol/foldnet.proto. */
 export type FrameKind = Frame["kind"];

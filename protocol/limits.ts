@@ -74,6 +74,11 @@ export const MAX_FOLD_BYTES = STATE_MAX_RESIDUES - 1;
 export const MAX_CLIENT_BYTES = 64;
 /** Longest team name in `Hello`, in UTF-8 bytes. */
 export const MAX_TEAM_BYTES = 64;
+/**
+ * Longest worker name in `Hello` (`foldnet worker --name`), in UTF-8 bytes: a label for a
+ * dashboard row, like the team; the coordinator stores it sanitised (protocol/worker-name.ts).
+ */
+export const MAX_WORKER_NAME_BYTES = 64;
 /** Longest error or rejection code, in UTF-8 bytes (`RESULT_ERROR_ENERGY_MISMATCH` is 28). */
 export const MAX_CODE_BYTES = 64;
 /** Longest human-readable message in `Verdict` and `Error`, in UTF-8 bytes. */

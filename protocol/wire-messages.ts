@@ -21,6 +21,7 @@ import {
   MAX_SEGMENTS_PER_UNIT,
   MAX_STATE_BYTES,
   MAX_TEAM_BYTES,
+  MAX_WORKER_NAME_BYTES,
   MAX_WORKER_THREADS,
   PUBLIC_KEY_BYTES,
   SIGNATURE_BYTES,
@@ -53,6 +54,7 @@ type Body<K extends FrameKind> = Omit<FrameOf<K>, "kind">;
 const assignmentId = bytes(ASSIGNMENT_ID_BYTES);
 const hash = bytes(HASH_BYTES);
 const id = text(1, MAX_ID_BYTES);
+const code = text(1, MAX_CODE_BYTES);
 const state = bytes(1, MAX_STATE_BYTES);
 const segmentIndex = u32(0, MAX_SEGMENTS_PER_UNIT - 1);
 const proof = list(hash, 0, MAX_PROOF_HASHES);
@@ -72,6 +74,7 @@ export const KINDS: { readonly [K in FrameKind]: MessageCodec<Body<K>> } = {
     client: text(0, MAX_CLIENT_BYTES),
     threads: u32(1, MAX_WORKER_THREADS),
     team: optionalText(MAX_TEAM_BYTES),
+    name: optionalText(MAX_WORKER_NAME_BYTES),
   }),
   authChallenge: message({
     nonce: bytes(AUTH_NONCE_BYTES),
@@ -137,7 +140,9 @@ export const KINDS: { readonly [K in FrameKind]: MessageCodec<Body<K>> } = {
     reward: u64Big,
     message: text(0, MAX_MESSAGE_BYTES),
   }),
-  error: message({ code: text(1, MAX_CODE_BYTES), message: text(0, MAX_MESSAGE_BYTES) }),
+  error: message({ code, message: text(0, MAX_MESSAGE_BYTES) }),
+  revoke: message({ assignmentId, reason: code }),
+  unitFailed: message({ assignmentId, reason: code, message: text(0, MAX_MESSAGE_BYTES) }),
 };
 
 /** The frame kinds, in the order of `KINDS`. */

@@ -294,7 +294,7 @@ export function encodeFrame(frame: Frame): Uint8Array {
  * Cuts `value` to at most `maxBytes` UTF-8 bytes without splitting a character (Node's UTF-8
  * encoder has already replaced lone surrogates by U+FFFD).
  */
-function truncateUtf8(value: string, maxBytes: number): string {
+export function truncateUtf8(value: string, maxBytes: number): string {
   const encoded = Buffer.from(value, "utf8");
   if (encoded.length <= maxBytes) return encoded.toString("utf8");
   let cut = maxBytes;

@@ -248,6 +248,8 @@ function renderWorkers(snapshot) {
       }),
       h("code", {}, w.keyId),
     );
+    // the volunteer's --name, sanitised by the coordinator and inserted as text
+    if (w.name) name.append(" ", h("span", { class: "wname" }, w.name));
     if (w.connections > 1) name.append(h("span", { class: "muted" }, ` ×${w.connections}`));
     if (w.banned) name.append(h("span", { class: "badge bad" }, "banned"));
     return h(

@@ -171,14 +171,18 @@ export function removeCheckpoint(dir: string, assignmentId: Uint8Array): void {
 
 /**
  * Every checkpoint in `dir`, oldest name first; a file that does not check is renamed
- * `.corrupt` and logged. Never throws for a bad file.
+ * `.corrupt` and logged. Temporary files of writes that never finished (a thread terminated
+ * mid-write: a revoked unit, a crash) are deleted. Never throws for a bad file.
  */
 export async function loadCheckpoints(
   dir: string,
   anchorStride: (segments: number) => number,
   log: Logger,
 ): Promise<UnitCheckpoint[]> {
-  const names = (await readdir(dir)).filter((n) => n.endsWith(SUFFIX) && !n.startsWith("."));
+  const all = await readdir(dir);
+  for (const name of all.filter((n) => n.startsWith(".") && n.includes(`${SUFFIX}.tmp-`)))
+    await unlink(join(dir, name)).catch(() => {});
+  const names = all.filter((n) => n.endsWith(SUFFIX) && !n.startsWith("."));
   const out: UnitCheckpoint[] = [];
   for (const name of names.sort()) {
     const file = join(dir, name);

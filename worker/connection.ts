@@ -23,6 +23,7 @@ import type { Frame } from "../protocol/frames.js";
 import { type Identity, keyId, sign } from "../protocol/identity.js";
 import { MAX_FRAME_BYTES } from "../protocol/limits.js";
 import { decodeFrame, encodeFrame } from "../protocol/wire.js";
+import { sanitizeWorkerName } from "../protocol/worker-name.js";
 import type { BackoffOptions } from "./backoff.js";
 import { CoordinatorRing } from "./failover.js";
 import type { ConnectionState } from "./status.js";
@@ -48,6 +49,8 @@ export interface ConnectionOptions {
   readonly threads: number;
   /** The team announced in `hello` and covered by the auth signature ("" or absent for none). */
   readonly team?: string;
+  /** The machine's name announced in `hello` (≤ MAX_WORKER_NAME_BYTES; absent for none). */
+  readonly name?: string;
   readonly backoff?: Omit<BackoffOptions, "random">;
   readonly heartbeatTimeoutMs?: number;
   readonly handshakeTimeoutMs?: number;
@@ -200,6 +203,8 @@ export class WorkerConnection extends EventEmitter<ConnectionEvents> {
           client: this.opts.client,
           threads: this.opts.threads,
           team: this.opts.team ?? "",
+          // as the coordinator will store it: never too long to encode
+          name: sanitizeWorkerName(this.opts.name ?? ""),
         }),
       );
     });

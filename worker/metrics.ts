@@ -84,6 +84,17 @@ export function createWorkerMetrics(register: Registry, status: () => WorkerStat
       help: "Successful handshakes with the coordinator after the first",
       registers,
     }),
+    unitsRevoked: new Counter({
+      name: "foldnet_worker_units_revoked_total",
+      help: "Units the coordinator revoked (job ended, or the unit done by another worker): stopped and dropped",
+      registers,
+    }),
+    unitsFailed: new Counter<"reason">({
+      name: "foldnet_worker_units_failed_total",
+      help: "Units this worker could not run, reported to the coordinator with unitFailed, by reason",
+      labelNames: ["reason"],
+      registers,
+    }),
   };
 }
 

@@ -6,7 +6,7 @@
  */
 import type { Clock } from "../common/clock.js";
 import type { Logger } from "../common/log.js";
-import type { VerdictFrame } from "../protocol/frames.js";
+import type { RevokeFrame, VerdictFrame } from "../protocol/frames.js";
 import type { Identity } from "../protocol/identity.js";
 import type { BackoffOptions } from "./backoff.js";
 import type { WorkerControl } from "./control.js";
@@ -39,7 +39,7 @@ export interface VolunteerWorkerOptions {
   readonly identityFile?: string;
   /** Spool directory, created if missing. */
   readonly spoolDir: string;
-  /** A name shown to the coordinator in the client string. */
+  /** This machine's name (≤ MAX_WORKER_NAME_BYTES), sent in hello, shown on the dashboard. */
   readonly name?: string;
   /** The team this worker's results count for (signed in hello). */
   readonly team?: string;
@@ -87,4 +87,6 @@ export interface VolunteerWorkerEvents {
   verdict: [verdict: VerdictFrame];
   /** A unit could not be run (bad input, thread failure); aborted units are not reported. */
   unitFailed: [info: { assignmentId: string; unitId: string; code: string }];
+  /** The coordinator revoked a unit (running or spooled): it was stopped and dropped. */
+  revoked: [frame: RevokeFrame];
 }

@@ -40,12 +40,25 @@ export class WorkerStats {
     this.submitted++;
   }
 
+  /** A unit the coordinator revoked. */
+  revoked(): void {
+    this.metrics?.unitsRevoked.inc();
+  }
+
+  /** A unit this worker could not run, reported with `unitFailed`. */
+  failed(reason: string): void {
+    this.metrics?.unitsFailed.inc({ reason });
+  }
+
   /** A handshake after the first. */
   reconnected(): void {
     this.metrics?.reconnects.inc();
   }
 
-  /** Counts a verdict: accepted with its reward, or rejected with its code. */
+  /**
+   * Counts a verdict: accepted with its reward, or rejected with its code (the metric counts
+   * every code; `resultsRejected` leaves out stale results, which are no fault of the worker).
+   */
   verdict(frame: VerdictFrame): void {
     if (frame.accepted) {
       this.accepted++;
@@ -53,7 +66,7 @@ export class WorkerStats {
       this.metrics?.resultsAccepted.inc();
       this.metrics?.tokensEarned.inc(frame.reward);
     } else {
-      this.rejected++;
+      if (frame.code !== "RESULT_ERROR_STALE") this.rejected++;
       this.metrics?.resultsRejected.inc({ reason: frame.code });
     }
   }

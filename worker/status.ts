@@ -47,6 +47,7 @@ export interface WorkerStatus {
   /** Commits sent (re-sends included). */
   readonly resultsSubmitted: number;
   readonly resultsAccepted: number;
+  /** Results rejected as faulty (a stale result, its unit done by another, is not counted). */
   readonly resultsRejected: number;
   /** Tokens credited by accepted verdicts this session, in base units. */
   readonly tokensEarned: bigint;

@@ -37,7 +37,7 @@ import { DEFAULT_MAX_UNIT_SPOOL_BYTES, unitSpoolBytes } from "./spool-size.js";
 import { unitStatus, WorkerStats } from "./stats.js";
 import type { WorkerStatus } from "./status.js";
 import { anchorStrideFor } from "./unit-task.js";
-import { assignmentInfo, type RunningUnit, UnitRunner } from "./units.js";
+import { assignmentInfo, type RunningUnit, UnitRunner, unitFailedFrame } from "./units.js";
 
 /** The volunteer worker: `start()`, `stop()`, `status()`. */
 export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
@@ -127,6 +127,7 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
       clock: this.clock,
       log: this.log,
       stats: this.stats,
+      outbox,
       sendProgress: (frame) => this.connection?.send(frame) ?? false,
     });
     const checkpoints = await loadResumable(
@@ -148,9 +149,10 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
       {
         urls: this.urls,
         identity,
-        client: this.opts.name === undefined ? CLIENT_NAME : `${CLIENT_NAME} (${this.opts.name})`,
+        client: CLIENT_NAME,
         threads: this.opts.threads,
         ...(this.opts.team === undefined ? {} : { team: this.opts.team }),
+        ...(this.opts.name === undefined ? {} : { name: this.opts.name }),
         ...(this.opts.coordinatorKey === undefined
           ? {}
           : { coordinatorKey: hexToBytes(this.opts.coordinatorKey) }),
@@ -252,6 +254,11 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
       case "verdict":
         this.track(this.onVerdict(frame));
         return;
+      case "revoke": // stop the unit now, drop its files; the freed slot asks for work
+        this.track(
+          this.units!.revoke(frame).then((held) => void (held && this.emit("revoked", frame))),
+        );
+        return;
       case "error":
         this.log.warn("the coordinator reported an error", {
           code: frame.code,
@@ -284,11 +291,9 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
         unitId: frame.unitId,
         spoolBytes,
       });
-      this.connection?.send({
-        kind: "error",
-        code: "WORKER_ERROR_BAD_ASSIGNMENT",
-        message: `unit ${frame.unitId} would need ${spoolBytes} spool bytes; this worker takes at most ${maxSpoolBytes}`,
-      });
+      const why = `unit ${frame.unitId} needs ${spoolBytes} spool bytes, at most ${maxSpoolBytes} here`;
+      this.connection?.send(unitFailedFrame(frame.assignmentId, "UNIT_FAILED_TOO_LARGE", why));
+      this.requests.request();
       return;
     }
     const info = assignmentInfo(frame);
@@ -314,12 +319,15 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
     try {
       result = await this.units!.run(unit);
     } catch (err) {
-      if (isFoldnetError(err, "WORKER_ERROR_ABORTED") && this.stopping) {
+      if (isFoldnetError(err, "WORKER_ERROR_ABORTED") && (this.stopping || unit.revoked)) {
         this.log.info("unit aborted", { unitId: info.unitId, stepsDone: unit.stepsDone });
+        if (unit.revoked) this.units!.dropCheckpoint(info); // its thread is gone: no more writes
+        if (unit.revoked) this.requests.request();
         return;
       }
       const code = err instanceof FoldnetError ? err.code : "WORKER_ERROR_THREAD_FAILED";
       this.log.error("unit failed", { unitId: info.unitId, code, error: err });
+      this.connection?.send(this.units!.failure(unit, err));
       this.emit("unitFailed", { assignmentId: unit.id, unitId: info.unitId, code });
       this.requests.request();
       return;
@@ -359,10 +367,7 @@ export class VolunteerWorker extends EventEmitter<VolunteerWorkerEvents> {
     if (opened === undefined) return;
     const { unitId, openings } = opened;
     if (this.connection?.send({ kind: "openings", assignmentId: frame.assignmentId, openings })) {
-      this.log.info("challenge answered", {
-        unitId,
-        segments: frame.segments.length,
-      });
+      this.log.info("challenge answered", { unitId, segments: frame.segments.length });
       this.emit("openings", { assignmentId: id, segments: frame.segments });
     }
   }

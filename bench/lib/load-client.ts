@@ -255,6 +255,8 @@ export class LoadClient {
         }
         this.goIdle();
         return;
+      case "revoke": // a queued unit is computed anyway; its stale verdict makes the client idle
+        return;
       case "error":
         countError(stats, frame.code);
         if (this.phase === "committed") this.goIdle();

@@ -16,7 +16,11 @@ import { Registry } from "prom-client";
 import { systemClock } from "../../common/clock.js";
 import type { Logger, LogLevel } from "../../common/log.js";
 import { loadOrCreateIdentity } from "../../protocol/identity.js";
-import { MAX_TEAM_BYTES, MAX_WORKER_THREADS } from "../../protocol/limits.js";
+import {
+  MAX_TEAM_BYTES,
+  MAX_WORKER_NAME_BYTES,
+  MAX_WORKER_THREADS,
+} from "../../protocol/limits.js";
 import { WorkerControl } from "../../worker/control.js";
 import { controlTokenFile, loadControlToken } from "../../worker/control-client.js";
 import {
@@ -76,7 +80,8 @@ Options:
                      (default ~/.foldnet/identity.json)
   --spool DIR        directory of results awaiting a verdict (default ~/.foldnet/spool);
                      one worker process per directory
-  --name NAME        a name for this machine, shown to the coordinator
+  --name NAME        a name for this machine, shown on the coordinator's dashboard and in
+                     /api/workers (up to ${MAX_WORKER_NAME_BYTES} bytes; control characters dropped)
   --team NAME        the team your results count for in the coordinator's stats (signed
                      with your key in hello; up to ${MAX_TEAM_BYTES} bytes)
   --checkpoint-seconds S  longest time between two checkpoints of a running unit, so a
@@ -148,6 +153,8 @@ Resource rules (also in --config; changeable on the page, which saves them to th
 
     if (values.team !== undefined && Buffer.byteLength(values.team) > MAX_TEAM_BYTES)
       throw new UsageError(`--team must be at most ${MAX_TEAM_BYTES} bytes`, "team");
+    if (values.name !== undefined && Buffer.byteLength(values.name) > MAX_WORKER_NAME_BYTES)
+      throw new UsageError(`--name must be at most ${MAX_WORKER_NAME_BYTES} bytes`, "name");
     const pinned = values["coordinator-key"];
     if (pinned !== undefined && !/^[0-9a-fA-F]{64}$/.test(pinned)) {
       throw new UsageError(

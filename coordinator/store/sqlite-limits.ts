@@ -1,8 +1,9 @@
 /**
  * The SQLite side of abuse limits, on the store's connection: per-key lease quotas
  * (lease-quota.ts), which account owns which job (per-account job quotas, where a batch's
- * running jobs count as one job), and revoking the
- * lease of a rejected result at once. Kept apart from sqlite-store.ts, which owns the
+ * running jobs count as one job), revoking the lease of a rejected result at once, and ending
+ * the lease of a unit its worker could not run (`failLease`: the unit is queued again, but not
+ * for that key before its retry time; `leaseUnits` reads the failed lease's deadline as that). Kept apart from sqlite-store.ts, which owns the
  * scheduling tables; these tables only bound what a key or an account may take.
  * @module
  */
@@ -24,6 +25,7 @@ export class SqliteLimits implements Synchronous<LimitStore> {
   private readonly load: Database.Statement;
   private readonly revokeAssignment: Database.Statement;
   private readonly requeueUnit: Database.Statement;
+  private readonly failAssignment: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
     db.exec(SCHEMA);
@@ -46,6 +48,9 @@ export class SqliteLimits implements Synchronous<LimitStore> {
     this.requeueUnit = db.prepare(
       "UPDATE units SET status = 'queued' WHERE id = ? AND status = 'leased'",
     );
+    this.failAssignment = db.prepare(
+      "UPDATE assignments SET status = 'failed', deadline = ? WHERE id = ? AND worker_key = ? AND status = 'active' RETURNING unit_id",
+    );
   }
 
   leaseQuota(workerKey: string): number | undefined {
@@ -65,10 +70,17 @@ export class SqliteLimits implements Synchronous<LimitStore> {
   }
 
   revokeLease(assignmentId: string, workerKey: string): boolean {
+    return this.endAndRequeue(this.revokeAssignment, [assignmentId, workerKey]);
+  }
+
+  failLease(assignmentId: string, workerKey: string, retryAt: number): boolean {
+    return this.endAndRequeue(this.failAssignment, [retryAt, assignmentId, workerKey]);
+  }
+
+  /** Ends one active lease with `end` (RETURNING its unit id) and queues the unit again. */
+  private endAndRequeue(end: Database.Statement, params: unknown[]): boolean {
     return this.db.transaction(() => {
-      const row = this.revokeAssignment.get(assignmentId, workerKey) as
-        | { unit_id: string }
-        | undefined;
+      const row = end.get(...params) as { unit_id: string } | undefined;
       return row !== undefined && this.requeueUnit.run(row.unit_id).changes > 0;
     })();
   }

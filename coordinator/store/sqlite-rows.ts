@@ -73,6 +73,7 @@ export const resultFromRow = (r: Row): ResultRecord => ({
 export const workerFromRow = (r: Row): WorkerRecord => ({
   key: r.key as string,
   keyId: r.key_id as string,
+  name: r.name as string,
   firstSeen: r.first_seen as number,
   lastSeen: r.last_seen as number,
   accepted: r.accepted as number,

@@ -6,6 +6,16 @@
  * @module
  */
 
+/**
+ * Columns added to tables of SCHEMA after databases were created with it: each is added on
+ * open where missing (`ALTER TABLE … ADD COLUMN`, whose default fills existing rows), so an
+ * older database opens unchanged otherwise.
+ */
+export const ADDED_COLUMNS: readonly { table: string; column: string; definition: string }[] = [
+  /** The sanitised name of the worker's last hello (issue 14); "" for none. */
+  { table: "workers", column: "name", definition: "TEXT NOT NULL DEFAULT ''" },
+];
+
 /** Created on open; every statement is idempotent. */
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -177,11 +177,16 @@ export class SqliteStore extends SqliteWorkerStore implements SynchronousStore {
     return this.db.transaction(() => {
       // Fair share picks the job of each unit; within a job the units_queue index gives the
       // order, so the cost does not grow with the queue.
+      // A unit this key failed (unitFailed) waits for the failed lease's deadline before it
+      // may be leased to the key again; other keys may take it at once.
       const queued = this.prepare(
-        "SELECT * FROM units WHERE status = 'queued' AND job_id = ? ORDER BY generation, trajectory LIMIT 1 OFFSET ?",
+        `SELECT * FROM units u WHERE u.status = 'queued' AND u.job_id = ? AND NOT EXISTS (
+           SELECT 1 FROM assignments a WHERE a.worker_key = ? AND a.status = 'failed'
+              AND a.unit_id = u.id AND a.deadline > ?)
+         ORDER BY u.generation, u.trajectory LIMIT 1 OFFSET ?`,
       );
       const units = this.shares.plan(slots, (jobId, skip) => {
-        const row = queued.get(jobId, skip) as Row | undefined;
+        const row = queued.get(jobId, workerKey, at, skip) as Row | undefined;
         return row === undefined ? undefined : unitFromRow(row);
       });
       const jobCache = new Map<string, JobRecord>();
@@ -297,6 +302,7 @@ export class SqliteStore extends SqliteWorkerStore implements SynchronousStore {
       const lease = this.getLease(result.assignmentId);
       if (
         lease === undefined ||
+        lease.assignment.status === "failed" ||
         lease.unit.status === "done" ||
         lease.unit.status === "cancelled" ||
         lease.job.status !== "running"

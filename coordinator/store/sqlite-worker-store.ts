@@ -1,6 +1,6 @@
 /**
  * The volunteers' part of the SQLite store: what the coordinator knows of each worker key
- * (first and last seen, accepted and rejected results, strikes, ban, verified steps) and the
+ * (its name, first and last seen, accepted and rejected results, strikes, ban, verified steps) and the
  * counts of jobs, units, results and workers for the status endpoint and metrics.
  * @module
  */
@@ -10,11 +10,12 @@ import type { JobStatus, StoreCounts, UnitStatus, WorkerRecord } from "./store.j
 
 /** Workers and counts, over the ledger's part. */
 export class SqliteWorkerStore extends SqliteLedgerStore {
-  touchWorker(key: string, keyId: string, at: number): WorkerRecord {
+  touchWorker(key: string, keyId: string, at: number, name = ""): WorkerRecord {
     this.prepare(
-      `INSERT INTO workers (key, key_id, first_seen, last_seen) VALUES (?, ?, ?, ?)
-         ON CONFLICT (key) DO UPDATE SET last_seen = MAX(last_seen, excluded.last_seen)`,
-    ).run(key, keyId, at, at);
+      `INSERT INTO workers (key, key_id, first_seen, last_seen, name) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET last_seen = MAX(last_seen, excluded.last_seen),
+           name = excluded.name`,
+    ).run(key, keyId, at, at, name);
     return this.getWorker(key)!;
   }
 

@@ -93,8 +93,10 @@ export interface AssignmentRecord {
   /** Worker public key, hex. */
   readonly workerKey: string;
   readonly issuedAt: number;
+  /** When the lease ends; for a `failed` one, when its unit may be leased to this key again. */
   readonly deadline: number;
-  readonly status: "active" | "revoked" | "completed";
+  /** `failed`: the worker reported it could not run the unit (`unitFailed`). */
+  readonly status: "active" | "revoked" | "completed" | "failed";
 }
 
 /** An assignment with its unit and job, as a lease hands it out. */
@@ -161,6 +163,8 @@ export interface ResultRecord {
 export interface WorkerRecord {
   readonly key: string;
   readonly keyId: string;
+  /** The sanitised name of its last hello ("" for none). */
+  readonly name: string;
   readonly firstSeen: number;
   readonly lastSeen: number;
   readonly accepted: number;
@@ -194,6 +198,11 @@ export interface LimitStore {
   ownerLoad(owner: string): Promise<OwnerLoad>;
   /** Revokes an active lease of `workerKey` and queues its unit again; true if it was requeued. */
   revokeLease(assignmentId: string, workerKey: string): Promise<boolean>;
+  /**
+   * Ends an active lease of `workerKey` as failed (the worker cannot run its unit) and queues
+   * the unit again; the unit is not leased to this key again before `retryAt`. True if requeued.
+   */
+  failLease(assignmentId: string, workerKey: string, retryAt: number): Promise<boolean>;
 }
 
 /** A lease the sweep ended. */
@@ -336,8 +345,8 @@ export interface Store {
   ): Promise<CommitBinding>;
   /** The accepted result of an assignment, if any. */
   getResultByAssignment(assignmentId: string): Promise<ResultRecord | undefined>;
-  /** Marks a worker as seen (creating it); returns its record. */
-  touchWorker(key: string, keyId: string, at: number): Promise<WorkerRecord>;
+  /** Marks a worker as seen (creating it) under the name of its hello; returns its record. */
+  touchWorker(key: string, keyId: string, at: number, name?: string): Promise<WorkerRecord>;
   getWorker(key: string): Promise<WorkerRecord | undefined>;
   listWorkers(limit: number): Promise<WorkerRecord[]>;
   /** Counts a rejected result; a strike when `strike`; bans the key at `banAfter` strikes. */

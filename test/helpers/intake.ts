@@ -13,6 +13,7 @@ import { DEFAULT_SCHEDULER_OPTIONS, Scheduler } from "../../coordinator/schedule
 import { DEFAULT_SPOT_CHECK_POLICY, verifyOpenings } from "../../coordinator/spot-check.js";
 import { settledStore } from "../../coordinator/store/settled-store.js";
 import { SqliteStore } from "../../coordinator/store/sqlite-store.js";
+import type { Lease } from "../../coordinator/store/store.js";
 import type { ChallengeVerifier } from "../../coordinator/verify-pool.js";
 import { assignmentFrame } from "../../coordinator/worker-session.js";
 import type { Frame, FrameOf } from "../../protocol/frames.js";
@@ -33,8 +34,8 @@ export function sink() {
     settled,
     banned: false,
     adopted: new Set<string>(),
-    adopt(assignmentId: string) {
-      this.adopted.add(assignmentId);
+    adopt({ assignment }: Lease) {
+      this.adopted.add(assignment.id);
     },
     send(frame: Frame) {
       frames.push(frame);

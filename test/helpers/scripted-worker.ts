@@ -16,6 +16,8 @@ import { runUnit } from "../../worker/unit-task.js";
 /** A test's worker connection. */
 export class ScriptedWorker {
   private readonly inbox: Frame[] = [];
+  /** `revoke` frames received while waiting for other kinds (a script may ignore them). */
+  readonly revoked: FrameOf<"revoke">[] = [];
   private waiters: (() => void)[] = [];
   closedWith: { code: number; reason: string } | undefined;
 
@@ -52,24 +54,30 @@ export class ScriptedWorker {
     return new ScriptedWorker(socket, identity);
   }
 
-  /** Opens a socket and completes hello → challenge → response → welcome. */
+  /** Opens a socket and completes hello (with `hello`'s fields) → challenge → response → welcome. */
   static async connect(
     wsUrl: string,
     identity: Identity = generateIdentity(),
+    hello: Partial<FrameOf<"hello">> = {},
   ): Promise<ScriptedWorker> {
-    const worker = await ScriptedWorker.authenticate(wsUrl, identity);
+    const worker = await ScriptedWorker.authenticate(wsUrl, identity, hello);
     await worker.next("welcome");
     return worker;
   }
 
   /** Opens a socket and answers the auth challenge; the next frame is welcome or an error. */
-  static async authenticate(wsUrl: string, identity: Identity): Promise<ScriptedWorker> {
+  static async authenticate(
+    wsUrl: string,
+    identity: Identity,
+    hello: Partial<FrameOf<"hello">> = {},
+  ): Promise<ScriptedWorker> {
     const worker = await ScriptedWorker.open(wsUrl, identity);
     worker.send({
       kind: "hello",
       publicKey: identity.publicKey,
       client: "scripted-test/1",
       threads: 1,
+      ...hello,
     });
     const challenge = await worker.next("authChallenge");
     worker.send({
@@ -140,10 +148,14 @@ export class ScriptedWorker {
     return this.next("verdict");
   }
 
-  /** The next frame, which must be one of `kinds`. */
+  /** The next frame, which must be one of `kinds` (a `revoke` not asked for is set aside). */
   async nextOf(kinds: Frame["kind"][]): Promise<Frame> {
     for (;;) {
       const frame = this.inbox.shift();
+      if (frame?.kind === "revoke" && !kinds.includes("revoke")) {
+        this.revoked.push(frame);
+        continue;
+      }
       if (frame !== undefined) {
         if (!kinds.includes(frame.kind)) {
           const shown = JSON.stringify(frame, (_k, v) => (typeof v === "bigint" ? String(v) : v));

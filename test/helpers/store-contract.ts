@@ -256,6 +256,7 @@ export function storeContract(
       expect(w).toEqual({
         key: W1,
         keyId: "k1",
+        name: "",
         firstSeen: 100,
         lastSeen: 100,
         accepted: 0,
@@ -265,7 +266,10 @@ export function storeContract(
         stepsVerified: 0,
       });
       expect((await store.touchWorker(W1, "k1", 50)).lastSeen).toBe(100);
-      expect((await store.touchWorker(W1, "k1", 300)).lastSeen).toBe(300);
+      expect(await store.touchWorker(W1, "k1", 300, "lab box")).toMatchObject({
+        lastSeen: 300,
+        name: "lab box",
+      });
       await store.touchWorker(W2, "k2", 200);
       expect((await store.listWorkers(10)).map((x) => x.key)).toEqual([W1, W2]);
       expect(await store.listWorkers(1)).toHaveLength(1);

@@ -131,12 +131,17 @@ describe("the dashboard in headless Chromium", () => {
     await page.waitForSelector(`[data-job-id="${job2d}"]`, WAIT);
     await page.waitForSelector(`[data-job-id="${job3d}"]`, WAIT);
 
-    for (let i = 0; i < 2; i++) workers.push(startWorker(c.wsUrl, join(dir, `w${i}`), 1));
+    for (let i = 0; i < 2; i++)
+      workers.push(startWorker(c.wsUrl, join(dir, `w${i}`), 1, ["--name", `<b>lab</b> ${i}`]));
     await page.waitForFunction(
       () => document.querySelectorAll('#workers tr[data-connected="true"]').length === 2,
       undefined,
       WAIT,
     );
+    // Each row shows the volunteer's --name, as text: markup in it stays text.
+    const names = await page.$$eval("#workers .wname", (els) => els.map((e) => e.textContent));
+    expect(names.sort()).toEqual(["<b>lab</b> 0", "<b>lab</b> 1"]);
+    expect(await page.$$("#workers b")).toHaveLength(0);
 
     // Fold pictures: the coordinator's renderer, inline, with one circle per residue.
     for (const [id, residues] of [

@@ -67,6 +67,28 @@ export const SAMPLE_FRAMES: { readonly [K in FrameKind]: FrameOf<K> } = {
     message: "claimed −12, recomputed −11",
   },
   error: { kind: "error", code: "FRAME_ERROR_MALFORMED", message: "malformed frame: truncated" },
+  revoke: { kind: "revoke", assignmentId, reason: "REVOKE_JOB_DONE" },
+  unitFailed: {
+    kind: "unitFailed",
+    assignmentId,
+    reason: "UNIT_FAILED_UNSUPPORTED",
+    message: "state field lattice is not a known lattice code",
+  },
+};
+
+/**
+ * Frames beside the one sample per kind, each under its own name in frames.json: fields
+ * that are left off the wire when empty, so the kind's first sample keeps its bytes.
+ */
+export const VARIANT_FRAMES: Readonly<Record<string, Frame>> = {
+  "hello+team+name": {
+    kind: "hello",
+    publicKey: ramp(32, 1),
+    client: "foldnet-worker/0.1.0",
+    threads: 2,
+    team: "Lattice Lab",
+    name: "kitchen pc",
+  },
 };
 
 /** The samples as a list, in schema order. */

@@ -139,9 +139,14 @@ export class PgAcceptance {
     // waited, or ended or moved its lease
     const now = (await assignmentIn(sql, result.assignmentId))!;
     if (now.previous !== null) return { kind: "duplicate", reward: BigInt(now.previous as string) };
-    if (unit.status === "done" || unit.status === "cancelled" || job.status !== "running")
-      return { kind: "stale" };
     const assignment = assignmentFromRow(now);
+    if (
+      assignment.status === "failed" ||
+      unit.status === "done" ||
+      unit.status === "cancelled" ||
+      job.status !== "running"
+    )
+      return { kind: "stale" };
     await recordProgress(sql, result, job, unit.id);
     const escrow = await this.escrows.escrowOf(sql, job.id);
     const workBefore = await lockLedger(sql);

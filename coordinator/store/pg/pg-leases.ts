@@ -13,14 +13,25 @@ import type { PgFairShare } from "./pg-fair-share.js";
 import { leaseIn } from "./pg-jobs.js";
 import { bytes, jobFromRow, num, unitFromRow } from "./pg-rows.js";
 
-/** Takes a job's next queued unit that no other transaction holds, marking it leased. */
-async function takeNext(sql: Sql, jobId: string): Promise<UnitRecord | undefined> {
+/**
+ * Takes a job's next queued unit that no other transaction holds, marking it leased. A unit
+ * `workerKey` failed (unitFailed) waits for that failed lease's deadline before this key may
+ * take it again; other keys may take it at once.
+ */
+async function takeNext(
+  sql: Sql,
+  jobId: string,
+  workerKey: string,
+  at: number,
+): Promise<UnitRecord | undefined> {
   const row = await sql.row(
     `UPDATE units SET status = 'leased' WHERE status = 'queued' AND id = (
-       SELECT id FROM units WHERE status = 'queued' AND job_id = $1
-        ORDER BY generation, trajectory LIMIT 1 FOR UPDATE SKIP LOCKED)
+       SELECT u.id FROM units u WHERE u.status = 'queued' AND u.job_id = $1 AND NOT EXISTS (
+           SELECT 1 FROM assignments a WHERE a.unit_id = u.id AND a.worker_key = $2
+              AND a.status = 'failed' AND a.deadline > $3)
+        ORDER BY u.generation, u.trajectory LIMIT 1 FOR UPDATE SKIP LOCKED)
      RETURNING *`,
-    [jobId],
+    [jobId, workerKey, at],
   );
   return row === undefined ? undefined : unitFromRow(row);
 }
@@ -40,7 +51,7 @@ export class PgLeases {
   ): Promise<Lease[]> {
     return this.db.tx(async (sql) => {
       const { picked, jobs } = await this.shares.planIn(sql, slots, (jobId) =>
-        takeNext(sql, jobId),
+        takeNext(sql, jobId, workerKey, at),
       );
       if (picked.length === 0) return [];
       const assignments: AssignmentRecord[] = picked.map((unit) => ({

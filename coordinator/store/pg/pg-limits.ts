@@ -60,6 +60,23 @@ export class PgLimits implements LimitStore {
   }
 
   revokeLease(assignmentId: string, workerKey: string): Promise<boolean> {
+    return this.endAndRequeue(assignmentId, workerKey, "revoked", null);
+  }
+
+  failLease(assignmentId: string, workerKey: string, retryAt: number): Promise<boolean> {
+    return this.endAndRequeue(assignmentId, workerKey, "failed", retryAt);
+  }
+
+  /**
+   * Ends one active lease of `workerKey` as `status` (a failed one's deadline becomes when the
+   * key may take its unit again) and queues the unit again; true if it was requeued.
+   */
+  private endAndRequeue(
+    assignmentId: string,
+    workerKey: string,
+    status: "revoked" | "failed",
+    deadline: number | null,
+  ): Promise<boolean> {
     return this.db.tx(async (sql) => {
       // the unit first, as acceptance and expiry lock it: no lock-order deadlock
       const unit = await sql.row<{ id: string; status: string }>(
@@ -69,8 +86,9 @@ export class PgLimits implements LimitStore {
       );
       if (unit === undefined) return false;
       const revoked = await sql.run(
-        "UPDATE assignments SET status = 'revoked' WHERE id = $1 AND worker_key = $2 AND status = 'active'",
-        [assignmentId, workerKey],
+        `UPDATE assignments SET status = $3, deadline = COALESCE($4, deadline)
+          WHERE id = $1 AND worker_key = $2 AND status = 'active'`,
+        [assignmentId, workerKey, status, deadline],
       );
       if (revoked === 0 || unit.status !== "leased") return false;
       await sql.run("UPDATE units SET status = 'queued' WHERE id = $1", [unit.id]);

@@ -147,6 +147,7 @@ export const resultFromRow = (r: Row): ResultRecord => ({
 export const workerFromRow = (r: Row): WorkerRecord => ({
   key: r.key as string,
   keyId: r.key_id as string,
+  name: r.name as string,
   firstSeen: num(r.first_seen),
   lastSeen: num(r.last_seen),
   accepted: num(r.accepted),

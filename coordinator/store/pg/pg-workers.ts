@@ -13,13 +13,14 @@ import { num, workerFromRow } from "./pg-rows.js";
 export class PgWorkers {
   constructor(private readonly db: PgDatabase) {}
 
-  touchWorker(key: string, keyId: string, at: number): Promise<WorkerRecord> {
+  touchWorker(key: string, keyId: string, at: number, name = ""): Promise<WorkerRecord> {
     return this.db.read(async (sql) => {
       const row = await sql.row(
-        `INSERT INTO workers (key, key_id, first_seen, last_seen) VALUES ($1, $2, $3, $3)
-           ON CONFLICT (key) DO UPDATE SET last_seen = GREATEST(workers.last_seen, excluded.last_seen)
+        `INSERT INTO workers (key, key_id, first_seen, last_seen, name) VALUES ($1, $2, $3, $3, $4)
+           ON CONFLICT (key) DO UPDATE SET last_seen = GREATEST(workers.last_seen, excluded.last_seen),
+             name = excluded.name
            RETURNING *`,
-        [key, keyId, at],
+        [key, keyId, at, name],
       );
       return workerFromRow(row!);
     });

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../../../common/log.js";
+import { LeaseHolders } from "../../../coordinator/lease-holders.js";
 import { settledStore } from "../../../coordinator/store/settled-store.js";
 import { WorkWaitlist } from "../../../coordinator/work-waitlist.js";
 import { DEFAULT_ENDPOINT_OPTIONS } from "../../../coordinator/worker-endpoint.js";
@@ -36,6 +37,7 @@ async function sessionOn(side: Side, coordinatorKey: Identity, worker: Identity)
     send: (bytes: Uint8Array) => frames.push(decodeFrame(bytes)),
     close: () => {},
   };
+  const holders = new LeaseHolders();
   const session = new WorkerSession(
     socket as unknown as ConstructorParameters<typeof WorkerSession>[0],
     DEFAULT_ENDPOINT_OPTIONS,
@@ -45,6 +47,7 @@ async function sessionOn(side: Side, coordinatorKey: Identity, worker: Identity)
       scheduler: side.scheduler,
       results: side.intake,
       waitlist: new WorkWaitlist(1_000),
+      holders,
       log: silentLogger,
       now: Date.now,
     },
@@ -68,6 +71,7 @@ async function sessionOn(side: Side, coordinatorKey: Identity, worker: Identity)
   last("welcome");
   return {
     session,
+    holders,
     /** Commits `result`; returns the challenge or the verdict that answered it. */
     async commit(result: SpooledResult) {
       await receive({ kind: "resultCommit", ...commitFields(result) });
@@ -104,12 +108,12 @@ describe("several coordinators on one store", () => {
     const challenge = (await onB.commit(a.result)) as FrameOf<"challenge">;
     expect(challenge.kind).toBe("challenge");
     expect(challenge.segments).toEqual(onA);
-    expect(onB.session.leasedAssignments).toEqual([id]); // B's close would shorten it now
+    expect(onB.holders.heldBy(onB.session)).toEqual([id]); // B's close would shorten it now
 
     const verdict = await onB.open(a.result, challenge.segments);
     expect(verdict).toMatchObject({ accepted: true, code: "" });
     expect(verdict.reward).toBeGreaterThan(0n);
-    expect(onB.session.leasedAssignments).toEqual([]);
+    expect(onB.holders.heldBy(onB.session)).toEqual([]);
 
     // A sees the result; a re-send there is a duplicate, not paid again
     expect(a.store.getResultByAssignment(id)?.workerKey).toBe(a.workerHex);
@@ -142,7 +146,7 @@ describe("several coordinators on one store", () => {
       accepted: false,
       code: "RESULT_ERROR_NOT_ASSIGNED",
     });
-    expect(onB.session.leasedAssignments).toEqual([]);
+    expect(onB.holders.heldBy(onB.session)).toEqual([]);
     expect(b.store.getWorker(thiefHex)?.strikes).toBe(1);
     const lease = a.store.getLease(id)!;
     expect(lease.assignment).toMatchObject({ status: "active", workerKey: a.workerHex, deadline });

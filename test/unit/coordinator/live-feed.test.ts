@@ -85,6 +85,7 @@ function worker(key: string, stepsVerified: number): WorkerRecord {
   return {
     key,
     keyId: `id-${key}`,
+    name: "",
     firstSeen: 0,
     lastSeen: 0,
     accepted: 0,

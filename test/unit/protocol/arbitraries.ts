@@ -19,6 +19,7 @@ import {
   MAX_RETRY_AFTER_MS,
   MAX_SEGMENTS_PER_UNIT,
   MAX_TEAM_BYTES,
+  MAX_WORKER_NAME_BYTES,
   MAX_WORKER_THREADS,
 } from "../../../protocol/limits.js";
 
@@ -54,6 +55,7 @@ export const FRAME_ARBITRARIES: { readonly [K in FrameKind]: fc.Arbitrary<FrameO
     client: text(0, MAX_CLIENT_BYTES),
     threads: fc.integer({ min: 1, max: MAX_WORKER_THREADS }),
     team: fc.option(text(1, MAX_TEAM_BYTES), { nil: undefined }),
+    name: fc.option(text(1, MAX_WORKER_NAME_BYTES), { nil: undefined }),
   }),
   authChallenge: fc.record({
     kind: fc.constant("authChallenge"),
@@ -133,6 +135,17 @@ export const FRAME_ARBITRARIES: { readonly [K in FrameKind]: fc.Arbitrary<FrameO
   error: fc.record({
     kind: fc.constant("error"),
     code: text(1, MAX_CODE_BYTES),
+    message: text(0, MAX_MESSAGE_BYTES),
+  }),
+  revoke: fc.record({
+    kind: fc.constant("revoke"),
+    assignmentId: bytes(16),
+    reason: text(1, MAX_CODE_BYTES),
+  }),
+  unitFailed: fc.record({
+    kind: fc.constant("unitFailed"),
+    assignmentId: bytes(16),
+    reason: text(1, MAX_CODE_BYTES),
     message: text(0, MAX_MESSAGE_BYTES),
   }),
 };

@@ -25,6 +25,10 @@ describe("foldnet worker (argument handling)", () => {
       workerCommand.run(["--coordinator", "ws://127.0.0.1:1", "--log-level", "loud"]),
       { code: "CLI_ERROR_USAGE", option: "log-level" },
     );
+    await expectFoldnetError(
+      workerCommand.run(["--coordinator", "ws://127.0.0.1:1", "--name", "é".repeat(33)]),
+      { code: "CLI_ERROR_USAGE", option: "name" },
+    );
   });
 
   it("refuses a coordinator URL that is not ws:// before touching any file", async () => {

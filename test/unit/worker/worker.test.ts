@@ -167,7 +167,8 @@ describe("the volunteer worker against a scripted coordinator (real sockets)", (
     const hello = await session.handshake(coordinator, "w-1");
     expect(hex(hello.publicKey)).toBe(hex(identity.publicKey));
     expect(hello.threads).toBe(1);
-    expect(hello.client).toContain("test");
+    expect(hello.client).toMatch(/^foldnet-worker\//);
+    expect(hello.name).toBe("test");
 
     expect(await session.next("workRequest")).toEqual({ kind: "workRequest", slots: 1 });
     const a = assignment("unit-1");
@@ -216,16 +217,19 @@ describe("the volunteer worker against a scripted coordinator (real sockets)", (
     expect((await session.closed).code).toBe(1000);
   });
 
-  it("refuses an assignment whose result would need more spool than its bound", async () => {
+  it("refuses an assignment whose result would need more spool than its bound, as a unitFailed", async () => {
     const coordinator = await listen();
     const worker = newWorker(coordinator.port, undefined, { maxUnitSpoolBytes: 100 });
     await worker.start();
     const session = await coordinator.accept();
     await session.handshake(coordinator, "w-big");
     await session.next("workRequest");
-    session.send(assignment("unit-huge"));
-    const refusal = await session.next("error");
-    expect(refusal.code).toBe("WORKER_ERROR_BAD_ASSIGNMENT");
+    const huge = assignment("unit-huge");
+    session.send(huge);
+    const refusal = await session.next("unitFailed");
+    expect(refusal.reason).toBe("UNIT_FAILED_TOO_LARGE");
+    expect(hex(refusal.assignmentId)).toBe(hex(huge.assignmentId));
+    expect((await session.next("workRequest")).slots).toBe(1); // the slot is free again
     expect(worker.status().units).toHaveLength(0);
     expect(await spoolFiles(spoolDir)).toEqual([]);
   });
