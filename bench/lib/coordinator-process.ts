@@ -120,9 +120,11 @@ export class CoordinatorProcess {
       if (!this.stopping) this.opts.onUnexpectedExit?.(code ?? signal);
     });
     // Whatever happens, no coordinator outlives the bench.
-    process.once("exit", () => this.kill("SIGKILL"));
+    process.once("exit", this.killOnExit);
     return address;
   }
+
+  private readonly killOnExit = () => this.kill("SIGKILL");
 
   /** The last `lines` lines of its log. */
   logTail(lines: number): string {
@@ -143,6 +145,7 @@ export class CoordinatorProcess {
   /** SIGTERM, then SIGKILL after 5 s; resolves when it has exited. */
   async stop(): Promise<void> {
     this.stopping = true;
+    process.off("exit", this.killOnExit);
     const child = this.child;
     if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

@@ -6,7 +6,7 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 const CLOCK_TICKS = (() => {
   const r = spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" });
@@ -23,6 +23,36 @@ function procCpuSeconds(path: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** CPU seconds (user + system) process `pid` has used, or undefined (gone, or off Linux). */
+export const processCpuSeconds = (pid: number): number | undefined =>
+  procCpuSeconds(`/proc/${pid}/stat`);
+
+/** The parent of process `pid`, or undefined. */
+export function parentPid(pid: number): number | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(text.slice(text.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU seconds of process `pid` and its living children (a PostgreSQL server: the postmaster
+ * and its backends), or undefined off Linux. Children that ended meanwhile are not counted.
+ */
+export function processTreeCpuSeconds(pid: number): number | undefined {
+  const own = processCpuSeconds(pid);
+  if (own === undefined) return undefined;
+  let sum = own;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const child = Number(entry);
+    if (parentPid(child) === pid) sum += processCpuSeconds(child) ?? 0;
+  }
+  return sum;
 }
 
 /** Busy and total jiffies of the whole machine. */

@@ -68,7 +68,8 @@ export class LoadClient {
   }
 
   /**
-   * Opens a socket to `wsUrl` and completes the handshake; the client is then idle in `hub`.
+   * Opens a socket to `wsUrl` from `localAddress` and completes the handshake; the client is
+   * then idle in `hub`.
    * @throws {Error} when the socket fails, closes or the handshake takes over `timeoutMs`.
    */
   static connect(
@@ -76,8 +77,13 @@ export class LoadClient {
     identity: LoadIdentity,
     hub: LoadHub,
     timeoutMs: number,
+    localAddress: string,
   ): Promise<LoadClient> {
-    const socket = new WebSocket(wsUrl, { perMessageDeflate: false, maxPayload: MAX_FRAME_BYTES });
+    const socket = new WebSocket(wsUrl, {
+      perMessageDeflate: false,
+      maxPayload: MAX_FRAME_BYTES,
+      localAddress,
+    });
     const client = new LoadClient(socket, identity, hub);
     return new Promise<LoadClient>((resolve, reject) => {
       const timer = setTimeout(() => {

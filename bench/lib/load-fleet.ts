@@ -35,6 +35,18 @@ export const DEFAULT_FLEET_OPTIONS: Omit<FleetOptions, "watchedPid"> = {
   quietPct: 20,
 };
 
+/**
+ * Clients per source address: under the coordinator's handshake burst per address (64,
+ * worker-endpoint.ts), so that a ramp is not throttled as if one host opened thousands.
+ */
+const CLIENTS_PER_ADDRESS = 32;
+
+/** The loopback source address of the k-th client (all of 127/8 is loopback on Linux). */
+function sourceAddress(k: number): string {
+  const host = Math.floor(k / CLIENTS_PER_ADDRESS) + 1;
+  return `127.1.${Math.floor(host / 250)}.${(host % 250) + 1}`;
+}
+
 /** Figures of one measuring window. */
 export interface WindowFigures {
   seconds: number;
@@ -64,6 +76,7 @@ const round1 = (x: number | null) => (x === null ? null : Math.round(x * 10) / 1
 export class LoadFleet {
   readonly hub = new LoadHub();
   readonly clients: LoadClient[] = [];
+  private opened = 0;
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 5 });
 
   constructor(private readonly opts: FleetOptions) {
@@ -96,7 +109,13 @@ export class LoadFleet {
       toOpen -= size;
       const settled = await Promise.allSettled(
         Array.from({ length: size }, () =>
-          LoadClient.connect(wsUrl, createLoadIdentity(), this.hub, this.opts.connectTimeoutMs),
+          LoadClient.connect(
+            wsUrl,
+            createLoadIdentity(),
+            this.hub,
+            this.opts.connectTimeoutMs,
+            sourceAddress(this.opened++),
+          ),
         ),
       );
       for (const s of settled) {
@@ -131,18 +150,24 @@ export class LoadFleet {
     }
   }
 
-  /** Measures one window of `seconds` in the hub's current mode, then pauses and quiesces. */
+  /**
+   * Measures one window of `seconds` in the hub's current mode, then pauses and quiesces;
+   * `onEdge` hears the window's start and end as they are sampled (another process's samples).
+   */
   async measureWindow(
     seconds: number,
     warmupSeconds: number,
+    onEdge: (edge: "start" | "end") => void = () => undefined,
   ): Promise<{ w: WindowFigures; stillBusy: number }> {
     this.hub.newWindow();
     await sleep(warmupSeconds * 1000);
     const stats = this.hub.newWindow();
     this.loopDelay.reset();
     const a = sampleCpu(this.opts.watchedPid());
+    onEdge("start");
     await sleep(seconds * 1000);
     const b = sampleCpu(this.opts.watchedPid());
+    onEdge("end");
     const clientLoopDelayP99Ms = this.loopDelay.percentile(99) / 1e6;
     this.hub.newWindow(); // arrivals after the window no longer count toward its rates
     const stillBusy = await this.quiesce();
