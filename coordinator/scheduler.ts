@@ -7,9 +7,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { resolveSearchParams } from "../sim/params.js";
-import { initialSnapshot } from "../sim/search.js";
-import { encodeState } from "../sim/state-codec.js";
-import { generationsFor, type JobSpec, segmentsForUnit, trajectorySeed } from "./job-spec.js";
+import { chooseStart, initialStart } from "./cooperation.js";
+import { generationsFor, type JobSpec, segmentsForUnit } from "./job-spec.js";
 import {
   DEFAULT_LEASE_QUOTA_POLICY,
   type LeaseQuotaPolicy,
@@ -21,6 +20,7 @@ import type {
   AcceptanceContext,
   AcceptancePlan,
   AcceptedResult,
+  AcceptedState,
   AcceptOutcome,
   JobRecord,
   Lease,
@@ -87,26 +87,31 @@ export const unitId = (jobId: string, trajectory: number, generation: number) =>
 
 /**
  * What follows from accepting `result` for `unit`: the job ends when the result reaches the
- * target energy; otherwise the trajectory goes on from the result's final state until its
- * last generation. (The store ends the job when no unit is left open.)
+ * target energy; otherwise the trajectory goes on until its last generation, from the result's
+ * final state or, in a cooperating job, from a stronger one of `peers` (cooperation.ts).
+ * (The store ends the job when no unit is left open.)
  */
 export function planAcceptance(
   job: JobRecord,
   unit: UnitRecord,
   result: Pick<AcceptedResult, "bestEnergy" | "finalState">,
+  peers: readonly AcceptedState[] = [],
 ): GenerationPlan {
   if (job.targetEnergy !== null && result.bestEnergy <= job.targetEnergy)
     return { nextUnit: null, finishJob: true };
   if (unit.generation + 1 >= job.generations) return { nextUnit: null, finishJob: false };
+  const own = { ...unit, unitId: unit.id, finalState: result.finalState, seq: job.unitsDone };
+  const { source, startState } = chooseStart(job, own, peers);
   return {
     nextUnit: {
       id: unitId(job.id, unit.trajectory, unit.generation + 1),
       jobId: job.id,
       trajectory: unit.trajectory,
       generation: unit.generation + 1,
-      startState: result.finalState,
+      startState,
       steps: job.unitSteps,
       status: "queued",
+      source,
     },
     finishJob: false,
   };
@@ -141,6 +146,7 @@ export class Scheduler {
     const params = resolveSearchParams({
       sequence: spec.sequence,
       lattice: spec.lattice,
+      model: spec.model,
       ...(spec.replicas === undefined ? {} : { replicas: spec.replicas }),
     });
     const job: JobRecord = {
@@ -148,6 +154,8 @@ export class Scheduler {
       name: spec.name,
       sequence: spec.sequence,
       lattice: spec.lattice,
+      model: spec.model,
+      cooperate: spec.cooperate,
       steps: spec.steps,
       trajectories: spec.trajectories,
       generations: generationsFor(spec),
@@ -171,9 +179,10 @@ export class Scheduler {
         jobId: id,
         trajectory: t,
         generation: 0,
-        startState: encodeState(initialSnapshot(params, trajectorySeed(id, t))),
+        startState: initialStart(job, t),
         steps: spec.unitSteps,
         status: "queued",
+        source: null,
       });
     }
     this.deps.store.createJob(job, units);
@@ -270,7 +279,7 @@ export class Scheduler {
   accept(result: AcceptedResult, credit: (ctx: AcceptanceContext) => LedgerCredit): AcceptOutcome {
     const stop = this.deps.metrics?.store.transactionSeconds.startTimer({ op: "accept_result" });
     const outcome = this.deps.store.acceptResult(result, (ctx) => ({
-      ...planAcceptance(ctx.job, ctx.unit, result),
+      ...planAcceptance(ctx.job, ctx.unit, result, ctx.peers),
       credit: credit(ctx),
     }));
     stop?.();

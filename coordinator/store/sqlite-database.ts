@@ -1,11 +1,11 @@
 /**
  * An opened SQLite database of the coordinator: WAL mode with synchronous=FULL so a committed
  * transaction survives `kill -9` and power loss, foreign keys on, the core schema created, and
- * a cache of prepared statements. The base of the SQLite store's classes.
+ * the columns added since (sqlite-schema.ts), and a cache of prepared statements. The base of the SQLite store's classes.
  * @module
  */
 import Database from "better-sqlite3";
-import { SCHEMA } from "./sqlite-schema.js";
+import { ADDED_COLUMNS, SCHEMA } from "./sqlite-schema.js";
 
 /** A database file (":memory:" for tests) opened and migrated. */
 export class SqliteDatabase {
@@ -18,6 +18,11 @@ export class SqliteDatabase {
     this.db.pragma("foreign_keys = ON");
     this.db.pragma("busy_timeout = 5000");
     this.db.exec(SCHEMA);
+    for (const { table, column, definition } of ADDED_COLUMNS) {
+      const columns = this.db.pragma(`table_info(${table})`) as { name: string }[];
+      if (!columns.some((c) => c.name === column))
+        this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+    }
     this.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '1')").run();
   }
 

@@ -50,3 +50,15 @@ CREATE TABLE IF NOT EXISTS ledger_work (id INTEGER PRIMARY KEY CHECK (id = 1), w
 INSERT OR IGNORE INTO ledger_work (id, work) VALUES (1, '0');
 CREATE TABLE IF NOT EXISTS accounts (key TEXT PRIMARY KEY, balance TEXT NOT NULL, nonce TEXT NOT NULL);
 `;
+
+/**
+ * Columns added after version 1's tables, each with a default that gives rows stored before
+ * it their old meaning: added on open when missing (`ALTER TABLE … ADD COLUMN`), so an older
+ * database opens unchanged otherwise.
+ */
+export const ADDED_COLUMNS: readonly { table: string; column: string; definition: string }[] = [
+  { table: "jobs", column: "model", definition: "TEXT NOT NULL DEFAULT 'hp'" },
+  { table: "jobs", column: "cooperate", definition: "INTEGER NOT NULL DEFAULT 0" },
+  { table: "units", column: "source_unit", definition: "TEXT" },
+  { table: "results", column: "job_seq", definition: "INTEGER" },
+];
