@@ -140,9 +140,11 @@ export class Scheduler {
     this.timer = undefined;
   }
 
-  /** Creates a job and its generation-0 units (one per trajectory, each with its own seed). */
-  submitJob(spec: JobSpec): JobRecord {
-    const id = `j${randomBytes(6).toString("hex")}`;
+  /**
+   * Creates a job and its generation-0 units (one per trajectory, each with its own seed).
+   * The id is random unless given (a benchmark replaying the same seeds).
+   */
+  submitJob(spec: JobSpec, id = `j${randomBytes(6).toString("hex")}`): JobRecord {
     const params = resolveSearchParams({
       sequence: spec.sequence,
       lattice: spec.lattice,

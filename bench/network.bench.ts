@@ -1,0 +1,265 @@
+/**
+ * `npm run bench:network [-- --json]`: one job on a hard instance run through a real network —
+ * a `foldnet coordinator` child process (dist/, throwaway SQLite) and one `foldnet worker`
+ * child process with W threads — for each W of `--threads` (default 1,2) and cooperation on
+ * and off (`--cooperate on,off`), `--seeds` runs each (default 3; each run is a fresh
+ * coordinator, so a fresh job id and trajectory seeds). A run submits the job with the
+ * instance's best-known energy E* as its target once the worker is connected, and ends when
+ * the job is done (E* reached: the time is the coordinator's `finishedAt − createdAt`) or after
+ * `--seconds` (default 45; the run counts as not reaching E* and the time as the budget). Per
+ * configuration: median seconds to E*, runs reaching it, median verified steps at the end (the
+ * work it took: with free cores W threads need W× fewer seconds for the same steps), best
+ * energies. Speedups are the median time of 1 thread over W threads, cooperation on and off.
+ *
+ * Options: `--instance ID` (default 2D-85, bench/data), `--trajectories T` (default 4),
+ * `--unit-steps U` (default 2²² ≈ 0.3 s of a thread on the 85-mer), `--quick` (the smoke test's
+ * mode: the 2D 20-mer, one seed, one thread, cooperation on, 20 s), `--no-build`, `--keep`.
+ * Runs are interleaved (seed-major), so a change of the machine's load hits every configuration.
+ * @module
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { ApiClient, type JobView } from "../coordinator/api-client.js";
+import type { LatticeName } from "../sim/lattice.js";
+import { buildDist, CoordinatorProcess, ROOT } from "./lib/coordinator-process.js";
+import { argValue, note, report } from "./lib/report.js";
+import { simulateJob } from "./lib/simulated-network.js";
+
+interface Instance {
+  id: string;
+  lattice: LatticeName;
+  sequence: string;
+  bestEnergy: number;
+}
+
+/** One run's outcome. */
+interface Run {
+  threads: number;
+  cooperate: boolean;
+  seed: number;
+  reached: boolean;
+  /** Seconds to E* (or the budget); unit-times when simulated. */
+  time: number;
+  steps: number;
+  units: number;
+  bestEnergy: number | null;
+}
+
+const quick = process.argv.includes("--quick");
+/** Simulated workers (a list of W) instead of real processes: bench/lib/simulated-network.ts. */
+const simulate = argValue("simulate", "");
+const keep = process.argv.includes("--keep");
+const instanceId = argValue("instance", quick ? "2D-20" : "2D-85");
+const threadsList = (simulate || argValue("threads", quick ? "1" : "1,2")).split(",").map(Number);
+/** Simulated runs stop after this many steps verified in all (the CPU they may take). */
+const maxSteps = Number(argValue("max-steps", "400000000"));
+const cooperation = argValue("cooperate", quick ? "on" : "on,off")
+  .split(",")
+  .map((v) => v === "on");
+const seeds = Number(argValue("seeds", quick ? "1" : "3"));
+const budgetSeconds = Number(argValue("seconds", quick ? "20" : "45"));
+const trajectories = Number(argValue("trajectories", "4"));
+const unitSteps = Number(argValue("unit-steps", quick ? String(2 ** 18) : String(2 ** 22)));
+const API_KEY = "fn_bench_network";
+const timeUnit = simulate === "" ? "s" : "unit-times";
+const POLL_MS = 100;
+
+const instances: Instance[] = [
+  "hp-benchmarks.json",
+  "extra-instances.json",
+  "hp-long.json",
+].flatMap((f) => JSON.parse(readFileSync(join(ROOT, "bench", "data", f), "utf8")) as Instance[]);
+const instance = instances.find((i) => i.id === instanceId);
+if (instance === undefined)
+  throw new Error(`--instance ${instanceId}: not in bench/data (${instances.map((i) => i.id)})`);
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length === 0 ? Number.NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/** Starts `foldnet worker` with W threads, its identity and spool in `dir`. */
+function startWorker(wsUrl: string, dir: string, threads: number): ChildProcess {
+  const child = spawn(
+    process.execPath,
+    [
+      join(ROOT, "bin", "foldnet"),
+      "worker",
+      "--coordinator",
+      wsUrl,
+      "--threads",
+      String(threads),
+      "--identity",
+      join(dir, "identity.json"),
+      "--spool",
+      join(dir, "spool"),
+    ],
+    { cwd: ROOT, stdio: "ignore" },
+  );
+  process.once("exit", () => child.kill("SIGKILL"));
+  return child;
+}
+
+/** Polls `probe` until it returns a value or `ms` pass (then undefined). */
+async function until<T>(ms: number, probe: () => Promise<T | undefined>): Promise<T | undefined> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    await sleep(POLL_MS);
+  }
+  return undefined;
+}
+
+/** One job with `workers` simulated workers; its time in unit-times. */
+function simulatedRun(workers: number, cooperate: boolean, seed: number): Run {
+  const maxTime = Math.ceil(maxSteps / unitSteps / workers);
+  const out = simulateJob({
+    sequence: instance!.sequence,
+    lattice: instance!.lattice,
+    eStar: instance!.bestEnergy,
+    trajectories,
+    unitSteps,
+    cooperate,
+    workers,
+    maxTime,
+    jobId: `jbench${seed}`,
+  });
+  const units = out.steps / unitSteps;
+  return { threads: workers, cooperate, seed, ...out, units };
+}
+
+/** One job through a fresh coordinator and one worker of `threads` threads. */
+async function run(threads: number, cooperate: boolean, seed: number): Promise<Run> {
+  const dir = mkdtempSync(join(tmpdir(), "foldnet-bench-network-"));
+  const coordinator = new CoordinatorProcess({
+    workDir: dir,
+    name: "coordinator",
+    args: ["--db", join(dir, "c.db"), "--api-key", API_KEY],
+  });
+  let worker: ChildProcess | undefined;
+  try {
+    const { url, wsUrl } = await coordinator.start();
+    const client = new ApiClient(url, API_KEY);
+    worker = startWorker(wsUrl, join(dir, "worker"), threads);
+    const connected = await until(30_000, async () => {
+      const { workers } = await client.call<{ workers: { connected: boolean }[] }>(
+        "GET",
+        "/api/workers",
+      );
+      return workers.some((w) => w.connected) ? true : undefined;
+    });
+    if (connected === undefined) throw new Error("the worker did not connect within 30 s");
+    const submitted = await client.submit({
+      sequence: instance!.sequence,
+      lattice: instance!.lattice,
+      steps: 1e12,
+      trajectories,
+      unitSteps,
+      targetEnergy: instance!.bestEnergy,
+      cooperate,
+    });
+    const done = await until(budgetSeconds * 1000, async () => {
+      const job = await client.job(submitted.id);
+      return job.status === "done" ? job : undefined;
+    });
+    const job: JobView = done ?? (await client.job(submitted.id));
+    const reached = done !== undefined && job.bestEnergy !== null;
+    return {
+      threads,
+      cooperate,
+      seed,
+      reached: reached && job.bestEnergy! <= instance!.bestEnergy,
+      time: reached ? (job.finishedAt! - job.createdAt) / 1000 : budgetSeconds,
+      steps: job.stepsDone,
+      units: job.unitsVerified,
+      bestEnergy: job.bestEnergy,
+    };
+  } finally {
+    worker?.kill("SIGTERM");
+    await coordinator.stop();
+    if (!keep) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (simulate === "") buildDist();
+const loadBefore = loadavg();
+const runs: Run[] = [];
+const started = Date.now();
+for (let seed = 1; seed <= seeds; seed++) {
+  for (const cooperate of cooperation) {
+    for (const threads of threadsList) {
+      const r =
+        simulate === ""
+          ? await run(threads, cooperate, seed)
+          : simulatedRun(threads, cooperate, seed);
+      runs.push(r);
+      note(
+        `${instance.id} threads=${threads} cooperate=${cooperate} run ${seed}: ` +
+          `${r.reached ? `E* in ${r.time.toFixed(1)} ${timeUnit}` : `best ${r.bestEnergy} in ${r.time} ${timeUnit}`}, ` +
+          `${(r.steps / 1e6).toFixed(0)} M steps, ${r.units} units`,
+      );
+    }
+  }
+}
+const loadAfter = loadavg();
+
+const configs = cooperation.flatMap((cooperate) =>
+  threadsList.map((threads) => {
+    const of = runs.filter((r) => r.threads === threads && r.cooperate === cooperate);
+    return {
+      threads,
+      cooperate,
+      runs: of.length,
+      reached: of.filter((r) => r.reached).length,
+      medianTime: median(of.map((r) => r.time)),
+      medianSteps: median(of.map((r) => r.steps)),
+      bestEnergies: of.map((r) => r.bestEnergy),
+    };
+  }),
+);
+const speedups = Object.fromEntries(
+  cooperation.flatMap((cooperate) => {
+    const one = configs.find((c) => c.cooperate === cooperate && c.threads === threadsList[0]);
+    return configs
+      .filter((c) => c.cooperate === cooperate && c !== one)
+      .map((c) => [
+        `cooperate=${cooperate} ${threadsList[0]}→${c.threads} threads`,
+        one!.medianTime / c.medianTime,
+      ]);
+  }),
+);
+report(
+  `bench:network — ${instance.id} (n = ${instance.sequence.length}, E* = ${instance.bestEnergy}), ` +
+    `${trajectories} trajectories, units of ${unitSteps} steps, ${seeds} runs each, ` +
+    `${simulate === "" ? `${budgetSeconds} s budget` : `${timeUnit}, ${maxSteps} steps at most`}; load ${loadBefore[0]!.toFixed(2)} → ${loadAfter[0]!.toFixed(2)}`,
+  configs.map((c) => ({
+    threads: c.threads,
+    cooperate: String(c.cooperate),
+    "reached E*": `${c.reached}/${c.runs}`,
+    [`median ${timeUnit}`]: Number(c.medianTime.toFixed(2)),
+    "median M steps": Number((c.medianSteps / 1e6).toFixed(1)),
+    "best energies": c.bestEnergies.join(" "),
+  })),
+  {
+    instance: instance.id,
+    length: instance.sequence.length,
+    eStar: instance.bestEnergy,
+    trajectories,
+    unitSteps,
+    seeds,
+    budgetSeconds,
+    mode: simulate === "" ? "processes" : "simulated",
+    timeUnit,
+    loadAverage: { before: loadBefore[0], after: loadAfter[0] },
+    wallSeconds: (Date.now() - started) / 1000,
+    configs,
+    speedups,
+    runs,
+  },
+);
+if (!quick) note(`speedups (median time): ${JSON.stringify(speedups)}`);
