@@ -11,6 +11,11 @@
  * work it took: with free cores W threads need W× fewer seconds for the same steps), best
  * energies. Speedups are the median time of 1 thread over W threads, cooperation on and off.
  *
+ * `--simulate 1,2,4,8` runs simulated workers instead (bench/lib/simulated-network.ts: the real
+ * scheduler, store and engine on a virtual clock, unequal worker speeds), for as many workers
+ * as wanted whatever the cores and the load; times are then in unit-times, and a run stops at
+ * E* or after about `--max-steps` (default 4·10⁸) verified steps.
+ *
  * Options: `--instance ID` (default 2D-85, bench/data), `--trajectories T` (default 4),
  * `--unit-steps U` (default 2²² ≈ 0.3 s of a thread on the 85-mer), `--quick` (the smoke test's
  * mode: the 2D 20-mer, one seed, one thread, cooperation on, 20 s), `--no-build`, `--keep`.
@@ -18,21 +23,15 @@
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { ApiClient, type JobView } from "../coordinator/api-client.js";
-import type { LatticeName } from "../sim/lattice.js";
+import { workerArgs } from "../testkit/worker-args.js";
 import { buildDist, CoordinatorProcess, ROOT } from "./lib/coordinator-process.js";
+import { type Instance, loadInstances } from "./lib/instances.js";
 import { argValue, note, report } from "./lib/report.js";
 import { simulateJob } from "./lib/simulated-network.js";
-
-interface Instance {
-  id: string;
-  lattice: LatticeName;
-  sequence: string;
-  bestEnergy: number;
-}
 
 /** One run's outcome. */
 interface Run {
@@ -70,7 +69,7 @@ const instances: Instance[] = [
   "hp-benchmarks.json",
   "extra-instances.json",
   "hp-long.json",
-].flatMap((f) => JSON.parse(readFileSync(join(ROOT, "bench", "data", f), "utf8")) as Instance[]);
+].flatMap(loadInstances);
 const instance = instances.find((i) => i.id === instanceId);
 if (instance === undefined)
   throw new Error(`--instance ${instanceId}: not in bench/data (${instances.map((i) => i.id)})`);
@@ -86,21 +85,12 @@ const median = (xs: number[]) => {
 function startWorker(wsUrl: string, dir: string, threads: number): ChildProcess {
   const child = spawn(
     process.execPath,
-    [
-      join(ROOT, "bin", "foldnet"),
-      "worker",
-      "--coordinator",
-      wsUrl,
-      "--threads",
-      String(threads),
-      "--identity",
-      join(dir, "identity.json"),
-      "--spool",
-      join(dir, "spool"),
-    ],
+    [join(ROOT, "bin", "foldnet"), ...workerArgs(wsUrl, dir, threads)],
     { cwd: ROOT, stdio: "ignore" },
   );
-  process.once("exit", () => child.kill("SIGKILL"));
+  const killer = () => child.kill("SIGKILL");
+  process.once("exit", killer);
+  child.once("exit", () => process.off("exit", killer));
   return child;
 }
 

@@ -1,8 +1,10 @@
 /**
  * A job run by W simulated workers on a virtual clock, for `bench:network --simulate`: the
  * coordinator's real scheduler and store (SQLite in memory: leasing, acceptance, cooperation)
- * and the real engine (each unit computed in full), but no processes, sockets or checks, and
- * every worker equally fast: a unit takes one unit of virtual time. So the time to E* is
+ * and the real engine (each unit computed in full), but no processes, sockets or checks. A unit
+ * takes one unit of virtual time at full speed; each of its runs is slowed by a deterministic
+ * 0–45 % (`slowdown`: volunteers are never equally fast, and with equal units every W would
+ * accept units in the same order and make the same cooperation choices). So the time to E* is
  * counted in unit-times, whatever the machine's load, for as many workers as wanted: what W
  * volunteers with a core each would see, minus the network's latencies.
  * @module
@@ -40,6 +42,9 @@ export interface SimulatedOutcome {
   readonly bestEnergy: number | null;
 }
 
+/** How much slower than full speed worker w runs its k-th unit: 0, 0.05, …, 0.45. */
+export const slowdown = (worker: number, k: number): number => ((k * 7 + worker * 13) % 10) / 20;
+
 /** Runs `o` to E* or `maxTime`. */
 export function simulateJob(o: SimulatedJob): SimulatedOutcome {
   let now = 0;
@@ -58,12 +63,13 @@ export function simulateJob(o: SimulatedJob): SimulatedOutcome {
   const keys = Array.from({ length: o.workers }, (_, w) => w.toString(16).padStart(64, "0"));
   /** Units in flight, by worker, and when each ends. */
   const busy = new Map<number, { lease: Lease; ends: number }>();
+  const done = keys.map(() => 0);
   try {
     for (;;) {
       for (let w = 0; w < o.workers; w++) {
         if (busy.has(w)) continue;
         const [lease] = scheduler.lease(keys[w]!, 1);
-        if (lease !== undefined) busy.set(w, { lease, ends: now + 1 });
+        if (lease !== undefined) busy.set(w, { lease, ends: now + 1 + slowdown(w, done[w]!++) });
       }
       // the next unit to end (the lowest worker index first among equal times)
       const next = [...busy.entries()].sort((a, b) => a[1].ends - b[1].ends || a[0] - b[0])[0];

@@ -59,8 +59,10 @@ describe("a Miyazawa-Jernigan job through a real coordinator and worker", () => 
     expect(result.code, result.stderr).toBe(0);
     expect(readFileSync(pdb, "utf8")).toContain("FOLDNET MJ MODEL, FCC3D LATTICE");
 
-    const units = await fetch(`${coordinator.url}/api/jobs/${job.id}/units`).then((r) => r.json());
-    const sources = (units.units as { id: string; source: string | null }[]).map((u) => u.source);
+    const { units } = (await fetch(`${coordinator.url}/api/jobs/${job.id}/units`).then((r) =>
+      r.json(),
+    )) as { units: { source: string | null }[] };
+    const sources = units.map((u) => u.source);
     expect(sources.filter((s) => s === null)).toHaveLength(3); // generation 0 only
 
     // every unit's ledger entry carries the model, and `ledger verify` recomputes its MJ energy
