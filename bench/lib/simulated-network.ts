@@ -49,7 +49,10 @@ export const slowdown = (worker: number, k: number): number => ((k * 7 + worker 
 export function simulateJob(o: SimulatedJob): SimulatedOutcome {
   let now = 0;
   const store = new SqliteStore(":memory:");
-  const scheduler = new Scheduler(DEFAULT_SCHEDULER_OPTIONS, { store, now: () => now * 1000 });
+  const scheduler = new Scheduler(DEFAULT_SCHEDULER_OPTIONS, {
+    store,
+    now: () => Math.round(now * 1000),
+  });
   const spec = parseJobSpec({
     sequence: o.sequence,
     lattice: o.lattice,
@@ -89,7 +92,7 @@ export function simulateJob(o: SimulatedJob): SimulatedOutcome {
         finalStateHash: new Uint8Array(32),
         merkleRoot: new Uint8Array(32),
         segments: [0],
-        at: now * 1000,
+        at: Math.round(now * 1000),
       };
       scheduler.accept(result, (ctx) => creditFor(ctx, result));
       if (store.getJob(id)!.status === "done") break;
