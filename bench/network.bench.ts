@@ -34,7 +34,7 @@ import { workerArgs } from "../testkit/worker-args.js";
 import { buildDist, CoordinatorProcess, ROOT } from "./lib/coordinator-process.js";
 import { type Instance, loadInstances } from "./lib/instances.js";
 import { argValue, note, report } from "./lib/report.js";
-import { simulateJob } from "./lib/simulated-network.js";
+import { copiesOf, simulateJob } from "./lib/simulated-network.js";
 
 /** One run's outcome. */
 interface Run {
@@ -46,6 +46,8 @@ interface Run {
   time: number;
   steps: number;
   units: number;
+  /** Units started from another trajectory's verified state (cooperation at work). */
+  copies: number;
   bestEnergy: number | null;
 }
 
@@ -170,6 +172,14 @@ async function run(threads: number, cooperate: boolean, seed: number): Promise<R
       time: reached ? (job.finishedAt! - job.createdAt) / 1000 : budgetSeconds,
       steps: job.stepsDone,
       units: job.unitsVerified,
+      copies: copiesOf(
+        (
+          await client.call<{ units: { trajectory: number; source: string | null }[] }>(
+            "GET",
+            `/api/jobs/${submitted.id}/units`,
+          )
+        ).units,
+      ),
       bestEnergy: job.bestEnergy,
     };
   } finally {
@@ -194,7 +204,7 @@ for (let seed = 1; seed <= seeds; seed++) {
       note(
         `${instance.id} threads=${threads} cooperate=${cooperate} run ${seed}: ` +
           `${r.reached ? `E* in ${r.time.toFixed(1)} ${timeUnit}` : `best ${r.bestEnergy} in ${r.time} ${timeUnit}`}, ` +
-          `${(r.steps / 1e6).toFixed(0)} M steps, ${r.units} units`,
+          `${(r.steps / 1e6).toFixed(0)} M steps, ${r.units} units (${r.copies} copied a state)`,
       );
     }
   }
@@ -211,6 +221,7 @@ const configs = cooperation.flatMap((cooperate) =>
       reached: of.filter((r) => r.reached).length,
       medianTime: median(of.map((r) => r.time)),
       medianSteps: median(of.map((r) => r.steps)),
+      copies: of.map((r) => r.copies),
       /** Verified steps per second (per unit-time when simulated): the network's throughput. */
       medianRate: median(of.map((r) => r.steps / r.time)),
       bestEnergies: of.map((r) => r.bestEnergy),

@@ -40,7 +40,13 @@ export interface SimulatedOutcome {
   readonly time: number;
   readonly steps: number;
   readonly bestEnergy: number | null;
+  /** Units that started from another trajectory's state. */
+  readonly copies: number;
 }
+
+/** Units of a job that start from another trajectory's state (their `source` is not theirs). */
+export const copiesOf = (units: readonly { trajectory: number; source: string | null }[]) =>
+  units.filter((u) => u.source !== null && !u.source.includes(`.t${u.trajectory}.`)).length;
 
 /** How much slower than full speed worker w runs its k-th unit: 0, 0.05, …, 0.45. */
 export const slowdown = (worker: number, k: number): number => ((k * 7 + worker * 13) % 10) / 20;
@@ -104,6 +110,7 @@ export function simulateJob(o: SimulatedJob): SimulatedOutcome {
       time: reached ? now : o.maxTime,
       steps: job.stepsDone,
       bestEnergy: job.bestEnergy,
+      copies: copiesOf(store.listUnits(id)),
     };
   } finally {
     store.close();
