@@ -21,7 +21,8 @@
  *
  * Options: `--instance ID` (default 2D-85, bench/data), `--trajectories T` (default 4),
  * `--unit-steps U` (default 2²² ≈ 0.3 s of a thread on the 85-mer), `--quick` (the smoke test's
- * mode: the 2D 20-mer, one seed, one thread, cooperation on, 20 s), `--no-build`, `--keep`.
+ * mode: the 2D 20-mer, one seed, one thread, cooperation on, 20 s), `--first-seed S`,
+ * `--no-build`, `--keep`.
  * Runs are interleaved (seed-major), so a change of the machine's load hits every configuration.
  * @module
  */
@@ -63,6 +64,8 @@ const cooperation = argValue("cooperate", quick ? "on" : "on,off")
   .split(",")
   .map((v) => v === "on");
 const seeds = Number(argValue("seeds", quick ? "1" : "3"));
+/** Runs seeds firstSeed…firstSeed + seeds − 1 (simulated job ids `jbench<seed>`). */
+const firstSeed = Number(argValue("first-seed", "1"));
 const budgetSeconds = Number(argValue("seconds", quick ? "20" : "30"));
 const trajectories = Number(argValue("trajectories", "4"));
 const unitSteps = Number(argValue("unit-steps", quick ? String(2 ** 18) : String(2 ** 22)));
@@ -193,7 +196,7 @@ if (simulate === "") buildDist();
 const loadBefore = loadavg();
 const runs: Run[] = [];
 const started = Date.now();
-for (let seed = 1; seed <= seeds; seed++) {
+for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
   for (const cooperate of cooperation) {
     for (const threads of threadsList) {
       const r =
