@@ -1,6 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { auditStarts, reseeded, stateScore } from "../../../coordinator/cooperation.js";
+import {
+  auditStarts,
+  COOPERATION_MARGIN_CONTACTS,
+  reseeded,
+  stateScore,
+} from "../../../coordinator/cooperation.js";
 import { parseJobSpec } from "../../../coordinator/job-spec.js";
 import { creditFor } from "../../../coordinator/ledger-credit.js";
 import { DEFAULT_SCHEDULER_OPTIONS, Scheduler } from "../../../coordinator/scheduler.js";
@@ -85,12 +90,12 @@ describe("cooperation between a job's trajectories", () => {
           expect(start).toEqual(verified);
           if (own) expect(unit.startState).toEqual(source.finalState);
           else {
-            // a clone beats its own trajectory's last state by the margin (2 HP contacts)
+            // a clone beats its own trajectory's last state by the margin (in HP contacts)
             const planner = states.find(
               (s) => s.trajectory === unit.trajectory && s.generation === unit.generation - 1,
             )!;
             expect(stateScore(source.finalState)).toBeLessThanOrEqual(
-              stateScore(planner.finalState) - 2,
+              stateScore(planner.finalState) - COOPERATION_MARGIN_CONTACTS,
             );
             expect(source.seq!).toBeLessThan(planner.seq!);
           }
