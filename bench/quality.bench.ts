@@ -13,18 +13,10 @@
  * - `--interval N` overrides the attempts per replica between exchange sweeps.
  * @module
  */
-import { readFileSync } from "node:fs";
-import type { LatticeName } from "../sim/lattice.js";
 import { DEFAULT_T_MAX_MILLI, DEFAULT_T_MIN_MILLI, geometricLadder } from "../sim/params.js";
 import { createSearch } from "../sim/search.js";
+import { type Instance, loadInstances } from "./lib/instances.js";
 import { argValue, note, report } from "./lib/report.js";
-
-interface Instance {
-  id: string;
-  lattice: LatticeName;
-  sequence: string;
-  bestEnergy: number;
-}
 
 /** One run: the best energy, and when E* was first reached (if it was). */
 interface Run {
@@ -32,8 +24,6 @@ interface Run {
   reached: { steps: number; seconds: number } | undefined;
 }
 
-const load = (file: string): Instance[] =>
-  JSON.parse(readFileSync(new URL(`./data/${file}`, import.meta.url), "utf8"));
 const budget = Number(argValue("seconds", "60"));
 const stepBudget = Number(argValue("steps", String(Number.MAX_SAFE_INTEGER)));
 const seeds = Number(argValue("seeds", "5"));
@@ -57,7 +47,7 @@ const files = {
 }[set];
 if (files === undefined) throw new Error(`--set must be standard, long or all, got ${set}`);
 const instances = files
-  .flatMap(load)
+  .flatMap(loadInstances)
   .filter((inst) => only === "" || only.split(",").includes(inst.id));
 /** Steps between two clock reads: the time to E* is known to within one chunk. */
 const CHUNK = 100_000;

@@ -53,6 +53,8 @@ async function seed(store: BenchStore, units: number): Promise<void> {
       name: id,
       sequence: "HPHPPHHPHH",
       lattice: "square2d",
+      model: "hp",
+      cooperate: false,
       steps: UNITS_PER_JOB * 1024,
       trajectories: UNITS_PER_JOB,
       generations: 1,
@@ -77,6 +79,7 @@ async function seed(store: BenchStore, units: number): Promise<void> {
       startState: STATE,
       steps: 1024,
       status: "queued" as const,
+      source: null,
     }));
     await store.createJob({ job, units: list });
   }

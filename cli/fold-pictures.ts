@@ -27,7 +27,10 @@ export async function topFolds(
     mkdirSync(svgDir, { recursive: true });
     answer.folds.forEach((f, i) => {
       const title = `${job.name || job.id} #${i + 1} — E = ${f.energy}`;
-      const svg = renderSvg(job.sequence, f.fold, job.lattice as LatticeName, { title });
+      const svg = renderSvg(job.sequence, f.fold, job.lattice as LatticeName, {
+        title,
+        model: job.model,
+      });
       writeFileSync(join(svgDir, `${job.id}-${i + 1}.svg`), svg);
     });
   }

@@ -9,9 +9,9 @@ import { readFileSync } from "node:fs";
 import { parseFasta } from "../sim/hydrophobicity.js";
 import { UsageError } from "./command.js";
 
-/** The sequence fields of a job request for `--seq`. */
-export const sequenceFields = (seq: string): Record<string, string> =>
-  /^[HP]+$/i.test(seq) ? { sequence: seq } : { aminoAcids: seq };
+/** The sequence fields of a job request for `--seq` (under `mj` always the sequence itself). */
+export const sequenceFields = (seq: string, model = "hp"): Record<string, string> =>
+  model !== "hp" || /^[HP]+$/i.test(seq) ? { sequence: seq } : { aminoAcids: seq };
 
 /**
  * The records of a FASTA file as sequence fields and names.

@@ -5,6 +5,7 @@
  */
 import { FoldnetError } from "../common/errors.js";
 import type { LatticeName } from "../sim/lattice.js";
+import type { ModelName } from "../sim/model.js";
 
 /** The JSON view of a job (coordinator/http-api.ts jobView). */
 export interface JobView {
@@ -12,6 +13,9 @@ export interface JobView {
   name: string;
   sequence: string;
   lattice: LatticeName;
+  model: ModelName;
+  /** Whether its trajectories restart from each other's stronger states. */
+  cooperate: boolean;
   status: "running" | "done" | "cancelled";
   steps: number;
   stepsPlanned: number;

@@ -2,6 +2,7 @@
  * Typed errors of the coordinator: the HTTP job API (`API_ERROR_…`) and the checks of
  * submitted results (`RESULT_ERROR_…`). A result error carries the action the coordinator
  * takes: `REJECT` (the sender is at fault: strike it) or `IGNORE` (stale or duplicate).
+ * An audit of a job's start states raises `COOPERATION_ERROR_…`.
  * @module
  */
 import { ErrorAction, FoldnetError } from "../common/errors.js";
@@ -62,3 +63,9 @@ export class ResultError extends FoldnetError<{ code: ResultErrorCode; action: E
 
 /** A coordinator whose key is not the one that signed the network's chain (it would fork it). */
 export class NetworkKeyError extends FoldnetError<{ code: "COORDINATOR_ERROR_WRONG_KEY" }> {}
+
+/** A unit whose recorded start does not follow from the job's stored states (cooperation.ts). */
+export class CooperationError extends FoldnetError<{
+  code: "COOPERATION_ERROR_SOURCE" | "COOPERATION_ERROR_START";
+  unitId: string;
+}> {}

@@ -64,6 +64,8 @@ export function jobView(job: JobRecord): Record<string, unknown> {
     name: job.name,
     sequence: job.sequence,
     lattice: job.lattice,
+    model: job.model,
+    cooperate: job.cooperate,
     status: job.status,
     steps: job.steps,
     stepsPlanned: planned,
@@ -248,11 +250,11 @@ export class JobApi {
     }
     if (job.bestFold === null) throw notFound(`a fold of job ${job.id} (no unit verified yet)`);
     const title = `${job.name || job.id} — E = ${job.bestEnergy}`;
-    const { sequence, bestFold, lattice } = job;
+    const { sequence, bestFold, lattice, model } = job;
     if (action === "result.svg") {
-      send(res, 200, renderSvg(sequence, bestFold, lattice, { title }), "image/svg+xml");
+      send(res, 200, renderSvg(sequence, bestFold, lattice, { title, model }), "image/svg+xml");
     } else if (action === "result.pdb") {
-      send(res, 200, renderPdb(sequence, bestFold, lattice, { title }), "chemical/x-pdb");
+      send(res, 200, renderPdb(sequence, bestFold, lattice, { title, model }), "chemical/x-pdb");
     } else {
       throw notFound(`/api/jobs/${job.id}/${action}`);
     }

@@ -12,6 +12,7 @@ import { MAX_SEGMENTS_PER_UNIT } from "../protocol/limits.js";
 import { SimError } from "../sim/errors.js";
 import { HP_SCALE, toHP } from "../sim/hydrophobicity.js";
 import { DEFAULT_LATTICE, type LatticeName, parseLattice } from "../sim/lattice.js";
+import { type ModelName, modelSpec, parseModel } from "../sim/model.js";
 import { MAX_REPLICAS } from "../sim/params.js";
 import { parseSequence } from "../sim/sequence.js";
 import { ApiError } from "./errors.js";
@@ -33,6 +34,12 @@ export const MAX_JOB_STEPS = 1e12;
 export const MAX_UNIT_STEPS = 2 ** 34;
 /** Most independent trajectories of one job. */
 export const MAX_TRAJECTORIES = 256;
+/**
+ * Lowest `targetEnergy` of a job of `model`: −100,000 in HP, scaled by the model's strongest
+ * contact (MJ: 737 → −73,700,000, past any fold of 256 residues: at most 10 contacts each).
+ */
+export const minTargetEnergy = (model: ModelName): number =>
+  -100_000 * Math.max(...modelSpec(model).strengths);
 /** Highest job priority (a job's weight inside its account's fair share). */
 export const MAX_PRIORITY = 100;
 /** C0 and C1 controls, DEL, and the Unicode line and paragraph separators. */
@@ -63,12 +70,19 @@ export interface JobSpec {
   readonly name: string;
   readonly sequence: string;
   readonly lattice: LatticeName;
+  /** The energy model (`hp` unless asked); an `mj` sequence is amino acids. */
+  readonly model: ModelName;
   /** The step budget asked for; the job runs trajectories × generations × unitSteps ≥ this. */
   readonly steps: number;
   readonly trajectories: number;
   readonly unitSteps: number;
   readonly replicas: number | undefined;
   readonly targetEnergy: number | undefined;
+  /**
+   * Whether a trajectory's next unit may start from a stronger verified state of another
+   * (coordinator/cooperation.ts); default: on with 2 or more trajectories.
+   */
+  readonly cooperate: boolean;
   /** Results and pictures only for the owner and admins (the HTTP API's `private`). */
   readonly private?: boolean;
   /** The amino acids the sequence was mapped from, and the scale (sim/hydrophobicity.ts). */
@@ -107,11 +121,22 @@ export function parseJobSpec(body: unknown): JobSpec {
   const b = body as Record<string, unknown>;
   let sequence: string;
   let lattice: LatticeName;
+  let model: ModelName;
   let input: JobInput | undefined;
   try {
+    model = parseModel(b.model ?? "hp");
     if (b.aminoAcids !== undefined && b.sequence !== undefined)
       throw badField("aminoAcids", "give sequence (H/P) or aminoAcids, not both");
-    if (b.aminoAcids !== undefined) {
+    if (model !== "hp") {
+      // the model's own alphabet: amino acids are the sequence, not mapped to H/P
+      const field = b.aminoAcids === undefined ? "sequence" : "aminoAcids";
+      const value = b[field];
+      sequence = parseSequence(
+        typeof value === "string" ? value.toUpperCase() : value,
+        field,
+        model,
+      );
+    } else if (b.aminoAcids !== undefined) {
       if (typeof b.aminoAcids !== "string")
         throw badField("aminoAcids", "aminoAcids must be a string of one-letter codes");
       sequence = toHP(b.aminoAcids);
@@ -151,7 +176,9 @@ export function parseJobSpec(body: unknown): JobSpec {
   const replicas =
     b.replicas === undefined ? undefined : integerField(b, "replicas", 1, MAX_REPLICAS);
   const targetEnergy =
-    b.targetEnergy === undefined ? undefined : integerField(b, "targetEnergy", -100_000, 0);
+    b.targetEnergy === undefined
+      ? undefined
+      : integerField(b, "targetEnergy", minTargetEnergy(model), 0);
   const name = b.name ?? "";
   if (typeof name !== "string" || name.length > MAX_NAME_LENGTH) {
     throw badField("name", `name must be a string of at most ${MAX_NAME_LENGTH} characters`);
@@ -166,15 +193,20 @@ export function parseJobSpec(body: unknown): JobSpec {
     throw badField("notify", "notify must be an http or https URL of at most 2048 characters");
   const isPrivate = b.private ?? false;
   if (typeof isPrivate !== "boolean") throw badField("private", "private must be true or false");
+  const cooperate = b.cooperate ?? trajectories >= 2;
+  if (typeof cooperate !== "boolean")
+    throw badField("cooperate", "cooperate must be true or false");
   return {
     name,
     sequence,
     lattice,
+    model,
     steps,
     trajectories,
     unitSteps,
     replicas,
     targetEnergy,
+    cooperate,
     private: isPrivate,
     priority,
     ...(input === undefined ? {} : { input }),
@@ -209,8 +241,12 @@ export function generationsFor(
   return Math.max(1, Math.ceil(spec.steps / (spec.trajectories * spec.unitSteps)));
 }
 
-/** The PRNG seed of trajectory t of a job: the first 8 bytes of a domain-separated hash. */
-export function trajectorySeed(jobId: string, trajectory: number): bigint {
-  const digest = sha256(utf8ToBytes(`foldnet/v1/trajectory-seed\u0000${jobId}\u0000${trajectory}`));
+/** A PRNG seed: the first 8 bytes (little-endian) of sha256 of `domain` and `parts`, 0-separated. */
+export function hashSeed(domain: string, ...parts: readonly (string | number)[]): bigint {
+  const digest = sha256(utf8ToBytes([domain, ...parts].join("\u0000")));
   return new DataView(digest.buffer, digest.byteOffset, 8).getBigUint64(0, true);
 }
+
+/** The PRNG seed of trajectory t of a job: the first 8 bytes of a domain-separated hash. */
+export const trajectorySeed = (jobId: string, trajectory: number): bigint =>
+  hashSeed("foldnet/v1/trajectory-seed", jobId, trajectory);

@@ -30,6 +30,7 @@ export function creditFor(ctx: AcceptanceContext, result: AcceptedResult): Ledge
     worker: hexToBytes(result.workerKey),
     sequence: job.sequence,
     lattice: job.lattice,
+    ...(job.model === "hp" ? {} : { model: job.model }),
     steps: result.steps,
     bestEnergy: result.bestEnergy,
     fold: result.bestFold,

@@ -97,7 +97,10 @@ export async function foldPicture(
   const entry = bytes === undefined ? undefined : decodeEntry(bytes);
   if (entry?.kind !== "work") return undefined;
   const title = `unit ${entry.unitId} — E = ${entry.bestEnergy}`;
-  return renderSvg(entry.sequence, entry.fold, entry.lattice, { title });
+  return renderSvg(entry.sequence, entry.fold, entry.lattice, {
+    title,
+    model: entry.model ?? "hp",
+  });
 }
 
 /** What a search term names: a block, a key, or nothing. */

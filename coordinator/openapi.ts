@@ -27,6 +27,8 @@ const job = obj(
     name: str,
     sequence: str,
     lattice: str,
+    model: { type: "string", enum: ["hp", "mj"] },
+    cooperate: bool,
     status: { type: "string", enum: ["running", "done", "cancelled"] },
     steps: int,
     stepsPlanned: int,
@@ -55,6 +57,8 @@ const jobRequest = obj(["steps"], {
   sequence: str,
   aminoAcids: str,
   lattice: str,
+  model: { type: "string", enum: ["hp", "mj"] },
+  cooperate: bool,
   steps: int,
   trajectories: int,
   unitSteps: int,
@@ -159,7 +163,7 @@ export const OPENAPI = {
     "/api/jobs/{id}/units": {
       get: op("a page of a job's units", {
         200: obj(["units", "offset", "next"], {
-          units: arr(obj(["id", "status", "result"])),
+          units: arr(obj(["id", "status", "source", "result"], { source: nullable(str) })),
           offset: int,
           next: nullable(int),
         }),

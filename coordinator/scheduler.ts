@@ -9,9 +9,8 @@
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../common/log.js";
 import { resolveSearchParams } from "../sim/params.js";
-import { initialSnapshot } from "../sim/search.js";
-import { encodeState } from "../sim/state-codec.js";
-import { generationsFor, type JobSpec, segmentsForUnit, trajectorySeed } from "./job-spec.js";
+import { chooseStart, initialStart } from "./cooperation.js";
+import { generationsFor, type JobSpec, segmentsForUnit } from "./job-spec.js";
 import type { RevokeScope } from "./lease-holders.js";
 import {
   DEFAULT_LEASE_QUOTA_POLICY,
@@ -24,6 +23,7 @@ import type {
   AcceptanceContext,
   AcceptancePlan,
   AcceptedResult,
+  AcceptedState,
   AcceptOutcome,
   JobRecord,
   Lease,
@@ -104,26 +104,31 @@ export const unitId = (jobId: string, trajectory: number, generation: number) =>
 
 /**
  * What follows from accepting `result` for `unit`: the job ends when the result reaches the
- * target energy; otherwise the trajectory goes on from the result's final state until its
- * last generation. (The store ends the job when no unit is left open.)
+ * target energy; otherwise the trajectory goes on until its last generation, from the result's
+ * final state or, in a cooperating job, from a stronger one of `peers` (cooperation.ts).
+ * (The store ends the job when no unit is left open.)
  */
 export function planAcceptance(
   job: JobRecord,
   unit: UnitRecord,
   result: Pick<AcceptedResult, "bestEnergy" | "finalState">,
+  peers: readonly AcceptedState[] = [],
 ): GenerationPlan {
   if (job.targetEnergy !== null && result.bestEnergy <= job.targetEnergy)
     return { nextUnit: null, finishJob: true };
   if (unit.generation + 1 >= job.generations) return { nextUnit: null, finishJob: false };
+  const own = { ...unit, unitId: unit.id, finalState: result.finalState, seq: job.unitsDone };
+  const { source, startState } = chooseStart(job, own, peers);
   return {
     nextUnit: {
       id: unitId(job.id, unit.trajectory, unit.generation + 1),
       jobId: job.id,
       trajectory: unit.trajectory,
       generation: unit.generation + 1,
-      startState: result.finalState,
+      startState,
       steps: job.unitSteps,
       status: "queued",
+      source,
     },
     finishJob: false,
   };
@@ -164,20 +169,27 @@ export class Scheduler {
     this.timer = undefined;
   }
 
-  /** Creates a job and its generation-0 units, with what was asked with it. */
-  async submitJob(spec: JobSpec, asked: Omit<NewJob, "job" | "units"> = {}): Promise<JobRecord> {
-    const { job, units } = this.planJob(spec);
+  /**
+   * Creates a job and its generation-0 units, with what was asked with it. The id is random
+   * unless given (a benchmark replaying the same seeds).
+   */
+  async submitJob(
+    spec: JobSpec,
+    asked: Omit<NewJob, "job" | "units"> = {},
+    id?: string,
+  ): Promise<JobRecord> {
+    const { job, units } = this.planJob(spec, id);
     await this.deps.store.createJob({ job, units, ...asked });
     this.deps.onUnitsQueued?.();
     return job;
   }
 
   /** The record of a new job of `spec` and its generation-0 units (one per trajectory, each with its own seed). */
-  planJob(spec: JobSpec): Pick<NewJob, "job" | "units"> {
-    const id = `j${randomBytes(6).toString("hex")}`;
+  planJob(spec: JobSpec, id = `j${randomBytes(6).toString("hex")}`): Pick<NewJob, "job" | "units"> {
     const params = resolveSearchParams({
       sequence: spec.sequence,
       lattice: spec.lattice,
+      model: spec.model,
       ...(spec.replicas === undefined ? {} : { replicas: spec.replicas }),
     });
     const job: JobRecord = {
@@ -185,6 +197,8 @@ export class Scheduler {
       name: spec.name,
       sequence: spec.sequence,
       lattice: spec.lattice,
+      model: spec.model,
+      cooperate: spec.cooperate,
       steps: spec.steps,
       trajectories: spec.trajectories,
       generations: generationsFor(spec),
@@ -208,9 +222,10 @@ export class Scheduler {
         jobId: id,
         trajectory: t,
         generation: 0,
-        startState: encodeState(initialSnapshot(params, trajectorySeed(id, t))),
+        startState: initialStart(job, t),
         steps: spec.unitSteps,
         status: "queued",
+        source: null,
       });
     }
     return { job, units };
@@ -358,7 +373,7 @@ export class Scheduler {
     let lease: { jobId: string; unitId: string } | undefined;
     const outcome = await this.deps.store.acceptResult(result, (ctx) => {
       lease = { jobId: ctx.job.id, unitId: ctx.unit.id };
-      return { ...planAcceptance(ctx.job, ctx.unit, result), credit: credit(ctx) };
+      return { ...planAcceptance(ctx.job, ctx.unit, result, ctx.peers), credit: credit(ctx) };
     });
     stop?.();
     if (outcome.kind === "accepted" && lease !== undefined) {

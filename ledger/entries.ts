@@ -18,6 +18,7 @@ import {
   STATE_MAX_RESIDUES,
 } from "../protocol/limits.js";
 import { type LatticeName, latticeByWireCode, latticeSpec } from "../sim/lattice.js";
+import { MODEL_SPECS, type ModelName, modelSpec } from "../sim/model.js";
 import {
   decodeEscrowKind,
   ESCROW_TAGS,
@@ -42,6 +43,8 @@ export interface WorkEntry {
   readonly worker: Uint8Array;
   readonly sequence: string;
   readonly lattice: LatticeName;
+  /** The energy model; absent for HP (the byte of an HP entry is the lattice code alone). */
+  readonly model?: ModelName;
   readonly steps: number;
   readonly bestEnergy: number;
   readonly fold: string;
@@ -94,7 +97,10 @@ export function encodeEntry(entry: LedgerEntry): Uint8Array {
     .string(entry.unitId, "unitId")
     .bytes(entry.worker, "worker", PUBLIC_KEY_BYTES)
     .string(entry.sequence, "sequence")
-    .u8(latticeSpec(entry.lattice).wireCode, "lattice")
+    .u8(
+      latticeSpec(entry.lattice).wireCode | (modelSpec(entry.model ?? "hp").wireCode << 4),
+      "lattice",
+    )
     .u64(entry.steps, "steps")
     .i32(entry.bestEnergy, "bestEnergy")
     .string(entry.fold, "fold")
@@ -141,11 +147,14 @@ export function decodeEntry(bytes: Uint8Array): LedgerEntry {
   const unitId = r.string(MAX_ID_BYTES, "unitId");
   const worker = r.bytes(PUBLIC_KEY_BYTES, "worker");
   const sequence = r.string(STATE_MAX_RESIDUES, "sequence");
-  const lattice = latticeByWireCode(r.u8("lattice"))?.name;
-  if (lattice === undefined)
+  // low four bits: the lattice; high four: the model (0 = HP, so HP entries are as before)
+  const codes = r.u8("lattice");
+  const lattice = latticeByWireCode(codes & 0x0f)?.name;
+  const model = MODEL_SPECS[codes >> 4]?.name;
+  if (lattice === undefined || model === undefined)
     throw new ProtocolError(
       { code: "CANONICAL_ERROR_BAD_VALUE", field: "lattice" },
-      "unknown lattice code",
+      "unknown lattice or model code",
     );
   const entry: WorkEntry = {
     kind: "work",
@@ -154,6 +163,7 @@ export function decodeEntry(bytes: Uint8Array): LedgerEntry {
     worker,
     sequence,
     lattice,
+    ...(model === "hp" ? {} : { model }),
     steps: r.u64Number("steps"),
     bestEnergy: r.i32("bestEnergy"),
     fold: r.string(MAX_FOLD_BYTES, "fold"),

@@ -237,7 +237,7 @@ export function verifyChain(bytes: Uint8Array, pinnedProducer?: Uint8Array): Cha
       }
       let energy: number;
       try {
-        energy = foldEnergy(entry.sequence, entry.fold, entry.lattice);
+        energy = foldEnergy(entry.sequence, entry.fold, entry.lattice, "fold", entry.model);
       } catch (err) {
         throw fail("LEDGER_ERROR_BAD_FOLD", (err as Error).message, i);
       }

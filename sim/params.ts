@@ -44,13 +44,19 @@ export interface SearchOptions {
 export const DEFAULT_T_MIN_MILLI = 160;
 export const DEFAULT_T_MAX_MILLI = 1000;
 /**
- * Default ladder ends of each model (milli-units of its energy). MJ: the HP ladder scaled by
- * 300, about the mean MJ contact strength (3 RT = 300 units); not tuned (docs/sim.md).
+ * A typical contact of each model in its energy units: HP's one H–H contact, MJ's mean
+ * strength (3 RT = 300 units). Scales what is set in HP units to the model: the ladder, the
+ * coordinator's cooperation margin (coordinator/cooperation.ts).
  */
-const MODEL_LADDERS: Readonly<Record<ModelName, readonly [number, number]>> = {
-  hp: [DEFAULT_T_MIN_MILLI, DEFAULT_T_MAX_MILLI],
-  mj: [48_000, 300_000],
-};
+export const MODEL_ENERGY_UNIT: Readonly<Record<ModelName, number>> = { hp: 1, mj: 300 };
+/**
+ * Default ladder ends of each model (milli-units of its energy): the HP ladder scaled by the
+ * model's energy unit (MJ: 48,000…300,000); not tuned for MJ (docs/sim.md).
+ */
+const ladderEnds = (model: ModelName): [number, number] => [
+  DEFAULT_T_MIN_MILLI * MODEL_ENERGY_UNIT[model],
+  DEFAULT_T_MAX_MILLI * MODEL_ENERGY_UNIT[model],
+];
 export const DEFAULT_REPLICAS = 8;
 export const DEFAULT_EXCHANGE_INTERVAL = 500;
 
@@ -79,7 +85,7 @@ export function resolveSearchParams(options: SearchOptions): SearchParams {
   const replicas = options.temperaturesMilli?.length ?? options.replicas ?? DEFAULT_REPLICAS;
   checkInteger(replicas, "replicas", 1, MAX_REPLICAS);
   const temperaturesMilli =
-    options.temperaturesMilli ?? geometricLadder(replicas, ...MODEL_LADDERS[model]);
+    options.temperaturesMilli ?? geometricLadder(replicas, ...ladderEnds(model));
   temperaturesMilli.forEach((t, k) => {
     checkInteger(t, `temperaturesMilli[${k}]`, MIN_TEMPERATURE_MILLI, MAX_TEMPERATURE_MILLI);
     if (k > 0 && t <= (temperaturesMilli[k - 1] as number)) {

@@ -119,8 +119,10 @@ export class CoordinatorProcess {
     child.once("exit", (code, signal) => {
       if (!this.stopping) this.opts.onUnexpectedExit?.(code ?? signal);
     });
-    // Whatever happens, no coordinator outlives the bench.
-    process.once("exit", this.killOnExit);
+    // Whatever happens, no coordinator outlives the bench (one listener per live child).
+    const killer = () => this.kill("SIGKILL");
+    process.once("exit", killer);
+    child.once("exit", () => process.off("exit", killer));
     return address;
   }
 

@@ -22,7 +22,8 @@ import { fundJob, parseTokens } from "../wallet-client.js";
 
 const HELP = `Usage: foldnet job <submit|status|result|results|list|cancel> [options]
 
-  foldnet job submit --seq HP… --steps N [--lattice square2d|cubic3d|fcc3d] [--trajectories T]
+  foldnet job submit --seq HP… --steps N [--lattice square2d|cubic3d|fcc3d] [--model hp|mj]
+                     [--trajectories T] [--no-cooperate]
                      [--unit-steps U] [--target E] [--replicas R] [--name NAME] [--wait]
                      [--private] [--priority P] [--notify URL] [--bounty TOKENS [--wallet FILE] [--coordinator-key KEY]]
   foldnet job submit --fasta FILE --steps N [options as above]
@@ -53,6 +54,11 @@ its share by steps (plus the improvement bonus) on top of its reward, and what i
 back to the wallet when the job ends or is cancelled. The escrow is signed for the
 coordinator's network (--coordinator-key pins its key); if it is refused the job is cancelled.
 
+--model mj folds amino acids (--seq or --fasta, one-letter codes) with Miyazawa-Jernigan contact
+energies (units of 0.01 RT) instead of mapping them to H/P. A job of 2 or more trajectories
+restarts a trajectory's next unit from another's stronger verified state (cooperation,
+docs/coordinator.md); --no-cooperate keeps them independent.
+
 --seq takes H/P letters, or amino acids (one-letter codes) when it has any other letter;
 --fasta FILE takes the proteins of a FASTA file (one job, or a batch of one job per record,
 named by its header). Amino acids are mapped to H/P by the Kyte-Doolittle hydropathy sign
@@ -73,7 +79,7 @@ function describe(job: JobView): string {
   const best = job.bestEnergy === null ? "—" : `E = ${job.bestEnergy}`;
   return (
     `job        ${job.id}${job.name ? ` (${job.name})` : ""} — ${job.status}\n` +
-    `sequence   ${job.sequence} (${job.sequence.length} residues, ${job.lattice})\n` +
+    `sequence   ${job.sequence} (${job.sequence.length} residues, ${job.lattice}, ${job.model})\n` +
     `progress   ${(job.progress * 100).toFixed(1)}%  ${job.stepsDone} of ${job.stepsPlanned} steps, ${job.unitsVerified} units verified\n` +
     (job.eta
       ? `eta        ${job.eta.seconds} s at ${job.eta.stepsPerSecond} verified steps/s\n`
@@ -97,6 +103,8 @@ export const jobCommand: Command = {
         ...CLIENT_OPTIONS,
         seq: { type: "string" },
         lattice: { type: "string" },
+        model: { type: "string" },
+        "no-cooperate": { type: "boolean", default: false },
         steps: { type: "string" },
         trajectories: { type: "string" },
         "unit-steps": { type: "string" },
@@ -146,6 +154,8 @@ export const jobCommand: Command = {
         const spec: Record<string, unknown> = {
           steps: integerOption(values.steps, "steps", 0),
           ...(values.lattice === undefined ? {} : { lattice: values.lattice }),
+          ...(values.model === undefined ? {} : { model: values.model }),
+          ...(values["no-cooperate"] ? { cooperate: false } : {}),
           ...(values.trajectories === undefined
             ? {}
             : { trajectories: integerOption(values.trajectories, "trajectories", 0) }),
@@ -167,7 +177,8 @@ export const jobCommand: Command = {
             throw new UsageError("--target must be an integer energy", "target");
           spec.targetEnergy = Number(values.target);
         }
-        if (values.seq !== undefined) Object.assign(spec, sequenceFields(values.seq));
+        if (values.seq !== undefined)
+          Object.assign(spec, sequenceFields(values.seq, values.model ?? "hp"));
         const records = values.fasta === undefined ? [] : fastaJobs(values.fasta);
         if (records.length > 1) {
           const jobs = records.map((r) => ({

@@ -28,12 +28,13 @@ export function settledStore(sync: SynchronousStore): Store {
 }
 
 function settle(target: object): object {
-  const wrapped = new Map<PropertyKey, unknown>();
+  // wrappers by property, rebuilt when the property itself changes (a test's spy)
+  const wrapped = new Map<PropertyKey, { original: unknown; out: unknown }>();
   return new Proxy(target, {
     get(obj, name) {
-      const known = wrapped.get(name);
-      if (known !== undefined) return known;
       const value: unknown = Reflect.get(obj, name);
+      const known = wrapped.get(name);
+      if (known !== undefined && known.original === value) return known.out;
       let out = value;
       if (typeof value === "function" && !IMMEDIATE.has(name)) {
         out = (...args: unknown[]) => {
@@ -46,7 +47,7 @@ function settle(target: object): object {
       } else if (typeof value === "object" && value !== null) {
         out = settle(value);
       }
-      wrapped.set(name, out);
+      wrapped.set(name, { original: value, out });
       return out;
     },
   });

@@ -4,7 +4,9 @@
  * @module
  */
 import type { LatticeName } from "../../sim/lattice.js";
+import type { ModelName } from "../../sim/model.js";
 import type {
+  AcceptedState,
   Account,
   AssignmentRecord,
   JobRecord,
@@ -22,6 +24,8 @@ export const jobFromRow = (r: Row): JobRecord => ({
   name: r.name as string,
   sequence: r.sequence as string,
   lattice: r.lattice as LatticeName,
+  model: r.model as ModelName,
+  cooperate: r.cooperate === 1,
   steps: r.steps as number,
   trajectories: r.trajectories as number,
   generations: r.generations as number,
@@ -47,6 +51,16 @@ export const unitFromRow = (r: Row): UnitRecord => ({
   startState: new Uint8Array(r.start_state as Buffer),
   steps: r.steps as number,
   status: r.status as UnitStatus,
+  source: (r.source_unit as string | null) ?? null,
+});
+
+/** A row of `units` joined with its result's final state and acceptance order. */
+export const acceptedStateFromRow = (r: Row): AcceptedState => ({
+  unitId: r.id as string,
+  trajectory: r.trajectory as number,
+  generation: r.generation as number,
+  finalState: new Uint8Array(r.final_state as Buffer),
+  seq: r.job_seq as number | null,
 });
 
 export const assignmentFromRow = (r: Row): AssignmentRecord => ({

@@ -14,6 +14,12 @@
 export const ADDED_COLUMNS: readonly { table: string; column: string; definition: string }[] = [
   /** The sanitised name of the worker's last hello (issue 14); "" for none. */
   { table: "workers", column: "name", definition: "TEXT NOT NULL DEFAULT ''" },
+  /** The energy model and cooperation of a job (issue 16): jobs from before are HP, alone. */
+  { table: "jobs", column: "model", definition: "TEXT NOT NULL DEFAULT 'hp'" },
+  { table: "jobs", column: "cooperate", definition: "INTEGER NOT NULL DEFAULT 0" },
+  /** The unit a unit's start state came from; its result's place in its job's acceptances. */
+  { table: "units", column: "source_unit", definition: "TEXT" },
+  { table: "results", column: "job_seq", definition: "INTEGER" },
 ];
 
 /** Created on open; every statement is idempotent. */

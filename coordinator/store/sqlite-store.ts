@@ -18,6 +18,7 @@ import { SqliteFolds } from "./sqlite-folds.js";
 import { SqliteInputs } from "./sqlite-inputs.js";
 import { SqliteLimits } from "./sqlite-limits.js";
 import {
+  acceptedStateFromRow,
   assignmentFromRow,
   jobFromRow,
   type Row,
@@ -31,6 +32,7 @@ import type {
   AcceptanceContext,
   AcceptancePlan,
   AcceptedResult,
+  AcceptedState,
   AcceptOutcome,
   AssignmentRecord,
   CommitBinding,
@@ -84,11 +86,11 @@ export class SqliteStore extends SqliteWorkerStore implements SynchronousStore {
   /** Inserts a job, its units and what was asked with it (inside the caller's transaction). */
   private insertJob({ job, units, owner, ...asked }: NewJob): void {
     this.prepare(
-      `INSERT INTO jobs (id, name, sequence, lattice, steps, trajectories, generations, unit_steps,
-        checkpoint_interval, replicas, target_energy, status, created_at)
-       VALUES (@id, @name, @sequence, @lattice, @steps, @trajectories, @generations, @unitSteps,
-        @checkpointInterval, @replicas, @targetEnergy, @status, @createdAt)`,
-    ).run(job);
+      `INSERT INTO jobs (id, name, sequence, lattice, model, cooperate, steps, trajectories,
+        generations, unit_steps, checkpoint_interval, replicas, target_energy, status, created_at)
+       VALUES (@id, @name, @sequence, @lattice, @model, @cooperate, @steps, @trajectories,
+        @generations, @unitSteps, @checkpointInterval, @replicas, @targetEnergy, @status, @createdAt)`,
+    ).run({ ...job, cooperate: +job.cooperate });
     for (const unit of units) this.insertUnit(unit);
     if (owner !== undefined) this.limits.ownJob(job.id, owner);
     if (asked.private === true) this.access.setPrivate(job.id);
@@ -99,8 +101,8 @@ export class SqliteStore extends SqliteWorkerStore implements SynchronousStore {
 
   private insertUnit(unit: UnitRecord): void {
     this.prepare(
-      `INSERT INTO units (id, job_id, trajectory, generation, start_state, steps, status)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO units (id, job_id, trajectory, generation, start_state, steps, status, source_unit)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       unit.id,
       unit.jobId,
@@ -109,6 +111,7 @@ export class SqliteStore extends SqliteWorkerStore implements SynchronousStore {
       Buffer.from(unit.startState),
       unit.steps,
       unit.status,
+      unit.source,
     );
   }
 
@@ -313,7 +316,10 @@ export class SqliteStore extends SqliteWorkerStore implements SynchronousStore {
       const workBefore = BigInt(
         (this.prepare("SELECT work FROM ledger_work WHERE id = 1").get() as { work: string }).work,
       );
-      const decision = plan({ job, unit, assignment, workBefore });
+      const peers = job.cooperate
+        ? this.acceptedStates(job.id, unit.generation - 1, unit.generation)
+        : [];
+      const decision = plan({ job, unit, assignment, workBefore, peers });
       const { credit } = decision;
       this.prepare("INSERT INTO ledger_pending (entry) VALUES (?)").run(Buffer.from(credit.entry));
       this.prepare("UPDATE ledger_work SET work = ? WHERE id = 1").run(
@@ -322,8 +328,8 @@ export class SqliteStore extends SqliteWorkerStore implements SynchronousStore {
       this.adjustAccount(result.workerKey, credit.reward, undefined);
       this.prepare(
         `INSERT INTO results (unit_id, assignment_id, worker_key, best_energy, best_fold, steps, final_state,
-            final_state_hash, merkle_root, segments_checked, reward, accepted_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            final_state_hash, merkle_root, segments_checked, reward, accepted_at, job_seq)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         unit.id,
         result.assignmentId,
@@ -337,6 +343,7 @@ export class SqliteStore extends SqliteWorkerStore implements SynchronousStore {
         result.segments.length,
         credit.reward.toString(),
         result.at,
+        job.unitsDone,
       );
       this.prepare("UPDATE units SET status = 'done' WHERE id = ?").run(unit.id);
       this.prepare(
@@ -385,6 +392,15 @@ export class SqliteStore extends SqliteWorkerStore implements SynchronousStore {
       }
       return { kind: "accepted", jobFinished, reward: credit.reward };
     })();
+  }
+
+  acceptedStates(jobId: string, fromGeneration: number, toGeneration: number): AcceptedState[] {
+    return (
+      this.prepare(
+        `SELECT u.id, u.trajectory, u.generation, r.final_state, r.job_seq FROM results r
+           JOIN units u ON u.id = r.unit_id WHERE u.job_id = ? AND u.generation BETWEEN ? AND ?`,
+      ).all(jobId, fromGeneration, toGeneration) as Row[]
+    ).map(acceptedStateFromRow);
   }
 
   getResultByAssignment(assignmentId: string): ResultRecord | undefined {

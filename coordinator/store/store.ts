@@ -10,6 +10,7 @@
 import type { EscrowEntry, EscrowKindEntry } from "../../ledger/escrow-entries.js";
 import type { EscrowAccount, Problem } from "../../ledger/escrow-rules.js";
 import type { LatticeName } from "../../sim/lattice.js";
+import type { ModelName } from "../../sim/model.js";
 import type { JobInput } from "../job-spec.js";
 
 export type * from "./ledger-records.js";
@@ -42,6 +43,10 @@ export interface JobRecord {
   readonly name: string;
   readonly sequence: string;
   readonly lattice: LatticeName;
+  /** The energy model (`hp` for jobs stored before models). */
+  readonly model: ModelName;
+  /** Whether next units may start from other trajectories' states (coordinator/cooperation.ts). */
+  readonly cooperate: boolean;
   /** The step budget as asked. */
   readonly steps: number;
   readonly trajectories: number;
@@ -83,6 +88,22 @@ export interface UnitRecord {
   readonly startState: Uint8Array;
   readonly steps: number;
   readonly status: UnitStatus;
+  /**
+   * The unit whose verified final state this one starts from (its own trajectory's previous
+   * unit, or another trajectory's under cooperation); null at generation 0 and for units
+   * stored before it was recorded.
+   */
+  readonly source: string | null;
+}
+
+/** An accepted unit's verified final state, as cooperation chooses among them. */
+export interface AcceptedState {
+  readonly unitId: string;
+  readonly trajectory: number;
+  readonly generation: number;
+  readonly finalState: Uint8Array;
+  /** Its place in its job's acceptance order (0 = first accepted); null before it was recorded. */
+  readonly seq: number | null;
 }
 
 /** A lease of a unit to a worker. */
@@ -138,6 +159,11 @@ export interface AcceptanceContext {
   readonly assignment: AssignmentRecord;
   /** Work recorded in the ledger (sealed and pending) before this result. */
   readonly workBefore: bigint;
+  /**
+   * For a cooperating job, the job's accepted states of the unit's generation and the one
+   * before (coordinator/cooperation.ts); empty otherwise.
+   */
+  readonly peers: readonly AcceptedState[];
 }
 
 /** Outcome of `Store.acceptResult`. */
@@ -305,6 +331,15 @@ export interface Store {
     jobId: string,
     limit: number,
   ): Promise<{ acceptedAt: number; bestEnergy: number }[]>;
+  /**
+   * A job's accepted units' final states of generations `fromGeneration`…`toGeneration`, with
+   * their acceptance order (what cooperation chooses from, and what an audit recomputes).
+   */
+  acceptedStates(
+    jobId: string,
+    fromGeneration: number,
+    toGeneration: number,
+  ): Promise<AcceptedState[]>;
   /** Leases up to `slots` queued units to a worker, by fair share among accounts and jobs. */
   leaseUnits(
     workerKey: string,

@@ -9,6 +9,7 @@ import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { workerArgs } from "../../testkit/worker-args.js";
 import { FOLDNET_BIN } from "./cli.js";
 
 /** A child process with its collected stderr. */
@@ -98,20 +99,7 @@ export async function startCoordinator(
 
 /** Starts `foldnet worker` with its own identity and spool under `dir` (and `extra` options). */
 export function startWorker(wsUrl: string, dir: string, threads = 1, extra: string[] = []): Proc {
-  return start([
-    "worker",
-    "--coordinator",
-    wsUrl,
-    "--threads",
-    String(threads),
-    "--identity",
-    join(dir, "identity.json"),
-    "--spool",
-    join(dir, "spool"),
-    "--log-level",
-    "info",
-    ...extra,
-  ]);
+  return start([...workerArgs(wsUrl, dir, threads), "--log-level", "info", ...extra]);
 }
 
 /** Polls `probe` every `intervalMs` until it returns a value, or fails after `timeoutMs`. */

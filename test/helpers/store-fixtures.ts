@@ -25,6 +25,8 @@ export function jobRecord(id: string, o: Partial<JobRecord> = {}): JobRecord {
     name: `job ${id}`,
     sequence: SEQ,
     lattice: "square2d",
+    model: "hp",
+    cooperate: false,
     steps: trajectories * generations * 1024,
     trajectories,
     generations,
@@ -53,6 +55,7 @@ export function unitRecord(jobId: string, t: number, g: number): UnitRecord {
     generation: g,
     startState: Uint8Array.of(t, g, 0, 255),
     steps: 1024,
+    source: null,
     status: "queued",
   };
 }

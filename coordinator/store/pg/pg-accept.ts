@@ -22,7 +22,7 @@ import type {
 } from "../store.js";
 import type { PgDatabase, Row, Sql } from "./pg-database.js";
 import type { PgEscrows } from "./pg-escrows.js";
-import { endOpenUnits, insertUnitsIn, jobIn } from "./pg-jobs.js";
+import { acceptedStatesIn, endOpenUnits, insertUnitsIn, jobIn } from "./pg-jobs.js";
 import { lockLedger } from "./pg-ledger.js";
 import { assignmentFromRow, num, unitFromRow } from "./pg-rows.js";
 
@@ -79,6 +79,7 @@ async function recordCredit(
   unitId: string,
   credit: LedgerCredit,
   workBefore: bigint,
+  jobSeq: number,
 ): Promise<void> {
   await sql.run(
     `WITH entry AS (INSERT INTO ledger_pending (entry) VALUES ($13)),
@@ -86,8 +87,8 @@ async function recordCredit(
           paid AS (INSERT INTO accounts (key, balance, nonce) VALUES ($3, $11, 0)
                      ON CONFLICT (key) DO UPDATE SET balance = accounts.balance + excluded.balance)
      INSERT INTO results (unit_id, assignment_id, worker_key, best_energy, best_fold, steps, final_state,
-        final_state_hash, merkle_root, segments_checked, reward, accepted_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        final_state_hash, merkle_root, segments_checked, reward, accepted_at, job_seq)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $15)`,
     [
       unitId,
       result.assignmentId,
@@ -103,6 +104,7 @@ async function recordCredit(
       result.at,
       Buffer.from(credit.entry),
       (workBefore + credit.work).toString(),
+      jobSeq,
     ],
   );
 }
@@ -147,13 +149,17 @@ export class PgAcceptance {
       job.status !== "running"
     )
       return { kind: "stale" };
+    // cooperation chooses among the job's states accepted before this one (read under its lock)
+    const peers = job.cooperate
+      ? await acceptedStatesIn(sql, job.id, unit.generation - 1, unit.generation)
+      : [];
     await recordProgress(sql, result, job, unit.id);
     const escrow = await this.escrows.escrowOf(sql, job.id);
     const workBefore = await lockLedger(sql);
     // the plan sees the job and unit as they were before this result, as on SQLite
-    const decision = plan({ job, unit, assignment, workBefore });
+    const decision = plan({ job, unit, assignment, workBefore, peers });
     const { credit } = decision;
-    await recordCredit(sql, result, unit.id, credit, workBefore);
+    await recordCredit(sql, result, unit.id, credit, workBefore, job.unitsDone);
     if (escrow !== undefined) {
       const improvement = improvementOf(job.bestEnergy, result.bestEnergy);
       await this.escrows.payUnit(sql, escrow, job.id, unit.id, improvement);

@@ -6,10 +6,11 @@
  * assignments, then the ledger (pg-ledger.ts).
  * @module
  */
-import type { JobRecord, Lease, Page, ResultRecord, UnitRecord } from "../store.js";
+import type { AcceptedState, JobRecord, Lease, Page, ResultRecord, UnitRecord } from "../store.js";
 import type { PgDatabase, Sql } from "./pg-database.js";
 import type { PgEscrows } from "./pg-escrows.js";
 import {
+  acceptedStateFromRow,
   assignmentFromRow,
   insertUnits,
   jobFromRow,
@@ -28,6 +29,21 @@ export async function insertUnitsIn(sql: Sql, units: readonly UnitRecord[]): Pro
     const chunk = units.slice(i, i + UNITS_PER_INSERT);
     await sql.run(insertUnits(chunk.length), chunk.flatMap(unitValues));
   }
+}
+
+/** A job's accepted units' final states of generations `from`…`to`, with their acceptance order. */
+export async function acceptedStatesIn(
+  sql: Sql,
+  jobId: string,
+  from: number,
+  to: number,
+): Promise<AcceptedState[]> {
+  const rows = await sql.rows(
+    `SELECT u.id, u.trajectory, u.generation, r.final_state, r.job_seq FROM results r
+       JOIN units u ON u.id = r.unit_id WHERE u.job_id = $1 AND u.generation BETWEEN $2 AND $3`,
+    [jobId, from, to],
+  );
+  return rows.map(acceptedStateFromRow);
 }
 
 export async function jobIn(sql: Sql, id: string, lock = false): Promise<JobRecord | undefined> {

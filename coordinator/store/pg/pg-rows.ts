@@ -6,7 +6,9 @@
  * @module
  */
 import type { LatticeName } from "../../../sim/lattice.js";
+import type { ModelName } from "../../../sim/model.js";
 import type {
+  AcceptedState,
   Account,
   AssignmentRecord,
   ChainHead,
@@ -35,6 +37,8 @@ const JOB_INSERT = [
   "name",
   "sequence",
   "lattice",
+  "model",
+  "cooperate",
   "steps",
   "trajectories",
   "generations",
@@ -53,6 +57,8 @@ export const jobValues = (j: JobRecord): unknown[] => [
   j.name,
   j.sequence,
   j.lattice,
+  j.model,
+  j.cooperate,
   j.steps,
   j.trajectories,
   j.generations,
@@ -69,6 +75,8 @@ export const jobFromRow = (r: Row): JobRecord => ({
   name: r.name as string,
   sequence: r.sequence as string,
   lattice: r.lattice as LatticeName,
+  model: r.model as ModelName,
+  cooperate: r.cooperate === true,
   steps: num(r.steps),
   trajectories: num(r.trajectories),
   generations: num(r.generations),
@@ -94,6 +102,7 @@ const UNIT_COLUMNS = [
   "start_state",
   "steps",
   "status",
+  "source_unit",
 ] as const;
 
 /** INSERT of `n` units: `unitValues` of each, concatenated. */
@@ -111,6 +120,7 @@ export const unitValues = (u: UnitRecord): unknown[] => [
   Buffer.from(u.startState),
   u.steps,
   u.status,
+  u.source,
 ];
 
 export const unitFromRow = (r: Row): UnitRecord => ({
@@ -121,6 +131,16 @@ export const unitFromRow = (r: Row): UnitRecord => ({
   startState: bytes(r.start_state),
   steps: num(r.steps),
   status: r.status as UnitStatus,
+  source: (r.source_unit as string | null) ?? null,
+});
+
+/** A row of `units` joined with its result's final state and acceptance order. */
+export const acceptedStateFromRow = (r: Row): AcceptedState => ({
+  unitId: r.id as string,
+  trajectory: num(r.trajectory),
+  generation: num(r.generation),
+  finalState: bytes(r.final_state),
+  seq: numOrNull(r.job_seq),
 });
 
 export const assignmentFromRow = (r: Row): AssignmentRecord => ({

@@ -17,6 +17,7 @@ export const UNITS_QUEUED_CHANNEL = "foldnet_units_queued";
 const CORE = `
 CREATE TABLE jobs (
   id TEXT PRIMARY KEY, name TEXT NOT NULL, sequence TEXT NOT NULL, lattice TEXT NOT NULL,
+  model TEXT NOT NULL DEFAULT 'hp', cooperate BOOLEAN NOT NULL DEFAULT false,
   steps BIGINT NOT NULL, trajectories INTEGER NOT NULL, generations INTEGER NOT NULL,
   unit_steps BIGINT NOT NULL, checkpoint_interval BIGINT NOT NULL, replicas INTEGER NOT NULL,
   target_energy INTEGER, status TEXT NOT NULL, best_energy INTEGER, best_fold TEXT, best_unit TEXT,
@@ -26,7 +27,7 @@ CREATE INDEX jobs_running ON jobs (status) WHERE status = 'running';
 CREATE TABLE units (
   id TEXT PRIMARY KEY, job_id TEXT NOT NULL REFERENCES jobs(id), trajectory INTEGER NOT NULL,
   generation INTEGER NOT NULL, start_state BYTEA NOT NULL, steps BIGINT NOT NULL, status TEXT NOT NULL,
-  UNIQUE (job_id, trajectory, generation));
+  source_unit TEXT, UNIQUE (job_id, trajectory, generation));
 CREATE INDEX units_queue ON units (job_id, generation, trajectory) WHERE status = 'queued';
 CREATE INDEX units_open ON units (job_id) WHERE status IN ('queued', 'leased');
 CREATE FUNCTION units_queued_notify() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -45,7 +46,8 @@ CREATE TABLE results (
   unit_id TEXT PRIMARY KEY REFERENCES units(id), assignment_id TEXT NOT NULL UNIQUE,
   worker_key TEXT NOT NULL, best_energy INTEGER NOT NULL, best_fold TEXT NOT NULL, steps BIGINT NOT NULL,
   final_state BYTEA NOT NULL, final_state_hash BYTEA NOT NULL, merkle_root BYTEA NOT NULL,
-  segments_checked INTEGER NOT NULL, reward BIGINT NOT NULL, accepted_at BIGINT NOT NULL);
+  segments_checked INTEGER NOT NULL, reward BIGINT NOT NULL, accepted_at BIGINT NOT NULL,
+  job_seq INTEGER);
 CREATE INDEX results_worker ON results (worker_key);
 CREATE TABLE workers (
   key TEXT PRIMARY KEY, key_id TEXT NOT NULL, first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL,

@@ -11,6 +11,7 @@ import type {
   AcceptanceContext,
   AcceptancePlan,
   AcceptedResult,
+  AcceptedState,
   AcceptOutcome,
   Account,
   ChainHead,
@@ -33,7 +34,7 @@ import { PgAccess } from "./pg-access.js";
 import { PgDatabase } from "./pg-database.js";
 import { PgEscrows } from "./pg-escrows.js";
 import { PgFairShare } from "./pg-fair-share.js";
-import { PgJobs } from "./pg-jobs.js";
+import { acceptedStatesIn, PgJobs } from "./pg-jobs.js";
 import { PgLeases } from "./pg-leases.js";
 import { PgLedger } from "./pg-ledger.js";
 import { PgLimits } from "./pg-limits.js";
@@ -130,6 +131,14 @@ export class PgStore implements Store {
 
   createJob(job: NewJob): Promise<void> {
     return this.db.tx((sql) => insertJobIn(sql, job));
+  }
+
+  acceptedStates(
+    jobId: string,
+    fromGeneration: number,
+    toGeneration: number,
+  ): Promise<AcceptedState[]> {
+    return this.db.read((sql) => acceptedStatesIn(sql, jobId, fromGeneration, toGeneration));
   }
 
   getJob(id: string): Promise<JobRecord | undefined> {

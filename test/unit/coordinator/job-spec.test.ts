@@ -3,6 +3,7 @@ import {
   DEFAULT_UNIT_STEPS,
   MIN_SEGMENT_STEPS,
   MIN_SEGMENTS_PER_UNIT,
+  minTargetEnergy,
   parseJobSpec,
   segmentsForUnit,
 } from "../../../coordinator/job-spec.js";
@@ -42,6 +43,45 @@ describe("unit sizes and segments", () => {
     await expectFoldnetError(
       () => parseJobSpec({ sequence: "HPHPPHHPHPPH", steps: 1e6, unitSteps: 1000 }),
       { code: "API_ERROR_BAD_REQUEST", field: "unitSteps" },
+    );
+  });
+});
+
+describe("the energy model of a job", () => {
+  const base = { steps: 1e6 };
+  it("defaults to hp and takes mj over the amino acids themselves, not mapped to H/P", () => {
+    expect(parseJobSpec({ ...base, sequence: "HPPH" }).model).toBe("hp");
+    const mj = parseJobSpec({ ...base, model: "mj", sequence: "mkvlaagivg" });
+    expect([mj.model, mj.sequence, mj.input]).toEqual(["mj", "MKVLAAGIVG", undefined]);
+    expect(parseJobSpec({ ...base, model: "mj", aminoAcids: "MKVL" }).sequence).toBe("MKVL");
+    // an hp job given amino acids still maps them (sim/hydrophobicity.ts)
+    expect(parseJobSpec({ ...base, aminoAcids: "MKVL" }).sequence).toBe("HPHH");
+  });
+
+  it("refuses an unknown model and letters outside the model's alphabet", async () => {
+    await expectFoldnetError(() => parseJobSpec({ ...base, model: "go", sequence: "HP" }), {
+      code: "API_ERROR_BAD_REQUEST",
+      field: "model",
+    });
+    await expectFoldnetError(() => parseJobSpec({ ...base, model: "mj", sequence: "MKXL" }), {
+      code: "API_ERROR_BAD_REQUEST",
+      field: "sequence",
+      position: 2,
+    });
+  });
+
+  it("scales the targetEnergy bound with the model's strongest contact", async () => {
+    expect(minTargetEnergy("hp")).toBe(-100_000);
+    expect(minTargetEnergy("mj")).toBe(-73_700_000);
+    const seq = { ...base, sequence: "MKVL", model: "mj" };
+    expect(parseJobSpec({ ...seq, targetEnergy: -5_000_000 }).targetEnergy).toBe(-5_000_000);
+    await expectFoldnetError(() => parseJobSpec({ ...seq, targetEnergy: -73_700_001 }), {
+      code: "API_ERROR_BAD_REQUEST",
+      field: "targetEnergy",
+    });
+    await expectFoldnetError(
+      () => parseJobSpec({ ...base, sequence: "HPPH", targetEnergy: -5_000_000 }),
+      { code: "API_ERROR_BAD_REQUEST", field: "targetEnergy" },
     );
   });
 });

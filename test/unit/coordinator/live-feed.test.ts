@@ -62,6 +62,8 @@ function job(over: Partial<JobRecord> = {}): JobRecord {
     name: "test",
     sequence: "HPHPPHHPHPPHPHHPPHPH",
     lattice: "square2d",
+    model: "hp",
+    cooperate: false,
     steps: 4 * 65_536,
     trajectories: 2,
     generations: 2,

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { FoldnetError } from "../../../common/errors.js";
 import { sealBlock } from "../../../ledger/blocks.js";
 import { encodeChainFile } from "../../../ledger/chain-file.js";
-import { encodeEntry } from "../../../ledger/entries.js";
+import { decodeEntry, encodeEntry } from "../../../ledger/entries.js";
 import { HALVING_WORK, rewardFor } from "../../../ledger/rewards.js";
 import {
   expectHead,
@@ -14,6 +14,7 @@ import {
 } from "../../../ledger/verify-chain.js";
 import { networkId } from "../../../protocol/canonical.js";
 import { generateIdentity, type Identity, sign } from "../../../protocol/identity.js";
+import { foldEnergy } from "../../../sim/fold.js";
 import { expectFoldnetError } from "../../helpers/errors.js";
 import { FOLD, signedTransfer, workEntry } from "../../helpers/ledger.js";
 
@@ -142,6 +143,38 @@ describe("ledger: export and re-verification", () => {
       code: "LEDGER_ERROR_DUPLICATE_UNIT",
       entry: 1,
     });
+  });
+
+  it("records a work entry's model in the lattice byte's high bits and verifies its energy", async () => {
+    const seq = "MKVLAAGIVGLLLAACSSEK";
+    const energy = foldEnergy(seq, FOLD, "square2d", "fold", "mj");
+    const state = new LedgerState();
+    const hp = work(state, alice, 0);
+    const mj = { ...work(state, bob, 1, energy), sequence: seq, model: "mj" as const };
+    expect(decodeEntry(encodeEntry(mj))).toEqual(mj);
+    expect(decodeEntry(encodeEntry(hp))).not.toHaveProperty("model");
+    // the byte after the sequence: lattice 0, model 1 (HP entries keep the lattice code alone)
+    const bytes = encodeEntry(mj);
+    const hpBytes = encodeEntry({ ...mj, model: "hp" });
+    const diff = bytes.findIndex((b, i) => b !== hpBytes[i]);
+    expect([bytes[diff], hpBytes[diff]]).toEqual([0x10, 0x00]);
+    const chain = (entries: Uint8Array[]) => {
+      const s = sealBlock(entries, undefined, 10_000, producer);
+      return encodeChainFile({
+        producer: producer.publicKey,
+        blocks: [{ headerBytes: s.headerBytes, signature: s.signature, entries }],
+      });
+    };
+    expect(verifyChain(chain([hp, mj].map(encodeEntry)), producer.publicKey).workEntries).toBe(2);
+    // the same entry claimed as HP: its amino acids are no HP sequence
+    await expectFoldnetError(
+      () =>
+        verifyChain(
+          chain([hp, { ...mj, model: "hp" as const }].map(encodeEntry)),
+          producer.publicKey,
+        ),
+      { code: "LEDGER_ERROR_BAD_FOLD" },
+    );
   });
 
   it("refuses a transfer signed for another network (another producer key)", () => {
