@@ -1,17 +1,14 @@
 /**
  * The replicas' occupancy boxes and the moves applied to them, beneath the replica-exchange
- * engine (sim/engine.ts, which extends this class and runs the hot loop): placing and
- * re-centring a chain, counting a residue's contacts, the pull moves (Lesh, Mitzenmacher &
- * Whitesides 2003, generalised to any lattice of sim/lattice.ts), and applying every move (end,
- * corner, crankshaft, pull) with one routine that returns its ΔE, and its revert.
- *
- * Representation: each replica lives in its own occupancy box of side W = n + 8 (2D: W², 3D:
- * W³ cells of Int16: 0 empty, +(i+1) for a residue i that can make contacts (H in the HP
- * model, every residue in MJ), −(i+1) for one that cannot). A residue's position is its flat
- * cell index, so a neighbour is `cell + offset`, and the direction of a one-step cell
- * difference is a table look-up (sim/box-tables.ts). Before every attempt all residues sit
- * at least MARGIN cells from the box faces; a move can bring one within one cell, after which
- * the replica is re-centred (a translation, which changes nothing in the dynamics). Nothing
+ * engine (sim/engine.ts extends this class and runs the hot loop): placing and re-centring a
+ * chain, counting a residue's contacts, the pull moves (Lesh, Mitzenmacher & Whitesides 2003,
+ * on any lattice of sim/lattice.ts), and applying every move (end, corner, crankshaft, pull)
+ * with one routine that returns its ΔE, and its revert. Each replica lives in its own box of
+ * side W = n + 8 (W² or W³ Int16 cells: 0 empty, +(i+1) for a residue i that can make contacts,
+ * −(i+1) for one that cannot); a residue's position is its flat cell index, a neighbour is
+ * `cell + offset`, and a one-step difference's direction is a look-up (sim/box-tables.ts).
+ * Residues sit at least MARGIN cells from the faces before every attempt; a move that comes
+ * within one cell re-centres the replica (a translation: no change to the dynamics). Nothing
  * here allocates on the per-attempt paths.
  * @module
  */
@@ -33,11 +30,8 @@ export class ReplicaBoxes {
   protected readonly width: number;
   protected readonly dim: 2 | 3;
   protected readonly offsets: Int32Array;
-  /**
-   * The first six offsets as plain fields (0, the cell itself, where a lattice has fewer):
-   * contact counts read these rather than the typed array, which every Int32Array store in
-   * the hot loop forces V8 to reload.
-   */
+  /** The first six offsets as plain fields (0 where a lattice has fewer): contact counts read
+   * these, not the typed array, which every Int32Array store in the hot loop makes V8 reload. */
   private readonly o0: number;
   private readonly o1: number;
   private readonly o2: number;
@@ -146,11 +140,8 @@ export class ReplicaBoxes {
     return dirs;
   }
 
-  /**
-   * Applies the pull move (i, side, target, skips) — see `pull` — to the replica at
-   * temperature k whatever its ΔE; false when the move is impossible. For tests and tools that
-   * enumerate the move set (e.g. the reversibility property); updates the replica's energy.
-   */
+  /** Applies the pull move (i, side, target, skips) — see `pull` — to the replica at temperature
+   * k whatever its ΔE (false when impossible); for tests and tools enumerating the move set. */
   applyPull(k: number, i: number, side: 1 | -1, target: number, skips: number): boolean {
     if (target >= this.pullTargets(i, side)) return false;
     const pos = this.positions[k] as Int32Array;
@@ -294,10 +285,7 @@ export class ReplicaBoxes {
     return removed - added;
   }
 
-  /**
-   * Moves residue i to `cell` (an end move or a corner flip) unless it is occupied (its own
-   * cell included): ΔE, or NO_MOVE.
-   */
+  /** Moves residue i to `cell` (end move, corner flip) unless occupied, its own included: ΔE or NO_MOVE. */
   protected moveOne(pos: Int32Array, grid: Int16Array, i: number, cell: number): number {
     if (grid[cell] !== 0) return NO_MOVE;
     this.newCells[i] = cell;

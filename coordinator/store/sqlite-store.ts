@@ -1,6 +1,7 @@
 /**
  * The embedded store: SQLite through better-sqlite3 (sqlite-database.ts opens it durably).
- * This module owns jobs, units, leases and results, and wires the concern-specific stores
+ * This module owns the writes of jobs, units, leases and results (their reads are in
+ * sqlite-job-reads.ts), and wires the concern-specific stores
  * (workers and counts in sqlite-worker-store.ts, ledger accounts and blocks in
  * sqlite-ledger-store.ts, escrows, stats, limits, access, batches, inputs, folds, webhooks,
  * fair share). Schema version 1; see docs/coordinator.md.
@@ -16,23 +17,15 @@ import { SqliteBatches } from "./sqlite-batches.js";
 import { SqliteFairShare } from "./sqlite-fair-share.js";
 import { SqliteFolds } from "./sqlite-folds.js";
 import { SqliteInputs } from "./sqlite-inputs.js";
+import { SqliteJobReads } from "./sqlite-job-reads.js";
 import { SqliteLimits } from "./sqlite-limits.js";
-import {
-  acceptedStateFromRow,
-  assignmentFromRow,
-  jobFromRow,
-  type Row,
-  resultFromRow,
-  unitFromRow,
-} from "./sqlite-rows.js";
+import { assignmentFromRow, type Row, unitFromRow } from "./sqlite-rows.js";
 import { SqliteWebhooks } from "./sqlite-webhooks.js";
-import { SqliteWorkerStore } from "./sqlite-worker-store.js";
 import { StatsStore } from "./stats-store.js";
 import type {
   AcceptanceContext,
   AcceptancePlan,
   AcceptedResult,
-  AcceptedState,
   AcceptOutcome,
   AssignmentRecord,
   CommitBinding,
@@ -40,13 +33,11 @@ import type {
   JobRecord,
   Lease,
   NewJob,
-  Page,
-  ResultRecord,
   UnitRecord,
 } from "./store.js";
 
 /** SQLite implementation of `Store`, synchronous (`settledStore` gives the async `Store`). */
-export class SqliteStore extends SqliteWorkerStore implements SynchronousStore {
+export class SqliteStore extends SqliteJobReads implements SynchronousStore {
   readonly escrows: EscrowStore;
   readonly stats: StatsStore;
   readonly limits: SqliteLimits;
@@ -115,17 +106,6 @@ export class SqliteStore extends SqliteWorkerStore implements SynchronousStore {
     );
   }
 
-  getJob(id: string): JobRecord | undefined {
-    const row = this.prepare("SELECT * FROM jobs WHERE id = ?").get(id) as Row | undefined;
-    return row === undefined ? undefined : jobFromRow(row);
-  }
-
-  listJobs(limit: number): JobRecord[] {
-    return (
-      this.prepare("SELECT * FROM jobs ORDER BY created_at DESC, id LIMIT ?").all(limit) as Row[]
-    ).map(jobFromRow);
-  }
-
   cancelJob(id: string, at: number): boolean {
     return this.db.transaction(() => {
       const changed = this.prepare(
@@ -147,28 +127,6 @@ export class SqliteStore extends SqliteWorkerStore implements SynchronousStore {
     this.prepare(
       "UPDATE units SET status = 'cancelled' WHERE job_id = ? AND status IN ('queued', 'leased')",
     ).run(jobId);
-  }
-
-  listUnits(jobId: string, page?: Page): (UnitRecord & { result: ResultRecord | null })[] {
-    const rows = this.prepare(
-      "SELECT * FROM units WHERE job_id = ? ORDER BY trajectory, generation LIMIT ? OFFSET ?",
-    ).all(jobId, page?.limit ?? -1, page?.offset ?? 0) as Row[];
-    const result = this.prepare("SELECT * FROM results WHERE unit_id = ?");
-    return rows.map((r) => {
-      const res = result.get(r.id) as Row | undefined;
-      return { ...unitFromRow(r), result: res === undefined ? null : resultFromRow(res) };
-    });
-  }
-
-  energyHistory(jobId: string, limit: number): { acceptedAt: number; bestEnergy: number }[] {
-    const rows = this.prepare(
-      `SELECT accepted_at AS acceptedAt, best_energy AS bestEnergy FROM (
-         SELECT r.accepted_at, r.best_energy, MIN(r.best_energy) OVER (
-           ORDER BY r.accepted_at ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before
-         FROM results r JOIN units u ON u.id = r.unit_id WHERE u.job_id = ?)
-       WHERE before IS NULL OR best_energy < before ORDER BY accepted_at DESC LIMIT ?`,
-    ).all(jobId, limit) as { acceptedAt: number; bestEnergy: number }[];
-    return rows.reverse();
   }
 
   leaseUnits(
@@ -392,21 +350,5 @@ export class SqliteStore extends SqliteWorkerStore implements SynchronousStore {
       }
       return { kind: "accepted", jobFinished, reward: credit.reward };
     })();
-  }
-
-  acceptedStates(jobId: string, fromGeneration: number, toGeneration: number): AcceptedState[] {
-    return (
-      this.prepare(
-        `SELECT u.id, u.trajectory, u.generation, r.final_state, r.job_seq FROM results r
-           JOIN units u ON u.id = r.unit_id WHERE u.job_id = ? AND u.generation BETWEEN ? AND ?`,
-      ).all(jobId, fromGeneration, toGeneration) as Row[]
-    ).map(acceptedStateFromRow);
-  }
-
-  getResultByAssignment(assignmentId: string): ResultRecord | undefined {
-    const row = this.prepare("SELECT * FROM results WHERE assignment_id = ?").get(assignmentId) as
-      | Row
-      | undefined;
-    return row === undefined ? undefined : resultFromRow(row);
   }
 }

@@ -11,11 +11,12 @@ import type { EscrowEntry, EscrowKindEntry } from "../../ledger/escrow-entries.j
 import type { EscrowAccount, Problem } from "../../ledger/escrow-rules.js";
 import type { LatticeName } from "../../sim/lattice.js";
 import type { ModelName } from "../../sim/model.js";
-import type { JobInput } from "../job-spec.js";
 
+export type * from "./job-records.js";
 export type * from "./ledger-records.js";
 export type * from "./research-store.js";
 
+import type { AcceptedState, NewJob } from "./job-records.js";
 import type { Account, ChainHead, LedgerCredit, StoredBlock } from "./ledger-records.js";
 import type {
   AccessStore,
@@ -66,18 +67,6 @@ export interface JobRecord {
   readonly finishedAt: number | null;
 }
 
-/** A job to create: its record, its generation-0 units and what its submitter asked with it. */
-export interface NewJob {
-  readonly job: JobRecord;
-  readonly units: readonly UnitRecord[];
-  /** The submitting account (quotas and ownership); none for jobs made outside the API. */
-  readonly owner?: string;
-  readonly private?: boolean;
-  readonly priority?: number;
-  readonly input?: JobInput;
-  readonly notify?: string;
-}
-
 /** A work unit: generation g of trajectory t of a job. */
 export interface UnitRecord {
   readonly id: string;
@@ -94,16 +83,6 @@ export interface UnitRecord {
    * stored before it was recorded.
    */
   readonly source: string | null;
-}
-
-/** An accepted unit's verified final state, as cooperation chooses among them. */
-export interface AcceptedState {
-  readonly unitId: string;
-  readonly trajectory: number;
-  readonly generation: number;
-  readonly finalState: Uint8Array;
-  /** Its place in its job's acceptance order (0 = first accepted); null before it was recorded. */
-  readonly seq: number | null;
 }
 
 /** A lease of a unit to a worker. */
