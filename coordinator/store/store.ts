@@ -1,10 +1,9 @@
 /**
- * The coordinator's storage interface and the records it holds: jobs, work units, leases
- * (assignments), accepted results and workers, with the research side's stores (accounts,
- * fair share, batches, webhooks: research-store.ts, re-exported here). The embedded default is
- * SQLite (sqlite-store.ts); the interface is what a shared PostgreSQL backend would implement
- * to let several coordinators share one queue. Every method that changes more than one row
- * does it in one transaction.
+ * The coordinator's asynchronous storage interface and the records it holds: jobs, units,
+ * leases, results and workers, with the research side's stores (research-store.ts, re-exported
+ * here). Implemented by SQLite (sqlite-store.ts through settled-store.ts, one coordinator) and
+ * PostgreSQL (pg/pg-store.ts, several coordinators sharing one network). Every method that
+ * changes more than one row does it in one transaction.
  * @module
  */
 import type { EscrowEntry, EscrowKindEntry } from "../../ledger/escrow-entries.js";
