@@ -23,7 +23,7 @@ import type { AcceptedState, JobRecord, UnitRecord } from "./store/store.js";
  * How much stronger (in contacts of the model, MODEL_ENERGY_UNIT) another trajectory's state
  * must be before a trajectory restarts from it: 1, i.e. any strictly stronger HP state. On the
  * 2D 85-mer (`bench:network --simulate 1`, 6 seeds) 1 reached E* in 5 of 6 runs against 3 of 6
- * without cooperation; 2 hardly ever fired (decision 78).
+ * without cooperation; 2 hardly ever fired (decision 89).
  */
 export const COOPERATION_MARGIN_CONTACTS = 1;
 
