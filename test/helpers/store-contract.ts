@@ -1,6 +1,6 @@
 /**
  * The store contract: `storeContract(name, open)` declares the tests every implementation of
- * the coordinator's store passes (SQLite through promisified-sqlite-store.ts, PostgreSQL
+ * the coordinator's store passes (SQLite through settledStore, PostgreSQL
  * through coordinator/store/pg): jobs, units, leases and their expiry, acceptance with its
  * duplicates and stale results, commit bindings, workers, rejections and bans, the ledger
  * (accounts, transfers, sealing, blocks, head), and each concern store
