@@ -9,6 +9,8 @@ interface Instance {
   lattice: LatticeName;
   sequence: string;
   bestEnergy: number;
+  /** A published conformation reaching E*: absolute unit moves (F/B ±x, L/R ±y, U/D ±z). */
+  referenceFold?: string;
 }
 const load = (file: string): Instance[] =>
   JSON.parse(readFileSync(new URL(`../../../bench/data/${file}`, import.meta.url), "utf8"));
@@ -30,6 +32,37 @@ function naiveEnergy(sequence: string, coords: [number, number, number][]): numb
   }
   return e;
 }
+
+const MOVES: Record<string, [number, number, number]> = {
+  F: [1, 0, 0],
+  B: [-1, 0, 0],
+  L: [0, 1, 0],
+  R: [0, -1, 0],
+  U: [0, 0, 1],
+  D: [0, 0, -1],
+};
+
+/** The cells of a chain laid out by absolute moves from the origin. */
+function walk(moves: string): [number, number, number][] {
+  const coords: [number, number, number][] = [[0, 0, 0]];
+  for (const m of moves) {
+    const [x, y, z] = coords.at(-1)!;
+    const [dx, dy, dz] = MOVES[m]!;
+    coords.push([x + dx, y + dy, z + dz]);
+  }
+  return coords;
+}
+
+describe("published conformations of the long 3D chains", () => {
+  for (const inst of instances.filter((i) => i.referenceFold !== undefined)) {
+    it(`${inst.id}: is a self-avoiding walk whose O(n²) energy is the E* recorded`, () => {
+      const coords = walk(inst.referenceFold!);
+      expect(coords).toHaveLength(inst.sequence.length);
+      expect(new Set(coords.map((c) => c.join())).size).toBe(coords.length);
+      expect(naiveEnergy(inst.sequence, coords)).toBe(inst.bestEnergy);
+    });
+  }
+});
 
 describe("energies of folds of the benchmark chains", () => {
   for (const inst of instances) {
