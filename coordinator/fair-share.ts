@@ -49,3 +49,46 @@ export function charge(
   for (const c of candidates) if (c.account === picked.account) c.accountPass = accountPass;
   picked.jobPass += steps / picked.priority;
 }
+
+/** What one lease call's fair-share pass picked, and what of it the store saves. */
+export interface SharePass<R> {
+  readonly picked: R[];
+  /** Units taken per job. */
+  readonly taken: ReadonlyMap<string, number>;
+  /** The virtual time after the pass. */
+  readonly virtualTime: number;
+}
+
+/**
+ * One lease call's stride scheduling over `all` (charged in place), starting at virtual time
+ * `time`: yields each job whose turn it is with the count of its units taken so far, and is
+ * sent that job's next unit (undefined when it has none left); `jobTimes` gets each picked
+ * account's job pass. A generator, so the synchronous (SQLite) and the asynchronous
+ * (PostgreSQL) store drive one and the same loop.
+ */
+export function* sharePass<R extends { readonly steps: number }>(
+  all: ShareCandidate[],
+  slots: number,
+  time: number,
+  jobTimes: Map<string, number>,
+): Generator<{ jobId: string; skip: number }, SharePass<R>, R | undefined> {
+  const candidates = [...all];
+  const picked: R[] = [];
+  const taken = new Map<string, number>();
+  let virtualTime = time;
+  while (picked.length < slots) {
+    const c = pickNext(candidates);
+    if (c === undefined) break;
+    const row = yield { jobId: c.jobId, skip: taken.get(c.jobId) ?? 0 };
+    if (row === undefined) {
+      candidates.splice(candidates.indexOf(c), 1);
+      continue;
+    }
+    taken.set(c.jobId, (taken.get(c.jobId) ?? 0) + 1);
+    picked.push(row);
+    virtualTime = c.accountPass;
+    jobTimes.set(c.account, c.jobPass);
+    charge(all, c, row.steps);
+  }
+  return { picked, taken, virtualTime };
+}

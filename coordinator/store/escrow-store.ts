@@ -34,6 +34,24 @@ CREATE TABLE IF NOT EXISTS bounties (
 /** Why the store refuses to fund a job (besides the escrow rules' own codes). */
 export type FundRefusal = "LEDGER_ERROR_JOB_NOT_OPEN" | "LEDGER_ERROR_WRONG_BUDGET";
 
+/**
+ * Why `entry` may not fund `job` (its row as stored, undefined when there is none): it must be
+ * running, and the escrow's budget must be the job's step budget. Both stores ask it.
+ */
+export function fundRefusal(
+  entry: EscrowKindEntry & { kind: "escrow" },
+  job: { readonly status: string; readonly steps: number | string } | undefined,
+): Problem<FundRefusal> | undefined {
+  if (job?.status !== "running")
+    return { code: "LEDGER_ERROR_JOB_NOT_OPEN", message: `job ${entry.jobId} is not running` };
+  if (BigInt(job.steps) !== entry.budgetSteps)
+    return {
+      code: "LEDGER_ERROR_WRONG_BUDGET",
+      message: `job ${entry.jobId}'s budget is ${job.steps} steps, not ${entry.budgetSteps}`,
+    };
+  return undefined;
+}
+
 /** What the escrow store needs from the SqliteStore it works for. */
 export interface EscrowStoreDeps {
   readonly db: Database.Database;
@@ -110,17 +128,7 @@ export class EscrowStore implements Synchronous<EscrowLedger> {
       const job = this.deps.db
         .prepare("SELECT status, steps FROM jobs WHERE id = ?")
         .get(entry.jobId) as { status: string; steps: number } | undefined;
-      if (job?.status !== "running")
-        return {
-          code: "LEDGER_ERROR_JOB_NOT_OPEN" as const,
-          message: `job ${entry.jobId} is not running`,
-        };
-      if (BigInt(job.steps) !== entry.budgetSteps)
-        return {
-          code: "LEDGER_ERROR_WRONG_BUDGET" as const,
-          message: `job ${entry.jobId}'s budget is ${job.steps} steps, not ${entry.budgetSteps}`,
-        };
-      return this.append(entry, network);
+      return fundRefusal(entry, job) ?? this.append(entry, network);
     })();
   }
 

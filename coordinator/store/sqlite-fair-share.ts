@@ -7,7 +7,7 @@
  * @module
  */
 import type Database from "better-sqlite3";
-import { charge, pickNext, type ShareCandidate } from "../fair-share.js";
+import { type ShareCandidate, sharePass } from "../fair-share.js";
 import type { Synchronous } from "./settled-store.js";
 import type { FairShareStore } from "./store.js";
 
@@ -97,24 +97,10 @@ export class SqliteFairShare implements Synchronous<FairShareStore> {
         jobPass: Math.max(r.job_pass, r.job_time),
       };
     });
-    const candidates = [...all];
-    const picked: R[] = [];
-    const taken = new Map<string, number>();
-    let virtualTime = time;
-    while (picked.length < slots) {
-      const c = pickNext(candidates);
-      if (c === undefined) break;
-      const row = next(c.jobId, taken.get(c.jobId) ?? 0);
-      if (row === undefined) {
-        candidates.splice(candidates.indexOf(c), 1);
-        continue;
-      }
-      taken.set(c.jobId, (taken.get(c.jobId) ?? 0) + 1);
-      picked.push(row);
-      virtualTime = c.accountPass;
-      jobTimes.set(c.account, c.jobPass);
-      charge(all, c, row.steps);
-    }
+    const pass = sharePass<R>(all, slots, time, jobTimes);
+    let step = pass.next();
+    while (!step.done) step = pass.next(next(step.value.jobId, step.value.skip));
+    const { picked, taken, virtualTime } = step.value;
     this.save(all, taken, jobTimes, virtualTime);
     return picked;
   }

@@ -19,7 +19,7 @@ import {
   type UnitFacts,
 } from "../../../ledger/escrow-rules.js";
 import { LedgerState } from "../../../ledger/verify-chain.js";
-import type { FundRefusal } from "../escrow-store.js";
+import { type FundRefusal, fundRefusal } from "../escrow-store.js";
 import type { EscrowLedger } from "../store.js";
 import type { PgDatabase, Sql } from "./pg-database.js";
 import { accountIn, adjustAccount, appendPending, lockLedger } from "./pg-ledger.js";
@@ -87,16 +87,8 @@ export class PgEscrows implements EscrowLedger {
         "SELECT status, steps FROM jobs WHERE id = $1 FOR UPDATE",
         [entry.jobId],
       );
-      if (job?.status !== "running")
-        return {
-          code: "LEDGER_ERROR_JOB_NOT_OPEN" as const,
-          message: `job ${entry.jobId} is not running`,
-        };
-      if (BigInt(job.steps) !== entry.budgetSteps)
-        return {
-          code: "LEDGER_ERROR_WRONG_BUDGET" as const,
-          message: `job ${entry.jobId}'s budget is ${job.steps} steps, not ${entry.budgetSteps}`,
-        };
+      const refusal = fundRefusal(entry, job);
+      if (refusal !== undefined) return refusal;
       await lockLedger(sql);
       return this.appendIn(sql, entry, network, 0);
     });

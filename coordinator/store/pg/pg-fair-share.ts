@@ -7,7 +7,7 @@
  * fairness between them is approximate by at most the units in flight).
  * @module
  */
-import { charge, pickNext, type ShareCandidate } from "../../fair-share.js";
+import { type ShareCandidate, sharePass } from "../../fair-share.js";
 import type { FairShareStore } from "../store.js";
 import type { PgDatabase, Row, Sql } from "./pg-database.js";
 import { num } from "./pg-rows.js";
@@ -101,24 +101,10 @@ export class PgFairShare implements FairShareStore {
         jobPass: Math.max(r.job_pass as number, r.job_time as number),
       };
     });
-    const candidates = [...all];
-    const picked: R[] = [];
-    const taken = new Map<string, number>();
-    let virtualTime = time;
-    while (picked.length < slots) {
-      const c = pickNext(candidates);
-      if (c === undefined) break;
-      const row = await next(c.jobId, taken.get(c.jobId) ?? 0);
-      if (row === undefined) {
-        candidates.splice(candidates.indexOf(c), 1);
-        continue;
-      }
-      taken.set(c.jobId, (taken.get(c.jobId) ?? 0) + 1);
-      picked.push(row);
-      virtualTime = c.accountPass;
-      jobTimes.set(c.account, c.jobPass);
-      charge(all, c, row.steps);
-    }
+    const pass = sharePass<R>(all, slots, time, jobTimes);
+    let step = pass.next();
+    while (!step.done) step = pass.next(await next(step.value.jobId, step.value.skip));
+    const { picked, taken, virtualTime } = step.value;
     if (picked.length > 0) await save(sql, all, taken, jobTimes, virtualTime);
     return { picked, jobs };
   }
